@@ -1,0 +1,34 @@
+//! Flags shared by several subcommands.
+
+use std::path::PathBuf;
+
+use churn::config::Mapping;
+use churn::data::load::LoadOptions;
+
+/// Where the history tables are.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DataArgs {
+    /// Folder with the contract's tables (CSV or Parquet files, or folders of parts).
+    #[arg(long, value_name = "DIR")]
+    pub data: PathBuf,
+    /// TOML mapping file: column renames, date formats, derived customers table.
+    #[arg(long, value_name = "FILE")]
+    pub mapping: Option<PathBuf>,
+    /// End of the data (YYYY-MM-DD); default: the latest time in any table.
+    #[arg(long, value_name = "DATE")]
+    pub data_end: Option<String>,
+}
+
+impl DataArgs {
+    /// Resolve into the library's load options.
+    pub fn load_options(&self) -> anyhow::Result<LoadOptions> {
+        let mut opts = LoadOptions::new(&self.data);
+        if let Some(path) = &self.mapping {
+            opts.mapping = Mapping::load(path)?;
+        }
+        if let Some(end) = &self.data_end {
+            opts.mapping.data_end = Some(end.clone());
+        }
+        Ok(opts)
+    }
+}

@@ -1,0 +1,101 @@
+//! clap types and one thin file per subcommand. Nothing below `cli/` is seen by the library.
+//!
+//! Exit codes: 0 success; 1 internal failure; 2 usage error (bad flags or settings);
+//! 3 bad input data; 4 model mismatch (wrong feature set or format version, unknown model);
+//! 5 leakage found with `--fail-on-leak`; 6 drift alarm (`--max-psi` exceeded; output written).
+
+mod common;
+mod demo;
+mod evaluate;
+mod features;
+mod generate;
+mod kpis;
+mod metrics;
+mod models;
+mod report;
+mod score;
+mod train;
+mod validate;
+
+use clap::{Parser, Subcommand};
+
+/// Churn prediction: point-in-time features, parallel logistic training, evaluation and nightly
+/// ranked at-risk lists.
+#[derive(Debug, Parser)]
+#[command(name = "churn", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Only print errors and the requested output (no progress, no notes).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a synthetic SaaS customer history in the contract's five tables.
+    Generate(generate::Args),
+    /// Load every table, check it against the data contract and print a summary.
+    Validate(validate::Args),
+    /// Retention KPIs per calendar period (churn rate, CRR), as a table, CSV and chart.
+    Kpis(kpis::Args),
+    /// Point-in-time features and labels for one as-of date or monthly snapshots.
+    Features(features::Args),
+    /// Train the logistic churn model (grid x folds in parallel) into the model registry.
+    Train(train::Args),
+    /// List or show models in the registry.
+    Models(models::Args),
+    /// Score customers with a model and write the ranked at-risk list.
+    Score(score::Args),
+    /// Evaluate a model's holdout predictions: metrics with bootstrap intervals and plots.
+    Evaluate(evaluate::Args),
+    /// Metrics for any predictions file, as JSON on stdout.
+    Metrics(metrics::Args),
+    /// Export a self-contained HTML and Markdown report of a model.
+    Report(report::Args),
+    /// Run the whole pipeline on generated demo data.
+    Demo(demo::Args),
+}
+
+/// Run one subcommand.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Generate(a) => generate::run(a),
+        Command::Validate(a) => validate::run(a),
+        Command::Kpis(a) => kpis::run(a),
+        Command::Features(a) => features::run(a),
+        Command::Train(a) => train::run(a),
+        Command::Models(a) => models::run(a),
+        Command::Score(a) => score::run(a),
+        Command::Evaluate(a) => evaluate::run(a),
+        Command::Metrics(a) => metrics::run(a),
+        Command::Report(a) => report::run(a),
+        Command::Demo(a) => demo::run(a),
+    }
+}
+
+/// Log to stderr; `RUST_LOG` overrides the level (default `info`, `warn` with `--quiet`).
+pub fn init_logging(quiet: bool) {
+    let default = if quiet { "warn" } else { "info" };
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(default))
+        .format_timestamp(None)
+        .format_target(false)
+        .init();
+}
+
+/// The exit code for an error: the library error's kind if there is one in the chain.
+pub fn exit_code(err: &anyhow::Error) -> u8 {
+    err.chain()
+        .find_map(|e| e.downcast_ref::<churn::Error>())
+        .map(|e| e.kind().exit_code())
+        .unwrap_or(churn::ErrorKind::Internal.exit_code())
+}
+
+/// True when the failure is writing to a closed pipe (`churn ... | head`).
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || matches!(e.downcast_ref::<churn::Error>(), Some(churn::Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

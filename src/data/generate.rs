@@ -1,0 +1,1 @@
+//! The synthetic SaaS history generator behind `churn generate` (to be written).

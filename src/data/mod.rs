@@ -1,0 +1,4 @@
+//! Loading, validating and generating the contract's history tables.
+
+pub mod generate;
+pub mod load;

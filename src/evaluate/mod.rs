@@ -1,0 +1,1 @@
+//! Metrics with bootstrap intervals, curves and plots for a model's holdout predictions.

@@ -1,0 +1,1 @@
+//! Point-in-time features and labels: event mode (snapshots of the history) and tabular mode.

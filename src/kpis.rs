@@ -1,0 +1,1 @@
+//! Retention KPIs per calendar period: churn rate and customer retention rate (CRR).

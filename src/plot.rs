@@ -1,0 +1,1 @@
+//! Shared plotting setup: the embedded font and common chart helpers (plotters).

@@ -1,0 +1,1 @@
+//! The notebook-style HTML and Markdown export of a model.

@@ -1,0 +1,1 @@
+//! Batch scoring: ranked at-risk lists with tiers, reasons and suggested actions.
