@@ -1,0 +1,105 @@
+//! Shared integration-test harness: a temporary work area and a runner for the `churn` binary
+//! that shows the command, expected and actual outcome on failure.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A temporary folder to run `churn` in; removed on drop.
+pub struct TestEnv {
+    pub dir: tempfile::TempDir,
+}
+
+/// The outcome of one run of the binary.
+pub struct Run {
+    pub cmd: String,
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl TestEnv {
+    pub fn new() -> Self {
+        TestEnv { dir: tempfile::tempdir().expect("temp dir") }
+    }
+
+    /// A path inside the work area.
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// Write a file (creating folders) and return its path.
+    pub fn write(&self, rel: &str, content: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.path(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, content).unwrap();
+        p
+    }
+
+    /// Run `churn ARGS` in the work area.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let out: Output = Command::new(env!("CARGO_BIN_EXE_churn"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("RUST_LOG", "info")
+            .output()
+            .expect("run churn");
+        Run {
+            cmd: format!("churn {}", args.join(" ")),
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+impl Run {
+    /// Assert exit code 0.
+    pub fn ok(self) -> Self {
+        self.code(0)
+    }
+
+    /// Assert an exit code.
+    pub fn code(self, expected: i32) -> Self {
+        assert_eq!(
+            self.code, expected,
+            "\n{}\nexpected exit {expected}, got {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.cmd, self.code, self.stdout, self.stderr
+        );
+        self
+    }
+
+    /// Assert stderr contains every fragment.
+    pub fn stderr_has(self, fragments: &[&str]) -> Self {
+        for f in fragments {
+            assert!(
+                self.stderr.contains(f),
+                "\n{}\nexpected stderr to contain {f:?}\n--- stderr\n{}",
+                self.cmd, self.stderr
+            );
+        }
+        self
+    }
+
+    /// Assert stdout contains every fragment.
+    pub fn stdout_has(self, fragments: &[&str]) -> Self {
+        for f in fragments {
+            assert!(
+                self.stdout.contains(f),
+                "\n{}\nexpected stdout to contain {f:?}\n--- stdout\n{}",
+                self.cmd, self.stdout
+            );
+        }
+        self
+    }
+}
+
+/// `../shared/datasets/<rel>` from the project root.
+pub fn dataset(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets").join(rel)
+}
+
+/// `tests/fixtures/<rel>`.
+pub fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
+}
