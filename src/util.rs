@@ -97,3 +97,12 @@ mod tests {
         assert_eq!(csv_cell("plain"), "plain");
     }
 }
+
+/// Peak resident memory of this process in MiB (`VmHWM` from `/proc/self/status`), for
+/// benchmarks; `None` where that file does not exist.
+pub fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}

@@ -1,1 +1,2 @@
 //! Metrics with bootstrap intervals, curves and plots for a model's holdout predictions.
+pub mod metrics;
