@@ -1,10 +1,49 @@
-//! `churn validate` (to be written).
+//! `churn validate`: load every table, check it against the contract, print a summary.
+
+use churn::data::load::load_history;
+use churn::time;
+
+use super::common::DataArgs;
 
 /// Flags of `churn validate`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    #[command(flatten)]
+    pub data: DataArgs,
+}
 
 /// Run `churn validate`.
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("`churn validate` is not implemented yet")
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let history = load_history(&args.data.load_options()?)?;
+    let s = &history.summary;
+    println!("data: {} — valid", args.data.data.display());
+    for (table, rows) in &s.rows {
+        println!("  {table:<10} {rows:>12} rows");
+    }
+    let cu = &history.customers;
+    let churned = cu.churned_at.iter().filter(|c| c.is_some()).count();
+    println!(
+        "  span       {} .. {}",
+        time::format_ts(s.first),
+        time::format_ts(s.last)
+    );
+    println!("  data end   {}", time::format_ts(history.data_end));
+    println!("  customers  {}", cu.len());
+    if history.has_churn {
+        println!(
+            "  churned    {} ({:.1} %)",
+            churned,
+            100.0 * churned as f64 / cu.len().max(1) as f64
+        );
+    }
+    if !s.absent.is_empty() {
+        println!(
+            "  absent     {} (no such signal: their features are zero)",
+            s.absent.join(", ")
+        );
+    }
+    for w in &s.warnings {
+        println!("  warning    {w}");
+    }
+    Ok(())
 }

@@ -2,3 +2,4 @@
 
 pub mod generate;
 pub mod load;
+pub mod read;

@@ -1,1 +1,15 @@
-//! Point-in-time features and labels: event mode (snapshots of the history) and tabular mode.
+//! Point-in-time features and labels. Event mode snapshots a loaded history at cutoffs `T`
+//! (features see only rows before `T`, labels only `[T, T + H)`); tabular mode reads one row per
+//! customer. Both produce a [`crate::frame::FeatureTable`].
+
+pub mod account;
+pub mod engagement;
+pub mod nps;
+pub mod output;
+pub mod snapshot;
+pub mod support;
+
+pub use snapshot::{build_features, FeatureSpec, LabelDefinition};
+
+#[cfg(test)]
+mod tests;

@@ -1,1 +1,6 @@
-//! Batch scoring: ranked at-risk lists with tiers, reasons and suggested actions.
+//! Batch scoring: ranked at-risk lists with tiers, reasons and suggested actions, drift (PSI)
+//! against the training distribution, and atomic writers.
+
+pub mod actions;
+pub mod list;
+pub mod psi;

@@ -1,0 +1,448 @@
+//! Reading one table's files (CSV or Parquet, a file or a folder of parts) with polars, and
+//! turning its columns into typed Rust vectors whose errors name the table, column and row.
+
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use crate::config::TableMapping;
+use crate::error::{Error, Result};
+use crate::time::{self, Day, Ts};
+
+/// One file of a table, with enough to name its rows in errors.
+#[derive(Debug, Clone)]
+pub struct Part {
+    pub path: PathBuf,
+    pub csv: bool,
+}
+
+impl Part {
+    /// Human name of data row `i` (0-based): a CSV line number (header is line 1) or a Parquet row.
+    pub fn row(&self, i: usize) -> String {
+        if self.csv {
+            format!("line {} of {}", i + 2, self.path.display())
+        } else {
+            format!("row {} of {}", i + 1, self.path.display())
+        }
+    }
+}
+
+/// Find a table's files: the mapping's `file`, else `<table>.csv`, `<table>.parquet` or a folder
+/// `<table>/` of `*.csv` / `*.parquet` parts (sorted by name). `None` when absent.
+///
+/// # Errors
+/// A mapped file that does not exist, or a folder with no parts.
+pub fn locate(dir: &Path, table: &str, mapping: &TableMapping) -> Result<Option<Vec<Part>>> {
+    let candidates: Vec<PathBuf> = match &mapping.file {
+        Some(f) => vec![dir.join(f)],
+        None => vec![
+            dir.join(format!("{table}.csv")),
+            dir.join(format!("{table}.parquet")),
+            dir.join(table),
+        ],
+    };
+    let Some(found) = candidates.into_iter().find(|p| p.exists()) else {
+        if let Some(f) = &mapping.file {
+            return Err(Error::MissingTable {
+                table: table.into(),
+                looked_for: dir.join(f).display().to_string(),
+            });
+        }
+        return Ok(None);
+    };
+    if !found.is_dir() {
+        let csv = !has_ext(&found, "parquet");
+        return Ok(Some(vec![Part { path: found, csv }]));
+    }
+    let mut parts: Vec<Part> = std::fs::read_dir(&found)
+        .map_err(|e| Error::io(&found, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| has_ext(p, "csv") || has_ext(p, "parquet"))
+        .map(|p| Part {
+            csv: has_ext(&p, "csv"),
+            path: p,
+        })
+        .collect();
+    parts.sort_by(|a, b| a.path.cmp(&b.path));
+    if parts.is_empty() {
+        return Err(Error::EmptyTable {
+            table: table.into(),
+            reason: format!("folder {} has no .csv or .parquet parts", found.display()),
+        });
+    }
+    Ok(Some(parts))
+}
+
+fn has_ext(p: &Path, ext: &str) -> bool {
+    p.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case(ext))
+}
+
+/// Read one part, keeping only the `wanted` source columns that exist. CSV cells stay text (we
+/// parse and check them ourselves, to name the row); Parquet keeps its types.
+///
+/// # Errors
+/// An empty or unreadable file (a binary file, ragged rows, a broken Parquet footer).
+pub fn read_part(table: &str, part: &Part, wanted: &[&str]) -> Result<DataFrame> {
+    let unreadable = |reason: String| Error::Unreadable {
+        table: table.into(),
+        path: part.path.clone(),
+        reason,
+    };
+    let meta = std::fs::metadata(&part.path).map_err(|e| Error::io(&part.path, e))?;
+    if meta.len() == 0 {
+        return Err(Error::EmptyTable {
+            table: table.into(),
+            reason: format!("{} is empty (no header)", part.path.display()),
+        });
+    }
+    if part.csv && looks_binary(&part.path) {
+        return Err(unreadable(
+            "binary content (NUL bytes): not a CSV text file".into(),
+        ));
+    }
+    // polars can panic on some malformed inputs; a bad file must be an error, never a crash.
+    let result = std::panic::catch_unwind(|| scan(part, wanted));
+    match result {
+        Ok(Ok(df)) => Ok(df),
+        Ok(Err(e)) => {
+            let mut reason = e.to_string();
+            if part.csv {
+                if let Some(line) = first_ragged_line(&part.path) {
+                    reason = line;
+                }
+            }
+            Err(unreadable(reason))
+        }
+        Err(_) => Err(unreadable(
+            "the file is not a valid table of this format".into(),
+        )),
+    }
+}
+
+/// True when the first 8 KiB hold a NUL byte, which no CSV text has.
+fn looks_binary(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 8192];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
+    head[..n].contains(&0)
+}
+
+fn scan(part: &Part, wanted: &[&str]) -> PolarsResult<DataFrame> {
+    let path = PlRefPath::new(part.path.to_string_lossy().into_owned());
+    let mut lf = if part.csv {
+        LazyCsvReader::new(path)
+            .with_has_header(true)
+            .with_infer_schema_length(Some(0))
+            .finish()?
+    } else {
+        LazyFrame::scan_parquet(path, ScanArgsParquet::default())?
+    };
+    let schema = lf.collect_schema()?;
+    let names: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
+    let mut exprs = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        // A UTF-8 byte-order mark sticks to the first header name.
+        let clean = if i == 0 {
+            name.trim_start_matches('\u{feff}')
+        } else {
+            name.as_str()
+        };
+        let clean = clean.trim();
+        if wanted.contains(&clean) {
+            exprs.push(col(name.as_str()).alias(clean));
+        }
+    }
+    if exprs.is_empty() {
+        // Keep the header so the caller can report which columns exist.
+        return Ok(DataFrame::empty_with_schema(&Schema::from_iter(
+            names.iter().map(|n| {
+                Field::new(
+                    n.trim_start_matches('\u{feff}').trim().into(),
+                    DataType::String,
+                )
+            }),
+        )));
+    }
+    lf.select(exprs).collect()
+}
+
+/// The first CSV line whose field count differs from the header's (quote-aware), as
+/// `line N has X fields, the header has Y`.
+fn first_ragged_line(path: &Path) -> Option<String> {
+    let bytes = std::fs::read(path).ok()?;
+    let text = String::from_utf8_lossy(&bytes);
+    let mut expected = None;
+    let (mut fields, mut in_quotes, mut line, mut any) = (1usize, false, 1usize, false);
+    for ch in text.chars() {
+        match ch {
+            '"' => in_quotes = !in_quotes,
+            ',' if !in_quotes => fields += 1,
+            '\n' if !in_quotes => {
+                if any {
+                    match expected {
+                        None => expected = Some(fields),
+                        Some(n) if n != fields => {
+                            return Some(format!(
+                                "line {line} has {fields} fields, the header has {n}"
+                            ))
+                        }
+                        _ => {}
+                    }
+                }
+                fields = 1;
+                line += 1;
+                any = false;
+            }
+            '\r' => {}
+            _ => any = true,
+        }
+    }
+    match expected {
+        Some(n) if any && n != fields => Some(format!(
+            "line {line} has {fields} fields, the header has {n}"
+        )),
+        _ => None,
+    }
+}
+
+/// One column of one part, with what is needed to name its cells in errors.
+pub struct Cells<'a> {
+    pub table: &'a str,
+    pub column: &'a str,
+    pub part: &'a Part,
+    pub col: &'a Column,
+}
+
+impl Cells<'_> {
+    fn bad(&self, i: usize, value: impl Into<String>, reason: impl Into<String>) -> Error {
+        Error::BadValue {
+            table: self.table.into(),
+            column: self.column.into(),
+            row: self.part.row(i),
+            value: value.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Text cells; empty text is `None`. Non-text columns are cast to text.
+    pub fn strings(&self) -> Result<Vec<Option<String>>> {
+        let casted = self.col.cast(&DataType::String)?;
+        Ok(casted
+            .str()?
+            .iter()
+            .map(|v| v.map(str::trim).filter(|s| !s.is_empty()).map(String::from))
+            .collect())
+    }
+
+    /// Visit every text cell (cast to text if needed) without allocating.
+    pub fn for_each_str(&self, mut f: impl FnMut(usize, Option<&str>) -> Result<()>) -> Result<()> {
+        let casted;
+        let ca = if self.col.dtype() == &DataType::String {
+            self.col.str()?
+        } else {
+            casted = self.col.cast(&DataType::String)?;
+            casted.str()?
+        };
+        for (i, v) in ca.iter().enumerate() {
+            f(i, v.map(str::trim).filter(|s| !s.is_empty()))?;
+        }
+        Ok(())
+    }
+
+    /// Datetimes as seconds since the epoch; empty cells are `None`.
+    pub fn timestamps(&self, format: Option<&str>) -> Result<Vec<Option<Ts>>> {
+        match self.col.dtype() {
+            DataType::Datetime(unit, _) => {
+                let per_sec: i64 = match unit {
+                    TimeUnit::Nanoseconds => 1_000_000_000,
+                    TimeUnit::Microseconds => 1_000_000,
+                    TimeUnit::Milliseconds => 1_000,
+                };
+                Ok(self
+                    .col
+                    .datetime()?
+                    .physical()
+                    .iter()
+                    .map(|v| v.map(|x| x.div_euclid(per_sec)))
+                    .collect())
+            }
+            DataType::Date => Ok(self
+                .col
+                .date()?
+                .physical()
+                .iter()
+                .map(|v| v.map(|d| time::day_start(d)))
+                .collect()),
+            DataType::String => {
+                let mut out = Vec::with_capacity(self.col.len());
+                self.for_each_str(|i, v| {
+                    out.push(match v {
+                        None => None,
+                        Some(s) => Some(time::parse_ts(s, format).ok_or_else(|| {
+                            self.bad(
+                                i,
+                                s,
+                                format!(
+                                    "not a datetime{}",
+                                    expect_fmt(format, "ISO 8601, e.g. 2025-03-04T12:34:56Z")
+                                ),
+                            )
+                        })?),
+                    });
+                    Ok(())
+                })?;
+                Ok(out)
+            }
+            other => Err(self.bad(0, format!("<{other}>"), "column has a non-datetime type")),
+        }
+    }
+
+    /// Dates as days since the epoch; empty cells are `None`.
+    pub fn days(&self, format: Option<&str>) -> Result<Vec<Option<Day>>> {
+        match self.col.dtype() {
+            DataType::Date => Ok(self.col.date()?.physical().iter().collect()),
+            DataType::Datetime(..) => Ok(self
+                .timestamps(None)?
+                .into_iter()
+                .map(|v| v.map(time::day_of_ts))
+                .collect()),
+            DataType::String => {
+                let mut out = Vec::with_capacity(self.col.len());
+                self.for_each_str(|i, v| {
+                    out.push(match v {
+                        None => None,
+                        Some(s) => Some(time::parse_day(s, format).ok_or_else(|| {
+                            self.bad(
+                                i,
+                                s,
+                                format!("not a date{}", expect_fmt(format, "YYYY-MM-DD")),
+                            )
+                        })?),
+                    });
+                    Ok(())
+                })?;
+                Ok(out)
+            }
+            other => Err(self.bad(0, format!("<{other}>"), "column has a non-date type")),
+        }
+    }
+
+    /// Numbers; empty cells are `None`, text that is not a number is an error.
+    pub fn floats(&self) -> Result<Vec<Option<f64>>> {
+        match self.col.dtype() {
+            DataType::String => {
+                let mut out = Vec::with_capacity(self.col.len());
+                self.for_each_str(|i, v| {
+                    out.push(match v {
+                        None => None,
+                        Some(s) => Some(
+                            s.parse::<f64>()
+                                .ok()
+                                .filter(|x| x.is_finite())
+                                .ok_or_else(|| self.bad(i, s, "not a number"))?,
+                        ),
+                    });
+                    Ok(())
+                })?;
+                Ok(out)
+            }
+            dt if dt.is_primitive_numeric() || dt == &DataType::Boolean => {
+                let c = self.col.cast(&DataType::Float64)?;
+                Ok(c.f64()?.iter().collect())
+            }
+            other => Err(self.bad(0, format!("<{other}>"), "column has a non-numeric type")),
+        }
+    }
+
+    /// Whole numbers; `12` and `12.0` are fine, `12.5` or text is an error.
+    pub fn integers(&self) -> Result<Vec<Option<i64>>> {
+        let floats = self.floats()?;
+        floats
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| match v {
+                Some(x) if x.fract() != 0.0 || x.abs() > 9e15 => {
+                    Err(self.bad(i, x.to_string(), "not a whole number"))
+                }
+                Some(x) => Ok(Some(x as i64)),
+                None => Ok(None),
+            })
+            .collect()
+    }
+
+    /// Booleans: true/false, yes/no, 1/0, t/f (any case).
+    pub fn bools(&self) -> Result<Vec<Option<bool>>> {
+        if self.col.dtype() == &DataType::Boolean {
+            return Ok(self.col.bool()?.iter().collect());
+        }
+        let mut out = Vec::with_capacity(self.col.len());
+        self.for_each_str(|i, v| {
+            out.push(match v.map(str::to_ascii_lowercase).as_deref() {
+                None => None,
+                Some("true" | "yes" | "1" | "t" | "y") => Some(true),
+                Some("false" | "no" | "0" | "f" | "n") => Some(false),
+                Some(s) => return Err(self.bad(i, s, "not a boolean (true/false)")),
+            });
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Error for a required cell that is empty.
+    pub fn missing(&self, i: usize) -> Error {
+        self.bad(i, "", "required value is empty")
+    }
+
+    /// Error for a cell outside its allowed range or set.
+    pub fn out_of_range(
+        &self,
+        i: usize,
+        value: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Error {
+        self.bad(i, value, reason)
+    }
+}
+
+fn expect_fmt(format: Option<&str>, default: &str) -> String {
+    match format {
+        Some(f) => format!(" in format {f}"),
+        None => format!(" ({default})"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_first_ragged_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.csv");
+        std::fs::write(&p, "a,b\n1,2\n\"x,y\",3\n4,5,6\n").unwrap();
+        assert_eq!(
+            first_ragged_line(&p).unwrap(),
+            "line 4 has 3 fields, the header has 2"
+        );
+        std::fs::write(&p, "a,b\r\n1,2\r\n").unwrap();
+        assert_eq!(first_ragged_line(&p), None);
+    }
+
+    #[test]
+    fn rows_are_named_by_line_for_csv_and_by_row_for_parquet() {
+        let csv = Part {
+            path: "e.csv".into(),
+            csv: true,
+        };
+        let pq = Part {
+            path: "e.parquet".into(),
+            csv: false,
+        };
+        assert_eq!(csv.row(0), "line 2 of e.csv");
+        assert_eq!(pq.row(0), "row 1 of e.parquet");
+    }
+}

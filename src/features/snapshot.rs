@@ -1,0 +1,224 @@
+//! Cutoffs, population and labels (contract section 2), and the snapshot loop that assembles
+//! every section-3 feature for each (customer, cutoff).
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::data::load::History;
+use crate::error::{Error, Result};
+use crate::frame::{ColumnValues, FeatureColumn, FeatureTable};
+use crate::schema::feature;
+use crate::time::{self, Day, Ts};
+
+use super::{account, engagement, nps, support};
+
+/// How a churn label is defined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum LabelDefinition {
+    /// `1` if `T <= churned_at < T + H` (needs the churn table).
+    #[default]
+    Cancellation,
+    /// `1` if the customer has no event in `[T, T + H)` (non-contractual businesses).
+    Inactivity,
+}
+
+impl std::str::FromStr for LabelDefinition {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "cancellation" => Ok(LabelDefinition::Cancellation),
+            "inactivity" => Ok(LabelDefinition::Inactivity),
+            _ => Err(Error::Usage(format!(
+                "unknown label definition {s:?} (cancellation|inactivity)"
+            ))),
+        }
+    }
+}
+
+/// Which snapshots to build and how to label them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureSpec {
+    /// Cutoff dates `T`, ascending.
+    pub cutoffs: Vec<Day>,
+    /// Label horizon `H` in days (default 30).
+    pub horizon_days: u32,
+    /// Label definition (default cancellation).
+    pub definition: LabelDefinition,
+}
+
+/// Number of numeric features (all but `plan` and `segment`), in contract order.
+pub const N_NUMERIC: usize = feature::ALL.len() - 2;
+
+/// Parse `FROM..TO:monthly` into monthly cutoffs `FROM, FROM + 1 month, ... <= TO`.
+///
+/// # Errors
+/// A malformed range, unparseable dates, or `TO` before `FROM`.
+pub fn parse_snapshots(s: &str) -> Result<Vec<Day>> {
+    let bad = || {
+        Error::Usage(format!(
+            "snapshots {s:?}: expected FROM..TO:monthly, e.g. 2025-01-01..2025-12-01:monthly"
+        ))
+    };
+    let (range, step) = s.split_once(':').ok_or_else(bad)?;
+    if step != "monthly" {
+        return Err(bad());
+    }
+    let (from, to) = range.split_once("..").ok_or_else(bad)?;
+    let from = time::parse_day(from, None).ok_or_else(bad)?;
+    let to = time::parse_day(to, None).ok_or_else(bad)?;
+    if to < from {
+        return Err(Error::Usage(format!("snapshots {s:?}: TO is before FROM")));
+    }
+    Ok((0..)
+        .map(|k| time::add_months(from, k))
+        .take_while(|&d| d <= to)
+        .collect())
+}
+
+/// Whether the label window of cutoff `t` is complete: `T + H <= data end`.
+pub fn label_complete(history: &History, t: Day, horizon_days: u32) -> bool {
+    time::day_start(t + horizon_days as Day) <= history.data_end
+}
+
+/// Default training cutoffs: the first of each month, from the first month at least 90 days
+/// after the earliest signup, up to the latest month start whose label window is complete.
+pub fn default_cutoffs(history: &History, horizon_days: u32) -> Vec<Day> {
+    let Some(&first_signup) = history.customers.signup.iter().min() else {
+        return Vec::new();
+    };
+    let start = time::add_months(time::month_start(first_signup + 90), 1);
+    (0..)
+        .map(|k| time::add_months(start, k))
+        .take_while(|&t| label_complete(history, t, horizon_days))
+        .collect()
+}
+
+/// Whether customer `c` is in the population at `t`: signed up before `T`, not churned before `T`.
+pub fn in_population(history: &History, c: usize, t: Day) -> bool {
+    let cu = &history.customers;
+    cu.signup[c] < t && cu.churned_at[c].is_none_or(|d| d >= t)
+}
+
+/// The label of customer `c` at `t`, or `None` when the window is incomplete or unknowable.
+pub fn label(history: &History, spec: &FeatureSpec, c: usize, t: Day) -> Option<bool> {
+    if !label_complete(history, t, spec.horizon_days) {
+        return None;
+    }
+    let end = t + spec.horizon_days as Day;
+    match spec.definition {
+        LabelDefinition::Cancellation => {
+            if !history.has_churn {
+                return None;
+            }
+            Some(history.customers.churned_at[c].is_some_and(|d| t <= d && d < end))
+        }
+        LabelDefinition::Inactivity => {
+            let ev = history.events.of(c);
+            let (lo, hi) = (time::day_start(t), time::day_start(end));
+            let i = ev.partition_point(|&x| x < lo);
+            Some(!(i < ev.len() && ev[i] < hi))
+        }
+    }
+}
+
+/// One feature row before assembly.
+struct Row {
+    customer: u32,
+    numeric: [f64; N_NUMERIC],
+    label: Option<bool>,
+}
+
+/// Every section-3 feature for customer `c` at cutoff `t`, in contract order.
+pub fn numeric_features(history: &History, c: usize, t: Day) -> [f64; N_NUMERIC] {
+    let at: Ts = time::day_start(t);
+    let mut out = [0.0; N_NUMERIC];
+    engagement::fill(history, c, at, &mut out[0..6]);
+    support::fill(history, c, at, &mut out[6..12]);
+    nps::fill(history, c, at, &mut out[12..19]);
+    account::fill(history, c, t, &mut out[19..23]);
+    out
+}
+
+/// Build one feature row per (customer in the population, cutoff), ordered by cutoff then by
+/// customer, from one loaded history (no re-reading per snapshot).
+///
+/// # Errors
+/// No cutoffs, or a horizon of 0 days.
+pub fn build_features(history: &History, spec: &FeatureSpec) -> Result<FeatureTable> {
+    if spec.cutoffs.is_empty() {
+        return Err(Error::Usage("no cutoffs to build features for".into()));
+    }
+    if spec.horizon_days == 0 {
+        return Err(Error::Usage("horizon must be at least 1 day".into()));
+    }
+    if !history.has_churn && spec.definition == LabelDefinition::Cancellation {
+        log::warn!("no churn table: labels are empty (use --definition inactivity for non-contractual data)");
+    }
+    let n = history.customers.len();
+    let mut table = FeatureTable::default();
+    let mut numeric: Vec<Vec<f64>> = vec![Vec::new(); N_NUMERIC];
+    let mut customers: Vec<u32> = Vec::new();
+    for &t in &spec.cutoffs {
+        // Customers are independent: compute them in parallel; collect keeps customer order.
+        let rows: Vec<Row> = (0..n)
+            .into_par_iter()
+            .filter(|&c| in_population(history, c, t))
+            .map(|c| Row {
+                customer: c as u32,
+                numeric: numeric_features(history, c, t),
+                label: label(history, spec, c, t),
+            })
+            .collect();
+        for r in rows {
+            for (k, v) in r.numeric.iter().enumerate() {
+                numeric[k].push(*v);
+            }
+            customers.push(r.customer);
+            table.as_of.push(Some(t));
+            table.labels.push(r.label);
+        }
+    }
+    let cu = &history.customers;
+    table.ids = customers
+        .iter()
+        .map(|&c| cu.ids[c as usize].clone())
+        .collect();
+    for (name, values) in feature::ALL.iter().zip(numeric) {
+        table.columns.push(FeatureColumn {
+            name: name.to_string(),
+            values: ColumnValues::Numeric(values),
+        });
+    }
+    let plan = customers
+        .iter()
+        .map(|&c| Some(cu.plan[c as usize].clone()).filter(|p| !p.is_empty()))
+        .collect();
+    let segment = customers
+        .iter()
+        .map(|&c| cu.segment[c as usize].clone())
+        .collect();
+    table.columns.push(FeatureColumn {
+        name: feature::PLAN.into(),
+        values: ColumnValues::Categorical(plan),
+    });
+    table.columns.push(FeatureColumn {
+        name: feature::SEGMENT.into(),
+        values: ColumnValues::Categorical(segment),
+    });
+    Ok(table)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_monthly_snapshots_with_month_end_clamping() {
+        let c = parse_snapshots("2025-01-31..2025-04-30:monthly").unwrap();
+        let s: Vec<String> = c.into_iter().map(time::format_day).collect();
+        assert_eq!(s, ["2025-01-31", "2025-02-28", "2025-03-31", "2025-04-30"]);
+        assert!(parse_snapshots("2025-01-01..2024-01-01:monthly").is_err());
+        assert!(parse_snapshots("2025-01-01..2025-03-01:weekly").is_err());
+    }
+}

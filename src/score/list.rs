@@ -1,0 +1,196 @@
+//! The at-risk list (contract section 5): ranking, tiers, and atomic CSV / Parquet / JSON Lines
+//! writers whose output is byte-identical for the same inputs.
+
+use std::io::Write;
+use std::path::Path;
+
+use polars::prelude::*;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::schema::AT_RISK_COLUMNS;
+use crate::time::{self, Day};
+use crate::util::{csv_cell, write_atomic};
+
+/// One customer on the list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AtRiskRow {
+    pub rank: usize,
+    pub customer_id: String,
+    pub churn_probability: f64,
+    pub risk_tier: &'static str,
+    /// `churn_probability * monthly_revenue * 12`; `None` without a revenue.
+    pub revenue_at_risk: Option<f64>,
+    pub reason_1: String,
+    pub reason_2: String,
+    pub reason_3: String,
+    pub suggested_action: String,
+    pub model_id: String,
+    /// `YYYY-MM-DD`; empty in tabular mode.
+    pub as_of: String,
+}
+
+/// Probability cut-offs for the tiers, chosen at training from the holdout.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
+pub struct Tiers {
+    /// At or above: `high`.
+    pub high: f64,
+    /// At or above (and below `high`): `medium`; below: `low`.
+    pub medium: f64,
+}
+
+impl Tiers {
+    /// The tier of a probability at a 1-based rank; with a capacity N exactly the top N are high.
+    pub fn tier(&self, p: f64, rank: usize, capacity: Option<usize>) -> &'static str {
+        let high = match capacity {
+            Some(n) => rank <= n,
+            None => p >= self.high,
+        };
+        if high {
+            "high"
+        } else if p >= self.medium {
+            "medium"
+        } else {
+            "low"
+        }
+    }
+}
+
+/// Output format of the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListFormat {
+    Csv,
+    Parquet,
+    Jsonl,
+}
+
+impl std::str::FromStr for ListFormat {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "csv" => Ok(ListFormat::Csv),
+            "parquet" => Ok(ListFormat::Parquet),
+            "jsonl" => Ok(ListFormat::Jsonl),
+            _ => Err(Error::Usage(format!(
+                "unknown list format {s:?} (csv|parquet|jsonl)"
+            ))),
+        }
+    }
+}
+
+/// Order of the list: probability descending, ties by customer id ascending.
+pub fn ranking(ids: &[String], probabilities: &[f64]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..ids.len()).collect();
+    order.sort_by(|&a, &b| {
+        probabilities[b]
+            .total_cmp(&probabilities[a])
+            .then_with(|| ids[a].cmp(&ids[b]))
+    });
+    order
+}
+
+/// Format an as-of date for the list.
+pub fn as_of_text(day: Option<Day>) -> String {
+    day.map(time::format_day).unwrap_or_default()
+}
+
+/// Write the list atomically in `format`.
+///
+/// # Errors
+/// I/O and Parquet errors; nothing is left at `path` on failure.
+pub fn write_list(rows: &[AtRiskRow], path: &Path, format: ListFormat) -> Result<()> {
+    match format {
+        ListFormat::Csv => write_atomic(path, |w| write_csv(rows, w, path)),
+        ListFormat::Jsonl => write_atomic(path, |w| {
+            for r in rows {
+                serde_json::to_writer(&mut *w, r)?;
+                w.write_all(b"\n").map_err(|e| Error::io(path, e))?;
+            }
+            Ok(())
+        }),
+        ListFormat::Parquet => {
+            let mut df = to_dataframe(rows)?;
+            write_atomic(path, |w| {
+                ParquetWriter::new(w).finish(&mut df)?;
+                Ok(())
+            })
+        }
+    }
+}
+
+fn write_csv(rows: &[AtRiskRow], w: &mut dyn Write, path: &Path) -> Result<()> {
+    let io = |e| Error::io(path, e);
+    writeln!(w, "{}", AT_RISK_COLUMNS.join(",")).map_err(io)?;
+    for r in rows {
+        writeln!(
+            w,
+            "{},{},{:.6},{},{},{},{},{},{},{},{}",
+            r.rank,
+            csv_cell(&r.customer_id),
+            r.churn_probability,
+            r.risk_tier,
+            r.revenue_at_risk
+                .map(|x| format!("{x:.2}"))
+                .unwrap_or_default(),
+            csv_cell(&r.reason_1),
+            csv_cell(&r.reason_2),
+            csv_cell(&r.reason_3),
+            csv_cell(&r.suggested_action),
+            csv_cell(&r.model_id),
+            r.as_of
+        )
+        .map_err(io)?;
+    }
+    Ok(())
+}
+
+fn to_dataframe(rows: &[AtRiskRow]) -> Result<DataFrame> {
+    let text = |f: fn(&AtRiskRow) -> &str| rows.iter().map(f).collect::<Vec<&str>>();
+    let cols = vec![
+        Column::new(
+            AT_RISK_COLUMNS[0].into(),
+            rows.iter().map(|r| r.rank as u64).collect::<Vec<_>>(),
+        ),
+        Column::new(AT_RISK_COLUMNS[1].into(), text(|r| &r.customer_id)),
+        Column::new(
+            AT_RISK_COLUMNS[2].into(),
+            rows.iter().map(|r| r.churn_probability).collect::<Vec<_>>(),
+        ),
+        Column::new(AT_RISK_COLUMNS[3].into(), text(|r| r.risk_tier)),
+        Column::new(
+            AT_RISK_COLUMNS[4].into(),
+            rows.iter().map(|r| r.revenue_at_risk).collect::<Vec<_>>(),
+        ),
+        Column::new(AT_RISK_COLUMNS[5].into(), text(|r| &r.reason_1)),
+        Column::new(AT_RISK_COLUMNS[6].into(), text(|r| &r.reason_2)),
+        Column::new(AT_RISK_COLUMNS[7].into(), text(|r| &r.reason_3)),
+        Column::new(AT_RISK_COLUMNS[8].into(), text(|r| &r.suggested_action)),
+        Column::new(AT_RISK_COLUMNS[9].into(), text(|r| &r.model_id)),
+        Column::new(AT_RISK_COLUMNS[10].into(), text(|r| &r.as_of)),
+    ];
+    Ok(DataFrame::new_infer_height(cols)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranking_sorts_by_probability_then_id() {
+        let ids: Vec<String> = ["b", "a", "c"].map(String::from).to_vec();
+        assert_eq!(ranking(&ids, &[0.5, 0.5, 0.9]), [2, 1, 0]);
+    }
+
+    #[test]
+    fn capacity_marks_exactly_the_top_n_high() {
+        let t = Tiers {
+            high: 0.8,
+            medium: 0.3,
+        };
+        assert_eq!(t.tier(0.9, 1, None), "high");
+        assert_eq!(t.tier(0.5, 2, None), "medium");
+        assert_eq!(t.tier(0.1, 3, None), "low");
+        assert_eq!(t.tier(0.5, 2, Some(2)), "high");
+        assert_eq!(t.tier(0.9, 3, Some(2)), "medium");
+    }
+}
