@@ -71,8 +71,14 @@ impl Mapping {
     /// TOML syntax errors and unknown keys.
     pub fn parse(text: &str) -> Result<Mapping> {
         let m: Mapping = toml::from_str(text)?;
-        if m.events.derive.is_some() || m.tickets.derive.is_some() || m.nps.derive.is_some() || m.churn.derive.is_some() {
-            return Err(Error::Usage("mapping: only [customers] can be derived".into()));
+        if m.events.derive.is_some()
+            || m.tickets.derive.is_some()
+            || m.nps.derive.is_some()
+            || m.churn.derive.is_some()
+        {
+            return Err(Error::Usage(
+                "mapping: only [customers] can be derived".into(),
+            ));
         }
         Ok(m)
     }
@@ -92,7 +98,10 @@ impl Mapping {
 impl TableMapping {
     /// The file's column name for a contract column.
     pub fn source<'a>(&'a self, column: &'a str) -> &'a str {
-        self.columns.get(column).map(String::as_str).unwrap_or(column)
+        self.columns
+            .get(column)
+            .map(String::as_str)
+            .unwrap_or(column)
     }
 
     /// The date/datetime format for a contract column, if set.

@@ -12,15 +12,33 @@ pub enum Error {
 
     /// A required column is absent from a table.
     #[error("table `{table}`: missing required column `{column}` (found: {found})")]
-    MissingColumn { table: String, column: String, found: String },
+    MissingColumn {
+        table: String,
+        column: String,
+        found: String,
+    },
 
     /// A cell that cannot be read or is out of range.
     #[error("table `{table}`, column `{column}`, {row}: {reason} (value: {value:?})")]
-    BadValue { table: String, column: String, row: String, value: String, reason: String },
+    BadValue {
+        table: String,
+        column: String,
+        row: String,
+        value: String,
+        reason: String,
+    },
 
     /// A key that must be unique appears twice.
-    #[error("table `{table}`, column `{column}`, {row}: duplicate value {value:?} (first at {first})")]
-    Duplicate { table: String, column: String, row: String, value: String, first: String },
+    #[error(
+        "table `{table}`, column `{column}`, {row}: duplicate value {value:?} (first at {first})"
+    )]
+    Duplicate {
+        table: String,
+        column: String,
+        row: String,
+        value: String,
+        first: String,
+    },
 
     /// A table with no data rows where rows are needed.
     #[error("table `{table}`: {reason}")]
@@ -28,7 +46,11 @@ pub enum Error {
 
     /// A file that cannot be parsed as the table format it claims to be.
     #[error("table `{table}`: cannot read {path}: {reason}")]
-    Unreadable { table: String, path: PathBuf, reason: String },
+    Unreadable {
+        table: String,
+        path: PathBuf,
+        reason: String,
+    },
 
     /// Training or evaluation needs both classes.
     #[error("{what}: only one class present ({detail}); need churners and non-churners")]
@@ -59,7 +81,10 @@ pub enum Error {
     Usage(String),
 
     #[error("I/O error on {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 
     #[error(transparent)]
     Polars(#[from] polars::prelude::PolarsError),
@@ -134,7 +159,10 @@ impl Error {
 
     /// An I/O error with the path it happened on.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { path: path.into(), source }
+        Error::Io {
+            path: path.into(),
+            source,
+        }
     }
 
     /// A foreign error as text.

@@ -78,7 +78,9 @@ impl FeatureTable {
             .map(|c| FeatureColumn {
                 name: c.name.clone(),
                 values: match &c.values {
-                    ColumnValues::Numeric(v) => ColumnValues::Numeric(idx.iter().map(|&i| v[i]).collect()),
+                    ColumnValues::Numeric(v) => {
+                        ColumnValues::Numeric(idx.iter().map(|&i| v[i]).collect())
+                    }
                     ColumnValues::Categorical(v) => {
                         ColumnValues::Categorical(idx.iter().map(|&i| v[i].clone()).collect())
                     }
@@ -95,7 +97,9 @@ impl FeatureTable {
 
     /// Indices of rows whose label is known.
     pub fn labelled_rows(&self) -> Vec<usize> {
-        (0..self.n_rows()).filter(|&i| self.labels[i].is_some()).collect()
+        (0..self.n_rows())
+            .filter(|&i| self.labels[i].is_some())
+            .collect()
     }
 }
 
@@ -109,10 +113,17 @@ mod tests {
             ids: vec!["a".into(), "b".into(), "c".into()],
             as_of: vec![None; 3],
             columns: vec![
-                FeatureColumn { name: "x".into(), values: ColumnValues::Numeric(vec![1.0, 2.0, 3.0]) },
+                FeatureColumn {
+                    name: "x".into(),
+                    values: ColumnValues::Numeric(vec![1.0, 2.0, 3.0]),
+                },
                 FeatureColumn {
                     name: "plan".into(),
-                    values: ColumnValues::Categorical(vec![Some("a".into()), None, Some("c".into())]),
+                    values: ColumnValues::Categorical(vec![
+                        Some("a".into()),
+                        None,
+                        Some("c".into()),
+                    ]),
                 },
             ],
             labels: vec![Some(true), None, Some(false)],

@@ -37,8 +37,14 @@ pub mod col {
 /// Allowed ticket priorities.
 pub const PRIORITIES: [&str; 4] = ["low", "normal", "high", "urgent"];
 /// Allowed ticket categories.
-pub const CATEGORIES: [&str; 6] =
-    ["bug", "how_to", "billing", "discount_request", "cancellation", "other"];
+pub const CATEGORIES: [&str; 6] = [
+    "bug",
+    "how_to",
+    "billing",
+    "discount_request",
+    "cancellation",
+    "other",
+];
 
 /// Public feature names, in the contract's order (section 3).
 pub mod feature {
@@ -70,11 +76,31 @@ pub mod feature {
 
     /// Every event-mode feature, in contract order.
     pub const ALL: [&str; 25] = [
-        EVENTS_7D, EVENTS_30D, EVENTS_90D, ACTIVE_DAYS_30D, DAYS_SINCE_LAST_EVENT, EVENTS_TREND_30D,
-        TICKETS_30D, TICKETS_90D, OPEN_TICKETS, URGENT_TICKETS_90D, BILLING_TICKETS_90D,
-        MEAN_RESOLUTION_HOURS_90D, NPS_LAST_SCORE, NPS_PASSIVE, NPS_DETRACTOR, NPS_PROMOTER,
-        NPS_NO_RESPONSE, NPS_DELTA, DAYS_SINCE_NPS, TENURE_DAYS, MONTHLY_REVENUE, DAYS_TO_RENEWAL,
-        ANNUAL_CONTRACT, PLAN, SEGMENT,
+        EVENTS_7D,
+        EVENTS_30D,
+        EVENTS_90D,
+        ACTIVE_DAYS_30D,
+        DAYS_SINCE_LAST_EVENT,
+        EVENTS_TREND_30D,
+        TICKETS_30D,
+        TICKETS_90D,
+        OPEN_TICKETS,
+        URGENT_TICKETS_90D,
+        BILLING_TICKETS_90D,
+        MEAN_RESOLUTION_HOURS_90D,
+        NPS_LAST_SCORE,
+        NPS_PASSIVE,
+        NPS_DETRACTOR,
+        NPS_PROMOTER,
+        NPS_NO_RESPONSE,
+        NPS_DELTA,
+        DAYS_SINCE_NPS,
+        TENURE_DAYS,
+        MONTHLY_REVENUE,
+        DAYS_TO_RENEWAL,
+        ANNUAL_CONTRACT,
+        PLAN,
+        SEGMENT,
     ];
     /// The categorical ones among them.
     pub const CATEGORICAL: [&str; 2] = [PLAN, SEGMENT];
@@ -87,8 +113,17 @@ pub const OUT_LABEL: &str = "label";
 
 /// Columns of the at-risk list, in contract order (section 5).
 pub const AT_RISK_COLUMNS: [&str; 11] = [
-    "rank", "customer_id", "churn_probability", "risk_tier", "revenue_at_risk", "reason_1",
-    "reason_2", "reason_3", "suggested_action", "model_id", "as_of",
+    "rank",
+    "customer_id",
+    "churn_probability",
+    "risk_tier",
+    "revenue_at_risk",
+    "reason_1",
+    "reason_2",
+    "reason_3",
+    "suggested_action",
+    "model_id",
+    "as_of",
 ];
 
 /// Columns of a model's holdout `predictions.csv`.

@@ -78,12 +78,18 @@ pub fn parse_ts(s: &str, format: Option<&str>) -> Option<Ts> {
         if let Ok(dt) = chrono::DateTime::parse_from_str(s, fmt) {
             return Some(dt.timestamp());
         }
-        return NaiveDate::parse_from_str(s, fmt).ok().map(|d| day_start(day_of(d)));
+        return NaiveDate::parse_from_str(s, fmt)
+            .ok()
+            .map(|d| day_start(day_of(d)));
     }
     if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(s) {
         return Some(dt.timestamp());
     }
-    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+    ] {
         if let Ok(dt) = NaiveDateTime::parse_from_str(s.trim_end_matches('Z'), fmt) {
             return Some(dt.and_utc().timestamp());
         }
@@ -91,7 +97,9 @@ pub fn parse_ts(s: &str, format: Option<&str>) -> Option<Ts> {
     if let Ok(dt) = chrono::DateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f%:z") {
         return Some(dt.timestamp());
     }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().map(|d| day_start(day_of(d)))
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .map(|d| day_start(day_of(d)))
 }
 
 /// `day` plus `months` calendar months, clamped to the last day of the target month
@@ -106,7 +114,11 @@ pub fn add_months(day: Day, months: i32) -> Day {
 }
 
 fn last_day_of_month(year: i32, month: u32) -> u32 {
-    let (ny, nm) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
+    let (ny, nm) = if month == 12 {
+        (year + 1, 1)
+    } else {
+        (year, month + 1)
+    };
     let first_next = NaiveDate::from_ymd_opt(ny, nm, 1).expect("valid month");
     (first_next - chrono::Duration::days(1)).day()
 }
@@ -148,7 +160,10 @@ mod tests {
         assert_eq!(parse_ts("2025-03-04T12:34:56", None), Some(t));
         assert_eq!(parse_ts("2025-03-04 12:34:56", None), Some(t));
         assert_eq!(parse_ts("2025-03-04T14:34:56+02:00", None), Some(t));
-        assert_eq!(parse_ts("2025-03-04", None), Some(day_start(d("2025-03-04"))));
+        assert_eq!(
+            parse_ts("2025-03-04", None),
+            Some(day_start(d("2025-03-04")))
+        );
         assert_eq!(parse_ts("yesterday", None), None);
     }
 

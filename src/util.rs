@@ -86,7 +86,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("out.csv");
         std::fs::write(&path, "old").unwrap();
-        write_atomic(&path, |w| w.write_all(b"new").map_err(|e| Error::io("x", e))).unwrap();
+        write_atomic(&path, |w| {
+            w.write_all(b"new").map_err(|e| Error::io("x", e))
+        })
+        .unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
     }
 

@@ -19,7 +19,10 @@ pub struct LoadOptions {
 impl LoadOptions {
     /// Load `dir` with no mapping.
     pub fn new(dir: impl AsRef<Path>) -> Self {
-        LoadOptions { dir: dir.as_ref().to_path_buf(), mapping: Mapping::default() }
+        LoadOptions {
+            dir: dir.as_ref().to_path_buf(),
+            mapping: Mapping::default(),
+        }
     }
 }
 
@@ -118,5 +121,8 @@ pub struct History {
 /// A missing required table or column, an unreadable file, any bad cell (named by table, column
 /// and row), duplicate customer ids, empty required tables.
 pub fn load_history(opts: &LoadOptions) -> Result<History> {
-    Err(Error::Generic(format!("loading {} is not implemented yet", opts.dir.display())))
+    Err(Error::Generic(format!(
+        "loading {} is not implemented yet",
+        opts.dir.display()
+    )))
 }

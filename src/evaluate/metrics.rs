@@ -3,7 +3,11 @@
 /// ROC AUC with ties counted half (the Mann-Whitney statistic, as `sklearn.metrics.roc_auc_score`).
 /// `None` when only one class is present.
 pub fn roc_auc(labels: &[bool], scores: &[f64]) -> Option<f64> {
-    assert_eq!(labels.len(), scores.len(), "labels and scores differ in length");
+    assert_eq!(
+        labels.len(),
+        scores.len(),
+        "labels and scores differ in length"
+    );
     let mut idx: Vec<usize> = (0..scores.len()).collect();
     idx.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]));
     let (mut rank_sum_pos, mut n_pos) = (0.0f64, 0usize);

@@ -1,0 +1,668 @@
+//! The story behind the demo data: each customer's latent health drifts day by day and drives
+//! usage, tickets, NPS answers and churn. A customer's whole history comes from its own random
+//! stream, seeded by (seed, customer index), so it never depends on chunking or thread count.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::StandardNormal;
+
+use crate::time::{self, Day, Ts};
+
+/// Plan names; revenue, usage and ticket volume grow along this list.
+pub(super) const PLANS: [&str; 3] = ["basic", "pro", "enterprise"];
+/// Segment names.
+pub(super) const SEGMENTS: [&str; 3] = ["smb", "mid_market", "enterprise"];
+/// Event types.
+pub(super) const EVENT_TYPES: [&str; 3] = ["login", "feature_use", "export"];
+
+/// Share of customers already signed up when the history starts (the "initial base").
+const INITIAL_SHARE: f64 = 0.3;
+/// The initial base signed up within this many days before the start.
+const INITIAL_SPAN_DAYS: Day = 730;
+
+const PLAN_WEIGHTS: [f64; 3] = [0.55, 0.33, 0.12];
+const SEGMENT_WEIGHTS_BY_PLAN: [[f64; 3]; 3] =
+    [[0.85, 0.15, 0.0], [0.4, 0.5, 0.1], [0.0, 0.3, 0.7]];
+const ANNUAL_SHARE_BY_PLAN: [f64; 3] = [0.2, 0.5, 0.9];
+const LIST_PRICE_BY_PLAN: [f64; 3] = [39.0, 149.0, 900.0];
+/// Annual contracts pay this fraction of the list price.
+const ANNUAL_DISCOUNT: f64 = 0.85;
+
+// Health: daily AR(1) around the customer's own mean, `h += THETA (mu - h) + SIGMA e`.
+const MEAN_HEALTH_SD: f64 = 0.6;
+const THETA: f64 = 1.0 / 60.0;
+const SIGMA: f64 = 0.13;
+/// Standard deviation of health around the customer's mean in the long run.
+const STATIONARY_SD: f64 = 0.72;
+
+// Usage: events per day = usage level x exp(USAGE_HEALTH h) x weekday factor x pre-churn fade.
+const USAGE_BY_PLAN: [f64; 3] = [0.17, 0.3, 0.65];
+const USAGE_SPREAD: f64 = 0.5;
+const USAGE_HEALTH: f64 = 0.8;
+const WEEKEND_FACTOR: f64 = 0.3;
+const WEEKDAY_FACTOR: f64 = 1.15;
+const MAX_DAILY_RATE: f64 = 40.0;
+/// Share of churners whose usage fades before they leave (the others leave abruptly).
+const FADE_SHARE: f64 = 0.75;
+const FADE_DAYS: (Day, Day) = (14, 60);
+/// Usage on the last day before churn, relative to normal.
+const FADE_FLOOR: f64 = 0.15;
+const EVENT_TYPE_WEIGHTS: [f64; 3] = [0.6, 0.32, 0.08];
+const HOUR_WEIGHTS: [f64; 24] = [
+    1.0, 0.6, 0.4, 0.4, 0.4, 0.6, 1.0, 3.0, 7.0, 9.0, 9.0, 8.0, 6.0, 8.0, 9.0, 9.0, 8.0, 6.0, 4.0,
+    3.0, 3.0, 2.5, 2.0, 1.5,
+];
+
+// Churn: a daily hazard, plus for annual contracts a decision at each renewal date.
+const MONTHLY_HAZARD: f64 = 0.00052;
+/// Annual contracts rarely cancel mid-term.
+const ANNUAL_HAZARD: f64 = 0.00005;
+const HAZARD_HEALTH: f64 = 1.1;
+const NEW_CUSTOMER_DAYS: Day = 90;
+const NEW_CUSTOMER_HAZARD: f64 = 2.5;
+/// Extra hazard per open high/urgent ticket (at most three count).
+const OPEN_TICKET_HAZARD: f64 = 0.4;
+const RENEWAL_LOGIT: f64 = -2.0;
+const RENEWAL_HEALTH: f64 = 1.3;
+const NO_AUTO_RENEW_LOGIT: f64 = 0.9;
+const DISCOUNT_REQUEST_LOGIT: f64 = 0.6;
+/// Share of churners who open a cancellation ticket in the days before they leave.
+const CANCELLATION_TICKET_SHARE: f64 = 0.25;
+
+// Tickets: a daily rate growing as health falls; discount requests before annual renewals.
+const TICKET_RATE: f64 = 0.011;
+const TICKETS_BY_PLAN: [f64; 3] = [0.7, 1.0, 2.0];
+const TICKET_HEALTH: f64 = 0.9;
+const DISCOUNT_RATE_BEFORE_RENEWAL: f64 = 0.006;
+const DISCOUNT_WINDOW_DAYS: Day = 30;
+const RESOLUTION_MEDIAN_HOURS: f64 = 16.0;
+const RESOLUTION_SPEED_BY_PRIORITY: [f64; 4] = [1.5, 1.0, 0.6, 0.3];
+/// Chance that a ticket stays open for weeks, at the worst health.
+const LONG_OPEN_SHARE: f64 = 0.3;
+const LONG_OPEN_HOURS: (f64, f64) = (240.0, 2160.0);
+
+// NPS: a survey about every quarter, answered by some; the score follows health.
+const SURVEY_EVERY_DAYS: Day = 91;
+const FIRST_SURVEY_DAYS: (Day, Day) = (30, 91);
+const NPS_RESPONSE: f64 = 0.4;
+const NPS_CENTER: f64 = 7.3;
+const NPS_HEALTH: f64 = 1.8;
+const NPS_NOISE: f64 = 1.2;
+
+/// The simulated period and population, shared by every customer.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct World {
+    pub seed: u64,
+    pub n_customers: u64,
+    /// First day of the history.
+    pub start: Day,
+    /// First day after the history.
+    pub end: Day,
+}
+
+impl World {
+    /// Customers signed up before the start.
+    fn n_initial(&self) -> u64 {
+        (self.n_customers as f64 * INITIAL_SHARE).round() as u64
+    }
+
+    /// The earliest possible signup date.
+    pub fn first_signup(&self) -> Day {
+        self.start - INITIAL_SPAN_DAYS
+    }
+
+    fn end_ts(&self) -> Ts {
+        time::day_start(self.end)
+    }
+}
+
+/// One row of the customers table.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Customer {
+    pub index: u64,
+    pub signup: Day,
+    /// Index into `PLANS`.
+    pub plan: u8,
+    pub monthly_revenue: f64,
+    pub contract_months: u32,
+    /// Index into `SEGMENTS`.
+    pub segment: u8,
+    pub auto_renew: bool,
+}
+
+impl Customer {
+    fn annual(&self) -> bool {
+        self.contract_months >= 12
+    }
+}
+
+/// One ticket; `seq` numbers a customer's tickets from 1 in `opened` order.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Ticket {
+    pub customer: u64,
+    pub seq: u32,
+    pub opened: Ts,
+    pub resolved: Option<Ts>,
+    /// Index into `schema::PRIORITIES`.
+    pub priority: u8,
+    /// Index into `schema::CATEGORIES`.
+    pub category: u8,
+}
+
+/// One NPS answer.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct NpsAnswer {
+    pub customer: u64,
+    pub responded: Ts,
+    pub score: u8,
+}
+
+/// A churned customer and the first day it is gone.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Churn {
+    pub customer: u64,
+    pub day: Day,
+}
+
+/// Events, column-wise, ordered by customer then time.
+#[derive(Debug, Default)]
+pub(super) struct Events {
+    pub customer: Vec<u64>,
+    pub ts: Vec<Ts>,
+    /// Index into `EVENT_TYPES`.
+    pub kind: Vec<u8>,
+    pub quantity: Vec<f64>,
+}
+
+impl Events {
+    pub fn len(&self) -> usize {
+        self.ts.len()
+    }
+}
+
+/// The five tables for a contiguous range of customers, in customer order.
+#[derive(Debug, Default)]
+pub(super) struct Chunk {
+    pub customers: Vec<Customer>,
+    pub events: Events,
+    pub tickets: Vec<Ticket>,
+    pub nps: Vec<NpsAnswer>,
+    pub churn: Vec<Churn>,
+}
+
+impl Chunk {
+    /// Rows per table, in `schema::table::ALL` order.
+    pub fn rows(&self) -> [u64; 5] {
+        [
+            self.customers.len(),
+            self.events.len(),
+            self.tickets.len(),
+            self.nps.len(),
+            self.churn.len(),
+        ]
+        .map(|n| n as u64)
+    }
+}
+
+/// Simulate customers `range` of the world.
+pub(super) fn simulate_chunk(world: &World, range: std::ops::Range<u64>) -> Chunk {
+    let mut chunk = Chunk::default();
+    for index in range {
+        simulate_customer(world, index, &mut chunk);
+    }
+    chunk
+}
+
+/// Hidden traits of a customer that shape its story.
+struct Traits {
+    mean_health: f64,
+    usage: f64,
+    fade_days: Option<Day>,
+    survey_phase: Day,
+}
+
+/// What pass one leaves for the events: the daily health from `first` and the churn day.
+struct Life {
+    first: Day,
+    health: Vec<f32>,
+    churned: Option<Day>,
+}
+
+fn simulate_customer(world: &World, index: u64, out: &mut Chunk) {
+    let mut rng = customer_rng(world.seed, index);
+    let customer = draw_customer(world, index, &mut rng);
+    let traits = draw_traits(&customer, &mut rng);
+    let life = live(world, &customer, &traits, &mut rng, out);
+    emit_events(world, &customer, &traits, &life, &mut rng, &mut out.events);
+    if let Some(day) = life.churned {
+        out.churn.push(Churn {
+            customer: index,
+            day,
+        });
+    }
+    out.customers.push(customer);
+}
+
+/// The customer's own random stream.
+fn customer_rng(seed: u64, index: u64) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(index);
+    rng
+}
+
+fn draw_customer(world: &World, index: u64, rng: &mut ChaCha8Rng) -> Customer {
+    let signup = signup_day(world, index, rng);
+    let plan = pick(rng, &PLAN_WEIGHTS);
+    let segment = pick(rng, &SEGMENT_WEIGHTS_BY_PLAN[plan as usize]);
+    let annual = rng.gen::<f64>() < ANNUAL_SHARE_BY_PLAN[plan as usize];
+    let auto_renew = rng.gen::<f64>() < if annual { 0.6 } else { 0.9 };
+    let seats = rng.gen_range(0.8..1.6);
+    let price =
+        LIST_PRICE_BY_PLAN[plan as usize] * seats * if annual { ANNUAL_DISCOUNT } else { 1.0 };
+    Customer {
+        index,
+        signup,
+        plan,
+        monthly_revenue: (price * 100.0).round() / 100.0,
+        contract_months: if annual { 12 } else { 1 },
+        segment,
+        auto_renew,
+    }
+}
+
+/// Signups are spread evenly: the initial base over the two years before the start, everyone
+/// else over the history, so customer ids grow with signup date and every month has newcomers.
+fn signup_day(world: &World, index: u64, rng: &mut ChaCha8Rng) -> Day {
+    let n_initial = world.n_initial();
+    let (first, span, rank, count) = if index < n_initial {
+        (world.first_signup(), INITIAL_SPAN_DAYS, index, n_initial)
+    } else {
+        (
+            world.start,
+            world.end - world.start,
+            index - n_initial,
+            world.n_customers - n_initial,
+        )
+    };
+    let position = (rank as f64 + rng.gen::<f64>()) / count as f64;
+    first + ((position * span as f64) as Day).min(span - 1)
+}
+
+fn draw_traits(customer: &Customer, rng: &mut ChaCha8Rng) -> Traits {
+    let spread: f64 = rng.sample(StandardNormal);
+    let fades = rng.gen::<f64>() < FADE_SHARE;
+    Traits {
+        mean_health: MEAN_HEALTH_SD * rng.sample::<f64, _>(StandardNormal),
+        usage: USAGE_BY_PLAN[customer.plan as usize] * (USAGE_SPREAD * spread).exp(),
+        fade_days: fades.then(|| rng.gen_range(FADE_DAYS.0..=FADE_DAYS.1)),
+        survey_phase: rng.gen_range(FIRST_SURVEY_DAYS.0..FIRST_SURVEY_DAYS.1),
+    }
+}
+
+/// The first renewal date on or after `from`: `signup + k * contract_months` months (k >= 1),
+/// each counted from the signup date and clamped to the month's end.
+pub(super) fn next_renewal(signup: Day, contract_months: u32, from: Day) -> Day {
+    let mut k = 1;
+    loop {
+        let renewal = time::add_months(signup, k * contract_months as i32);
+        if renewal >= from {
+            return renewal;
+        }
+        k += 1;
+    }
+}
+
+/// NPS class of the latest answer, as the churn model sees it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum NpsClass {
+    None,
+    Detractor,
+    Passive,
+    Promoter,
+}
+
+impl NpsClass {
+    fn of(score: u8) -> Self {
+        match score {
+            0..=6 => NpsClass::Detractor,
+            7..=8 => NpsClass::Passive,
+            _ => NpsClass::Promoter,
+        }
+    }
+
+    fn hazard_factor(self) -> f64 {
+        match self {
+            NpsClass::None => 1.0,
+            NpsClass::Detractor => 1.8,
+            NpsClass::Passive => 1.3,
+            NpsClass::Promoter => 0.75,
+        }
+    }
+
+    fn renewal_logit(self) -> f64 {
+        self.hazard_factor().ln()
+    }
+}
+
+/// Day-to-day state of pass one.
+struct State {
+    health: f64,
+    last_nps: NpsClass,
+    /// Closing times of open high/urgent tickets (`Ts::MAX` when never closed).
+    open_urgent: Vec<Ts>,
+    next_renewal: Day,
+    /// A discount request was made for the renewal on this day.
+    discount_for: Option<Day>,
+}
+
+/// Pass one: health, tickets, NPS answers and the churn day.
+fn live(
+    world: &World,
+    c: &Customer,
+    traits: &Traits,
+    rng: &mut ChaCha8Rng,
+    out: &mut Chunk,
+) -> Life {
+    let first = c.signup.max(world.start);
+    let mut state = State {
+        health: traits.mean_health + STATIONARY_SD * rng.sample::<f64, _>(StandardNormal),
+        last_nps: NpsClass::None,
+        open_urgent: Vec::new(),
+        next_renewal: next_renewal(c.signup, c.contract_months, first),
+        discount_for: None,
+    };
+    let mut life = Life {
+        first,
+        health: Vec::new(),
+        churned: None,
+    };
+    let mut tickets = Vec::new();
+    for day in first..world.end {
+        if day > first {
+            let shock: f64 = rng.sample(StandardNormal);
+            state.health += THETA * (traits.mean_health - state.health) + SIGMA * shock;
+        }
+        life.health.push(state.health as f32);
+        if day > c.signup && churns_today(c, day, &mut state, rng) {
+            life.churned = Some(day);
+            cancellation_ticket(world, c, first, day, rng, &mut tickets);
+            break;
+        }
+        open_tickets(world, c, day, &mut state, rng, &mut tickets);
+        answer_survey(c, traits, day, &mut state, rng, &mut out.nps);
+    }
+    number_tickets(tickets, &mut out.tickets);
+    life
+}
+
+/// Whether the customer leaves on `day` (so `day` is its first day gone).
+fn churns_today(c: &Customer, day: Day, state: &mut State, rng: &mut ChaCha8Rng) -> bool {
+    let h = state.health;
+    if c.annual() && day == state.next_renewal {
+        state.next_renewal = next_renewal(c.signup, c.contract_months, day + 1);
+        let logit = RENEWAL_LOGIT - RENEWAL_HEALTH * h
+            + if c.auto_renew {
+                0.0
+            } else {
+                NO_AUTO_RENEW_LOGIT
+            }
+            + if state.discount_for == Some(day) {
+                DISCOUNT_REQUEST_LOGIT
+            } else {
+                0.0
+            }
+            + state.last_nps.renewal_logit();
+        if rng.gen::<f64>() < sigmoid(logit) {
+            return true;
+        }
+    }
+    let day_ts = time::day_start(day);
+    state.open_urgent.retain(|&closed| closed > day_ts);
+    let base = if c.annual() {
+        ANNUAL_HAZARD
+    } else {
+        MONTHLY_HAZARD
+    };
+    let new = if day - c.signup < NEW_CUSTOMER_DAYS {
+        NEW_CUSTOMER_HAZARD
+    } else {
+        1.0
+    };
+    let open = 1.0 + OPEN_TICKET_HAZARD * state.open_urgent.len().min(3) as f64;
+    let hazard = base * (-HAZARD_HEALTH * h).exp() * state.last_nps.hazard_factor() * new * open;
+    rng.gen::<f64>() < hazard
+}
+
+/// Tickets opened on `day`: the everyday kind, and discount requests before an annual renewal.
+fn open_tickets(
+    world: &World,
+    c: &Customer,
+    day: Day,
+    state: &mut State,
+    rng: &mut ChaCha8Rng,
+    tickets: &mut Vec<Ticket>,
+) {
+    let h = state.health;
+    let bad = sigmoid(-1.5 * h - 0.5);
+    let rate = TICKET_RATE * TICKETS_BY_PLAN[c.plan as usize] * (-TICKET_HEALTH * h).exp();
+    for _ in 0..poisson(rng, rate) {
+        let category = pick(rng, &category_weights(bad));
+        tickets.push(draw_ticket(world, c, day, bad, category, rng));
+    }
+    let to_renewal = state.next_renewal - day;
+    if c.annual() && (1..=DISCOUNT_WINDOW_DAYS).contains(&to_renewal) {
+        let lean = if c.auto_renew { 0.7 } else { 1.3 };
+        if rng.gen::<f64>() < DISCOUNT_RATE_BEFORE_RENEWAL * (-h).exp() * lean {
+            tickets.push(draw_ticket(world, c, day, bad, DISCOUNT_REQUEST, rng));
+            state.discount_for = Some(state.next_renewal);
+        }
+    }
+    for t in tickets
+        .iter()
+        .rev()
+        .take_while(|t| time::day_of_ts(t.opened) == day)
+    {
+        if t.priority >= HIGH {
+            state.open_urgent.push(t.resolved.unwrap_or(Ts::MAX));
+        }
+    }
+}
+
+const DISCOUNT_REQUEST: u8 = 3;
+const CANCELLATION: u8 = 4;
+const HIGH: u8 = 2;
+
+/// Weights over `schema::CATEGORIES`; `bad` in (0, 1) grows as health falls.
+fn category_weights(bad: f64) -> [f64; 6] {
+    [
+        0.30,
+        0.30 * (1.0 - bad),
+        0.08 + 0.14 * bad,
+        0.02 + 0.05 * bad,
+        0.005 + 0.02 * bad,
+        0.15,
+    ]
+}
+
+fn draw_ticket(
+    world: &World,
+    c: &Customer,
+    day: Day,
+    bad: f64,
+    category: u8,
+    rng: &mut ChaCha8Rng,
+) -> Ticket {
+    let opened = time::day_start(day) + second_of_day(rng);
+    let priority = pick(rng, &[0.30, 0.45, 0.15 + 0.10 * bad, 0.04 + 0.12 * bad]);
+    let hours = if rng.gen::<f64>() < LONG_OPEN_SHARE * bad {
+        rng.gen_range(LONG_OPEN_HOURS.0..LONG_OPEN_HOURS.1)
+    } else {
+        let noise: f64 = rng.sample(StandardNormal);
+        RESOLUTION_MEDIAN_HOURS * noise.exp() * RESOLUTION_SPEED_BY_PRIORITY[priority as usize]
+    };
+    let resolved = opened + (hours * 3600.0) as Ts + 60;
+    Ticket {
+        customer: c.index,
+        seq: 0,
+        opened,
+        resolved: (resolved < world.end_ts()).then_some(resolved),
+        priority,
+        category,
+    }
+}
+
+/// Some churners ask to cancel in the days before they leave.
+fn cancellation_ticket(
+    world: &World,
+    c: &Customer,
+    first: Day,
+    churn_day: Day,
+    rng: &mut ChaCha8Rng,
+    tickets: &mut Vec<Ticket>,
+) {
+    if rng.gen::<f64>() >= CANCELLATION_TICKET_SHARE {
+        return;
+    }
+    let day = churn_day - rng.gen_range(1..=10);
+    if day >= first {
+        let mut ticket = draw_ticket(world, c, day, 0.5, CANCELLATION, rng);
+        ticket.priority = 1;
+        tickets.push(ticket);
+    }
+}
+
+/// Sort a customer's tickets by opening time and number them.
+fn number_tickets(mut tickets: Vec<Ticket>, out: &mut Vec<Ticket>) {
+    tickets.sort_by_key(|t| t.opened);
+    for (seq, mut t) in tickets.into_iter().enumerate() {
+        t.seq = seq as u32 + 1;
+        out.push(t);
+    }
+}
+
+fn answer_survey(
+    c: &Customer,
+    traits: &Traits,
+    day: Day,
+    state: &mut State,
+    rng: &mut ChaCha8Rng,
+    out: &mut Vec<NpsAnswer>,
+) {
+    let since = day - c.signup - traits.survey_phase;
+    if since < 0 || since % SURVEY_EVERY_DAYS != 0 || rng.gen::<f64>() >= NPS_RESPONSE {
+        return;
+    }
+    let noise: f64 = rng.sample(StandardNormal);
+    let score = (NPS_CENTER + NPS_HEALTH * state.health + NPS_NOISE * noise)
+        .round()
+        .clamp(0.0, 10.0) as u8;
+    state.last_nps = NpsClass::of(score);
+    out.push(NpsAnswer {
+        customer: c.index,
+        responded: time::day_start(day) + second_of_day(rng),
+        score,
+    });
+}
+
+/// Pass two: events from the health path, fading before churn for most churners.
+fn emit_events(
+    world: &World,
+    c: &Customer,
+    traits: &Traits,
+    life: &Life,
+    rng: &mut ChaCha8Rng,
+    out: &mut Events,
+) {
+    let stop = life.churned.unwrap_or(world.end);
+    let mut times = Vec::new();
+    for day in life.first..stop {
+        let h = life.health[(day - life.first) as usize] as f64;
+        let rate =
+            traits.usage * (USAGE_HEALTH * h).exp() * weekday_factor(day) * fade(day, life, traits);
+        let n = poisson(rng, rate.min(MAX_DAILY_RATE));
+        times.clear();
+        times.extend((0..n).map(|_| time::day_start(day) + second_of_day(rng)));
+        times.sort_unstable();
+        for &ts in &times {
+            let kind = pick(rng, &EVENT_TYPE_WEIGHTS);
+            out.customer.push(c.index);
+            out.ts.push(ts);
+            out.kind.push(kind);
+            out.quantity.push(quantity(kind, rng));
+        }
+    }
+}
+
+fn weekday_factor(day: Day) -> f64 {
+    // 1970-01-01 was a Thursday: (day + 3) mod 7 counts from Monday.
+    if (day + 3).rem_euclid(7) >= 5 {
+        WEEKEND_FACTOR
+    } else {
+        WEEKDAY_FACTOR
+    }
+}
+
+/// Usage relative to normal on `day`: falls linearly to `FADE_FLOOR` before churn.
+fn fade(day: Day, life: &Life, traits: &Traits) -> f64 {
+    match (life.churned, traits.fade_days) {
+        (Some(churn), Some(len)) if churn - day <= len => {
+            FADE_FLOOR + (1.0 - FADE_FLOOR) * (churn - day) as f64 / len as f64
+        }
+        _ => 1.0,
+    }
+}
+
+/// Logins count 1; feature uses a few actions; exports a number of rows.
+fn quantity(kind: u8, rng: &mut ChaCha8Rng) -> f64 {
+    match kind {
+        0 => 1.0,
+        1 => 1.0 + poisson(rng, 1.5) as f64,
+        _ => {
+            let noise: f64 = rng.sample(StandardNormal);
+            (4.0 + noise).exp().round().max(1.0)
+        }
+    }
+}
+
+/// A second of the day, weighted towards working hours.
+fn second_of_day(rng: &mut ChaCha8Rng) -> Ts {
+    let hour = pick(rng, &HOUR_WEIGHTS) as Ts;
+    hour * 3600 + rng.gen_range(0..3600)
+}
+
+/// An index drawn with probability proportional to `weights`.
+fn pick(rng: &mut ChaCha8Rng, weights: &[f64]) -> u8 {
+    let total: f64 = weights.iter().sum();
+    let mut u = rng.gen::<f64>() * total;
+    for (i, w) in weights.iter().enumerate() {
+        if u < *w {
+            return i as u8;
+        }
+        u -= w;
+    }
+    (weights.len() - 1) as u8
+}
+
+/// A Poisson count by inversion (rates here are small), normal approximation above 30.
+fn poisson(rng: &mut ChaCha8Rng, lambda: f64) -> u32 {
+    if lambda <= 0.0 {
+        return 0;
+    }
+    if lambda > 30.0 {
+        let z: f64 = rng.sample(StandardNormal);
+        return (lambda + lambda.sqrt() * z).round().max(0.0) as u32;
+    }
+    let u = rng.gen::<f64>();
+    let (mut k, mut p) = (0u32, (-lambda).exp());
+    let mut cdf = p;
+    while u > cdf && k < 200 {
+        k += 1;
+        p *= lambda / k as f64;
+        cdf += p;
+    }
+    k
+}
+
+fn sigmoid(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
