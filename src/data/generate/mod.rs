@@ -372,3 +372,267 @@ fn summarize(
         last_day: world.end - 1,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use polars::prelude::*;
+
+    use super::*;
+    use crate::schema::col;
+
+    fn small(format: TableFormat) -> GenerateParams {
+        GenerateParams::new()
+            .customers(300)
+            .months(6)
+            .format(format)
+    }
+
+    /// Every file under `dir` by relative path, with its bytes.
+    fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+        let mut out = BTreeMap::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for entry in std::fs::read_dir(&d).unwrap() {
+                let p = entry.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    out.insert(
+                        p.strip_prefix(dir).unwrap().to_path_buf(),
+                        std::fs::read(&p).unwrap(),
+                    );
+                }
+            }
+        }
+        out
+    }
+
+    fn run(params: &GenerateParams) -> (tempfile::TempDir, GenerateSummary) {
+        let tmp = tempfile::tempdir().unwrap();
+        let summary = generate(params, &tmp.path().join("data")).unwrap();
+        (tmp, summary)
+    }
+
+    #[test]
+    fn same_seed_gives_identical_files_in_both_formats() {
+        for format in [TableFormat::Csv, TableFormat::Parquet] {
+            let params = small(format).part_size(120);
+            let (a, _) = run(&params);
+            let (b, _) = run(&params);
+            let (fa, fb) = (files(&a.path().join("data")), files(&b.path().join("data")));
+            assert_eq!(fa.len(), 15, "{format:?}: 5 tables x 3 parts");
+            assert!(fa == fb, "{format:?}: files differ between identical runs");
+        }
+    }
+
+    #[test]
+    fn another_seed_gives_other_files() {
+        let (a, _) = run(&small(TableFormat::Csv));
+        let (b, _) = run(&small(TableFormat::Csv).seed(43));
+        let (fa, fb) = (files(&a.path().join("data")), files(&b.path().join("data")));
+        assert_eq!(fa.keys().collect::<Vec<_>>(), fb.keys().collect::<Vec<_>>());
+        assert_ne!(fa[Path::new("events.csv")], fb[Path::new("events.csv")]);
+    }
+
+    #[test]
+    fn output_does_not_depend_on_thread_count() {
+        let params = small(TableFormat::Parquet).part_size(50);
+        let on = |threads| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let (dir, _) = pool.install(|| run(&params));
+            files(&dir.path().join("data"))
+        };
+        assert!(on(1) == on(3), "files differ between 1 and 3 threads");
+    }
+
+    #[test]
+    fn parts_hold_the_same_rows_as_a_single_file() {
+        let (single, s) = run(&small(TableFormat::Csv));
+        let (parted, p) = run(&small(TableFormat::Csv).part_size(70));
+        assert_eq!((s.n_parts, p.n_parts), (1, 5));
+        assert_eq!(
+            s.tables.iter().map(|t| t.rows).collect::<Vec<_>>(),
+            p.tables.iter().map(|t| t.rows).collect::<Vec<_>>()
+        );
+        for t in table::ALL {
+            let whole =
+                std::fs::read_to_string(single.path().join(format!("data/{t}.csv"))).unwrap();
+            let mut joined = whole.lines().next().unwrap().to_string() + "\n";
+            for part in 0..5 {
+                let text = std::fs::read_to_string(
+                    parted.path().join(format!("data/{t}/part-{part:05}.csv")),
+                )
+                .unwrap();
+                text.lines().skip(1).for_each(|l| joined.extend([l, "\n"]));
+            }
+            assert!(whole == joined, "{t}: parts differ from the single file");
+        }
+    }
+
+    #[test]
+    fn summary_counts_match_the_files() {
+        let (dir, s) = run(&small(TableFormat::Csv));
+        for t in &s.tables {
+            let text = std::fs::read_to_string(&t.path).unwrap();
+            assert_eq!(text.lines().count() as u64, t.rows + 1, "{}", t.table);
+            assert!(t.path.starts_with(dir.path()));
+        }
+        assert_eq!(s.rows(table::CUSTOMERS), 300);
+        assert_eq!(
+            (time::format_day(s.start), time::format_day(s.last_day)),
+            ("2024-01-01".into(), "2024-06-30".into())
+        );
+    }
+
+    #[test]
+    fn csv_dates_and_datetimes_are_iso() {
+        let (dir, _) = run(&small(TableFormat::Csv));
+        let tickets = std::fs::read_to_string(dir.path().join("data/tickets.csv")).unwrap();
+        let mut lines = tickets.lines();
+        assert_eq!(
+            lines.next().unwrap(),
+            "customer_id,ticket_id,opened_at,resolved_at,priority,category"
+        );
+        let row: Vec<&str> = lines.next().unwrap().split(',').collect();
+        assert!(
+            time::parse_ts(row[2], None).is_some_and(|t| time::format_ts(t) == row[2]),
+            "{row:?}"
+        );
+        let customers = std::fs::read_to_string(dir.path().join("data/customers.csv")).unwrap();
+        let row: Vec<&str> = customers.lines().nth(1).unwrap().split(',').collect();
+        assert!(
+            time::parse_day(row[1], None).is_some_and(|d| time::format_day(d) == row[1]),
+            "{row:?}"
+        );
+        assert!(
+            row[3].contains('.') && ["true", "false"].contains(&row[6]),
+            "{row:?}"
+        );
+    }
+
+    fn parquet_schema(path: &Path) -> Schema {
+        let df = ParquetReader::new(std::fs::File::open(path).unwrap())
+            .finish()
+            .unwrap();
+        df.schema().as_ref().clone()
+    }
+
+    #[test]
+    fn parquet_columns_have_the_contract_types() {
+        let (dir, s) = run(&small(TableFormat::Parquet));
+        let ms = DataType::Datetime(TimeUnit::Milliseconds, None);
+        let expect: [(&str, &[(&str, DataType)]); 5] = [
+            (
+                table::CUSTOMERS,
+                &[
+                    (col::CUSTOMER_ID, DataType::String),
+                    (col::SIGNUP_DATE, DataType::Date),
+                    (col::PLAN, DataType::String),
+                    (col::MONTHLY_REVENUE, DataType::Float64),
+                    (col::CONTRACT_MONTHS, DataType::Int64),
+                    (col::SEGMENT, DataType::String),
+                    (col::AUTO_RENEW, DataType::Boolean),
+                ],
+            ),
+            (
+                table::EVENTS,
+                &[
+                    (col::CUSTOMER_ID, DataType::String),
+                    (col::TIMESTAMP, ms.clone()),
+                    (col::EVENT_TYPE, DataType::String),
+                    (col::QUANTITY, DataType::Float64),
+                ],
+            ),
+            (
+                table::TICKETS,
+                &[
+                    (col::TICKET_ID, DataType::String),
+                    (col::OPENED_AT, ms.clone()),
+                    (col::RESOLVED_AT, ms.clone()),
+                    (col::PRIORITY, DataType::String),
+                    (col::CATEGORY, DataType::String),
+                ],
+            ),
+            (
+                table::NPS,
+                &[
+                    (col::RESPONDED_AT, ms.clone()),
+                    (col::SCORE, DataType::Int64),
+                ],
+            ),
+            (
+                table::CHURN,
+                &[
+                    (col::CUSTOMER_ID, DataType::String),
+                    (col::CHURNED_AT, DataType::Date),
+                ],
+            ),
+        ];
+        for (t, columns) in expect {
+            let schema = parquet_schema(&dir.path().join(format!("data/{t}.parquet")));
+            for (name, dtype) in columns {
+                assert_eq!(schema.get(name), Some(dtype), "{t}.{name}");
+            }
+        }
+        assert!(s.rows(table::EVENTS) > 1000);
+    }
+
+    #[test]
+    fn refuses_a_non_empty_folder_and_leaves_it_alone() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("data");
+        std::fs::create_dir(&out).unwrap();
+        std::fs::write(out.join("notes.txt"), "keep me").unwrap();
+        let err = generate(&small(TableFormat::Csv), &out).unwrap_err();
+        assert!(matches!(err, Error::Usage(_)), "{err}");
+        assert_eq!(files(&out).len(), 1);
+        assert_eq!(
+            std::fs::read_dir(tmp.path()).unwrap().count(),
+            1,
+            "no staging folder left"
+        );
+    }
+
+    #[test]
+    fn fills_an_empty_folder_and_leaves_no_staging_behind() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("data");
+        std::fs::create_dir(&out).unwrap();
+        generate(&small(TableFormat::Csv), &out).unwrap();
+        assert_eq!(files(&out).len(), 5);
+        assert_eq!(
+            std::fs::read_dir(tmp.path()).unwrap().count(),
+            1,
+            "only the output folder"
+        );
+    }
+
+    #[test]
+    fn check_rejects_out_of_range_settings() {
+        for params in [
+            GenerateParams::new().customers(0),
+            GenerateParams::new().months(0),
+            GenerateParams::new().months(MAX_MONTHS + 1),
+            GenerateParams::new().part_size(0),
+        ] {
+            assert!(matches!(params.check(), Err(Error::Usage(_))), "{params:?}");
+        }
+        assert!(GenerateParams::new()
+            .months(MAX_MONTHS)
+            .customers(1)
+            .check()
+            .is_ok());
+    }
+
+    #[test]
+    fn one_customer_and_one_month_still_write_every_table() {
+        let (dir, s) = run(&GenerateParams::new().customers(1).months(1));
+        assert_eq!(s.rows(table::CUSTOMERS), 1);
+        assert_eq!(files(&dir.path().join("data")).len(), 5);
+    }
+}

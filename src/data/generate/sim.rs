@@ -666,3 +666,390 @@ fn poisson(rng: &mut ChaCha8Rng, lambda: f64) -> u32 {
 fn sigmoid(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+    use std::sync::OnceLock;
+
+    use super::*;
+
+    fn day(s: &str) -> Day {
+        time::parse_day(s, None).unwrap()
+    }
+
+    fn world(n_customers: u64) -> World {
+        let start = day("2024-01-01");
+        World {
+            seed: 7,
+            n_customers,
+            start,
+            end: time::add_months(start, 24),
+        }
+    }
+
+    /// One shared simulation: large enough for the story's rates to show, small enough for speed.
+    fn story() -> &'static (World, Chunk) {
+        static STORY: OnceLock<(World, Chunk)> = OnceLock::new();
+        STORY.get_or_init(|| {
+            let w = world(6000);
+            (w, simulate_chunk(&w, 0..w.n_customers))
+        })
+    }
+
+    /// First day gone per customer (the end of the history for those who stay).
+    fn stops(w: &World, chunk: &Chunk) -> Vec<Day> {
+        let mut stop = vec![w.end; chunk.customers.len()];
+        for c in &chunk.churn {
+            stop[c.customer as usize] = c.day;
+        }
+        stop
+    }
+
+    fn within_life(w: &World, c: &Customer, stop: Day, ts: Ts) -> bool {
+        ts >= time::day_start(c.signup.max(w.start)) && ts < time::day_start(stop)
+    }
+
+    #[test]
+    fn events_fall_within_each_customers_life_in_order() {
+        let (w, chunk) = story();
+        let stop = stops(w, chunk);
+        let ev = &chunk.events;
+        for i in 0..ev.len() {
+            let c = &chunk.customers[ev.customer[i] as usize];
+            assert!(
+                within_life(w, c, stop[c.index as usize], ev.ts[i]),
+                "event {i} of {c:?}"
+            );
+            if i > 0 {
+                assert!(
+                    (ev.customer[i - 1], ev.ts[i - 1]) <= (ev.customer[i], ev.ts[i]),
+                    "row {i}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn tickets_and_answers_fall_within_each_customers_life() {
+        let (w, chunk) = story();
+        let stop = stops(w, chunk);
+        let mut ids = HashSet::new();
+        for t in &chunk.tickets {
+            let c = &chunk.customers[t.customer as usize];
+            assert!(within_life(w, c, stop[c.index as usize], t.opened), "{t:?}");
+            assert!(
+                t.resolved
+                    .is_none_or(|r| r >= t.opened && r < time::day_start(w.end)),
+                "{t:?}"
+            );
+            assert!(ids.insert((t.customer, t.seq)), "duplicate ticket {t:?}");
+        }
+        for a in &chunk.nps {
+            let c = &chunk.customers[a.customer as usize];
+            assert!(
+                within_life(w, c, stop[c.index as usize], a.responded),
+                "{a:?}"
+            );
+            assert!(a.score <= 10);
+        }
+    }
+
+    #[test]
+    fn churn_follows_signup_once_per_customer() {
+        let (w, chunk) = story();
+        let mut seen = HashSet::new();
+        for ch in &chunk.churn {
+            let c = &chunk.customers[ch.customer as usize];
+            assert!(ch.day > c.signup && ch.day < w.end, "{ch:?} for {c:?}");
+            assert!(seen.insert(ch.customer));
+        }
+        assert!(chunk
+            .customers
+            .iter()
+            .enumerate()
+            .all(|(i, c)| c.index == i as u64));
+    }
+
+    #[test]
+    fn signups_reach_every_month_of_the_history() {
+        let (w, chunk) = story();
+        let months: HashSet<Day> = chunk
+            .customers
+            .iter()
+            .filter(|c| c.signup >= w.start)
+            .map(|c| time::month_start(c.signup))
+            .collect();
+        assert_eq!(months.len(), 24);
+        assert!(chunk
+            .customers
+            .iter()
+            .all(|c| c.signup < w.end && c.signup >= w.first_signup()));
+    }
+
+    #[test]
+    fn renewals_count_from_signup_and_clamp_to_month_end() {
+        // Chained month additions would drift to the 29th after February.
+        assert_eq!(
+            next_renewal(day("2024-01-31"), 1, day("2024-03-01")),
+            day("2024-03-31")
+        );
+        assert_eq!(
+            next_renewal(day("2024-01-31"), 1, day("2024-02-01")),
+            day("2024-02-29")
+        );
+        assert_eq!(
+            next_renewal(day("2024-02-29"), 12, day("2024-03-01")),
+            day("2025-02-28")
+        );
+        assert_eq!(
+            next_renewal(day("2024-02-29"), 12, day("2025-03-01")),
+            day("2026-02-28")
+        );
+        assert_eq!(
+            next_renewal(day("2024-02-29"), 12, day("2027-03-01")),
+            day("2028-02-29")
+        );
+        // k >= 1: the signup date itself is not a renewal.
+        assert_eq!(
+            next_renewal(day("2024-05-10"), 12, day("2024-05-10")),
+            day("2025-05-10")
+        );
+    }
+
+    #[test]
+    fn monthly_churn_rate_is_between_1_5_and_4_percent() {
+        let (w, chunk) = story();
+        let stop = stops(w, chunk);
+        let (mut month, mut rates) = (w.start, Vec::new());
+        while month < w.end {
+            let next = time::add_months(month, 1);
+            let active = chunk
+                .customers
+                .iter()
+                .filter(|c| c.signup < month && stop[c.index as usize] >= month);
+            let (n, churned) = active.fold((0, 0), |(n, k), c| {
+                (
+                    n + 1,
+                    k + (stop[c.index as usize] < next && stop[c.index as usize] < w.end) as u32,
+                )
+            });
+            rates.push(churned as f64 / n as f64);
+            month = next;
+        }
+        let mean = rates.iter().sum::<f64>() / rates.len() as f64;
+        assert!(
+            (0.015..=0.04).contains(&mean),
+            "mean monthly churn {mean:.4}, by month {rates:?}"
+        );
+    }
+
+    /// Events per customer-day over `[from, to)` for the given customers' windows.
+    fn event_rate(chunk: &Chunk, windows: &[(u64, Day, Day)]) -> f64 {
+        let wanted: std::collections::HashMap<u64, (Day, Day)> =
+            windows.iter().map(|&(c, a, b)| (c, (a, b))).collect();
+        let ev = &chunk.events;
+        let n = (0..ev.len())
+            .filter(|&i| {
+                wanted.get(&ev.customer[i]).is_some_and(|&(a, b)| {
+                    (time::day_start(a)..time::day_start(b)).contains(&ev.ts[i])
+                })
+            })
+            .count();
+        let days: i64 = windows.iter().map(|&(_, a, b)| (b - a) as i64).sum();
+        n as f64 / days as f64
+    }
+
+    #[test]
+    fn usage_falls_in_the_month_before_churn() {
+        let (w, chunk) = story();
+        let stop = stops(w, chunk);
+        let first = |c: &Customer| c.signup.max(w.start);
+        let churners: Vec<(u64, Day, Day)> = chunk
+            .churn
+            .iter()
+            .filter(|ch| ch.day - 30 >= first(&chunk.customers[ch.customer as usize]))
+            .map(|ch| (ch.customer, ch.day - 30, ch.day))
+            .collect();
+        // Stayers over the same calendar windows, paired round-robin with the churn dates.
+        let stayers: Vec<(u64, Day, Day)> = chunk
+            .customers
+            .iter()
+            .filter(|c| stop[c.index as usize] == w.end)
+            .enumerate()
+            .map(|(k, c)| {
+                (
+                    c.index,
+                    churners[k % churners.len()].1,
+                    churners[k % churners.len()].2,
+                )
+            })
+            .filter(|&(c, a, _)| a >= first(&chunk.customers[c as usize]))
+            .collect();
+        let (churning, staying) = (event_rate(chunk, &churners), event_rate(chunk, &stayers));
+        assert!(
+            churning < 0.7 * staying,
+            "events/day before churn {churning:.3} vs stayers {staying:.3}"
+        );
+    }
+
+    #[test]
+    fn passives_churn_more_than_promoters_and_detractors_most() {
+        let (w, chunk) = story();
+        let stop = stops(w, chunk);
+        let mut by_class = [(0u32, 0u32); 3]; // (answers, churned within 90 days) per class
+        for a in chunk
+            .nps
+            .iter()
+            .filter(|a| time::day_of_ts(a.responded) + 90 <= w.end)
+        {
+            let class = match NpsClass::of(a.score) {
+                NpsClass::Detractor => 0,
+                NpsClass::Passive => 1,
+                _ => 2,
+            };
+            let gone = stop[a.customer as usize] < time::day_of_ts(a.responded) + 90;
+            by_class[class].0 += 1;
+            by_class[class].1 += gone as u32;
+        }
+        let rate = |(n, k): (u32, u32)| k as f64 / n as f64;
+        let [detractor, passive, promoter] = by_class.map(rate);
+        assert!(
+            detractor > passive && passive > 1.2 * promoter,
+            "{by_class:?}"
+        );
+    }
+
+    #[test]
+    fn discount_requests_cluster_before_annual_renewals() {
+        let (w, chunk) = story();
+        let stop = stops(w, chunk);
+        let (mut near_days, mut other_days, mut near, mut other) = (0u64, 0u64, 0u64, 0u64);
+        let is_near =
+            |c: &Customer, d: Day| next_renewal(c.signup, 12, d + 1) - d <= DISCOUNT_WINDOW_DAYS;
+        for c in chunk.customers.iter().filter(|c| c.annual()) {
+            for d in c.signup.max(w.start)..stop[c.index as usize] {
+                *(if is_near(c, d) {
+                    &mut near_days
+                } else {
+                    &mut other_days
+                }) += 1;
+            }
+        }
+        for t in chunk
+            .tickets
+            .iter()
+            .filter(|t| t.category == DISCOUNT_REQUEST)
+        {
+            let c = &chunk.customers[t.customer as usize];
+            if c.annual() {
+                *(if is_near(c, time::day_of_ts(t.opened)) {
+                    &mut near
+                } else {
+                    &mut other
+                }) += 1;
+            }
+        }
+        let (near_rate, other_rate) = (
+            near as f64 / near_days as f64,
+            other as f64 / other_days as f64,
+        );
+        assert!(
+            near_rate > 3.0 * other_rate,
+            "per day: before renewal {near_rate:.5}, else {other_rate:.5}"
+        );
+    }
+
+    #[test]
+    fn new_customers_churn_more_in_their_first_90_days() {
+        let (w, chunk) = story();
+        let stop = stops(w, chunk);
+        // Churns per customer-day for monthly contracts, by tenure.
+        let (mut new, mut old) = ((0u64, 0u64), (0u64, 0u64));
+        for c in chunk.customers.iter().filter(|c| !c.annual()) {
+            let s = stop[c.index as usize];
+            for d in c.signup.max(w.start) + 1..=s.min(w.end - 1) {
+                let slot = if d - c.signup < NEW_CUSTOMER_DAYS {
+                    &mut new
+                } else {
+                    &mut old
+                };
+                slot.0 += 1;
+                slot.1 += (d == s) as u64;
+            }
+        }
+        let (new_rate, old_rate) = (new.1 as f64 / new.0 as f64, old.1 as f64 / old.0 as f64);
+        assert!(
+            new_rate > 1.5 * old_rate,
+            "daily churn: first 90 days {new_rate:.5}, later {old_rate:.5}"
+        );
+    }
+
+    #[test]
+    fn annual_contracts_churn_mostly_at_renewal() {
+        let (_, chunk) = story();
+        let annual: Vec<&Churn> = chunk
+            .churn
+            .iter()
+            .filter(|ch| chunk.customers[ch.customer as usize].annual())
+            .collect();
+        let at_renewal = annual
+            .iter()
+            .filter(|ch| {
+                next_renewal(chunk.customers[ch.customer as usize].signup, 12, ch.day) == ch.day
+            })
+            .count();
+        let share = at_renewal as f64 / annual.len() as f64;
+        assert!(
+            annual.len() > 50 && share > 0.6,
+            "{at_renewal} of {} at a renewal",
+            annual.len()
+        );
+    }
+
+    #[test]
+    fn urgent_and_billing_tickets_rise_before_churn() {
+        let (w, chunk) = story();
+        let stop = stops(w, chunk);
+        let alarming =
+            |t: &Ticket| t.priority >= HIGH || t.category == 2 || t.category == DISCOUNT_REQUEST;
+        let (mut before, mut before_days, mut stayers, mut stayer_days) = (0u64, 0i64, 0u64, 0i64);
+        for c in &chunk.customers {
+            let (first, s) = (c.signup.max(w.start), stop[c.index as usize]);
+            if s < w.end && s - 90 >= first {
+                before_days += 90;
+            } else if s == w.end {
+                stayer_days += (w.end - first) as i64;
+            }
+        }
+        for t in chunk.tickets.iter().filter(|t| alarming(t)) {
+            let s = stop[t.customer as usize];
+            let c = &chunk.customers[t.customer as usize];
+            if s < w.end && s - 90 >= c.signup.max(w.start) && t.opened >= time::day_start(s - 90) {
+                before += 1;
+            } else if s == w.end {
+                stayers += 1;
+            }
+        }
+        let (churning, staying) = (
+            before as f64 / before_days as f64,
+            stayers as f64 / stayer_days as f64,
+        );
+        assert!(
+            churning > 1.5 * staying,
+            "per day: before churn {churning:.5}, stayers {staying:.5}"
+        );
+    }
+
+    #[test]
+    fn a_customers_history_depends_only_on_seed_and_index() {
+        let w = world(50);
+        let whole = simulate_chunk(&w, 0..50);
+        let tail = simulate_chunk(&w, 30..50);
+        assert_eq!(&whole.customers[30..], &tail.customers[..]);
+        let from = whole.events.customer.iter().position(|&c| c == 30).unwrap();
+        assert_eq!(&whole.events.ts[from..], &tail.events.ts[..]);
+        let other = simulate_chunk(&World { seed: 8, ..w }, 0..50);
+        assert_ne!(whole.customers, other.customers);
+    }
+}
