@@ -20,7 +20,9 @@ pub struct Run {
 
 impl TestEnv {
     pub fn new() -> Self {
-        TestEnv { dir: tempfile::tempdir().expect("temp dir") }
+        TestEnv {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
     }
 
     /// A path inside the work area.
@@ -75,7 +77,8 @@ impl Run {
             assert!(
                 self.stderr.contains(f),
                 "\n{}\nexpected stderr to contain {f:?}\n--- stderr\n{}",
-                self.cmd, self.stderr
+                self.cmd,
+                self.stderr
             );
         }
         self
@@ -87,7 +90,8 @@ impl Run {
             assert!(
                 self.stdout.contains(f),
                 "\n{}\nexpected stdout to contain {f:?}\n--- stdout\n{}",
-                self.cmd, self.stdout
+                self.cmd,
+                self.stdout
             );
         }
         self
@@ -96,10 +100,14 @@ impl Run {
 
 /// `../shared/datasets/<rel>` from the project root.
 pub fn dataset(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/datasets")
+        .join(rel)
 }
 
 /// `tests/fixtures/<rel>`.
 pub fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
 }

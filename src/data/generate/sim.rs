@@ -894,6 +894,30 @@ mod tests {
     }
 
     #[test]
+    fn usage_fades_over_the_weeks_before_churn() {
+        let (w, chunk) = story();
+        let first = |ch: &Churn| chunk.customers[ch.customer as usize].signup.max(w.start);
+        let long: Vec<&Churn> = chunk
+            .churn
+            .iter()
+            .filter(|ch| ch.day - 90 >= first(ch))
+            .collect();
+        let window = |from: Day, to: Day| -> Vec<(u64, Day, Day)> {
+            long.iter()
+                .map(|ch| (ch.customer, ch.day - from, ch.day - to))
+                .collect()
+        };
+        let (last, earlier) = (
+            event_rate(chunk, &window(30, 0)),
+            event_rate(chunk, &window(90, 60)),
+        );
+        assert!(
+            last < 0.6 * earlier,
+            "events/day of churners: last 30 days {last:.3}, 60-90 days before {earlier:.3}"
+        );
+    }
+
+    #[test]
     fn passives_churn_more_than_promoters_and_detractors_most() {
         let (w, chunk) = story();
         let stop = stops(w, chunk);
