@@ -48,10 +48,18 @@ const FADE_DAYS: (Day, Day) = (14, 60);
 /// Usage on the last day before churn, relative to normal.
 const FADE_FLOOR: f64 = 0.15;
 const EVENT_TYPE_WEIGHTS: [f64; 3] = [0.6, 0.32, 0.08];
-const HOUR_WEIGHTS: [f64; 24] = [
-    1.0, 0.6, 0.4, 0.4, 0.4, 0.6, 1.0, 3.0, 7.0, 9.0, 9.0, 8.0, 6.0, 8.0, 9.0, 9.0, 8.0, 6.0, 4.0,
-    3.0, 3.0, 2.5, 2.0, 1.5,
+/// Relative activity by hour of day (UTC), in tenths.
+const HOUR_WEIGHTS: [u32; 24] = [
+    10, 6, 4, 4, 4, 6, 10, 30, 70, 90, 90, 80, 60, 80, 90, 90, 80, 60, 40, 30, 30, 25, 20, 15,
 ];
+const HOUR_TOTAL: u32 = {
+    let (mut i, mut sum) = (0, 0);
+    while i < HOUR_WEIGHTS.len() {
+        sum += HOUR_WEIGHTS[i];
+        i += 1;
+    }
+    sum
+};
 
 // Churn: a daily hazard, plus for annual contracts a decision at each renewal date.
 const MONTHLY_HAZARD: f64 = 0.00052;
@@ -626,8 +634,13 @@ fn quantity(kind: u8, rng: &mut ChaCha8Rng) -> f64 {
 
 /// A second of the day, weighted towards working hours.
 fn second_of_day(rng: &mut ChaCha8Rng) -> Ts {
-    let hour = pick(rng, &HOUR_WEIGHTS) as Ts;
-    hour * 3600 + rng.gen_range(0..3600)
+    let mut u = rng.gen_range(0..HOUR_TOTAL);
+    let mut hour = 0;
+    while u >= HOUR_WEIGHTS[hour] {
+        u -= HOUR_WEIGHTS[hour];
+        hour += 1;
+    }
+    hour as Ts * 3600 + rng.gen_range(0..3600)
 }
 
 /// An index drawn with probability proportional to `weights`.
