@@ -381,7 +381,7 @@ fn live(
     };
     let mut life = Life {
         first,
-        health: Vec::new(),
+        health: Vec::with_capacity((world.end - first) as usize),
         churned: None,
     };
     let mut tickets = Vec::new();
