@@ -1,1 +1,0 @@
-//! The synthetic SaaS history generator behind `churn generate` (to be written).
