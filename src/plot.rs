@@ -12,6 +12,7 @@ use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{register_font, FontStyle};
 
 use crate::error::{Error, Result};
@@ -322,6 +323,11 @@ fn tick_font() -> FontDesc<'static> {
     FontDesc::new(FontFamily::SansSerif, 14.0, FontStyle::Normal)
 }
 
+/// Tick-sized text anchored at `h`, `v` of its box.
+fn anchored(h: HPos, v: VPos) -> TextStyle<'static> {
+    TextStyle::from(tick_font()).pos(Pos::new(h, v))
+}
+
 fn series_color(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
 }
@@ -337,6 +343,11 @@ fn legend_position(at: LegendAt) -> SeriesLabelPosition {
 
 /// Data extent with 4 % padding; a degenerate extent widens to +-0.5.
 fn padded_extent(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    padded_extent_by(values, 0.04)
+}
+
+/// Data extent padded by `frac` of its width on both sides.
+fn padded_extent_by(values: impl Iterator<Item = f64>, frac: f64) -> (f64, f64) {
     let (lo, hi) = values
         .filter(|v| v.is_finite())
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
@@ -348,7 +359,7 @@ fn padded_extent(values: impl Iterator<Item = f64>) -> (f64, f64) {
     if hi - lo < 1e-12 {
         return (lo - 0.5, hi + 0.5);
     }
-    let pad = (hi - lo) * 0.04;
+    let pad = (hi - lo) * frac;
     (lo - pad, hi + pad)
 }
 
@@ -468,6 +479,23 @@ impl Draw for LineChart {
             .bold_line_style(BLACK.mix(0.12))
             .draw()
             .txt()?;
+        for (i, s) in self.series.iter().enumerate() {
+            let style = series_color(i).stroke_width(2);
+            // Zero-length segments render as spikes in plotters' thick lines.
+            let mut points = s.points.clone();
+            points.dedup();
+            chart
+                .draw_series(LineSeries::new(points, style))
+                .txt()?
+                .label(&s.name)
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], style));
+            if s.markers {
+                let fill = series_color(i).filled();
+                chart
+                    .draw_series(s.points.iter().map(|&p| Circle::new(p, 4, fill)))
+                    .txt()?;
+            }
+        }
         if let Some(base) = &self.baseline {
             let style = BASELINE_COLOR.stroke_width(2);
             chart
@@ -481,23 +509,14 @@ impl Draw for LineChart {
                 .label(&base.name)
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], style));
         }
-        for (i, s) in self.series.iter().enumerate() {
-            let style = series_color(i).stroke_width(3);
-            chart
-                .draw_series(LineSeries::new(s.points.iter().copied(), style))
-                .txt()?
-                .label(&s.name)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], style));
-            if s.markers {
-                let fill = series_color(i).filled();
-                chart
-                    .draw_series(s.points.iter().map(|&p| Circle::new(p, 4, fill)))
-                    .txt()?;
-            }
-        }
         chart
             .draw_series(self.annotations.iter().map(|a| {
-                EmptyElement::at((a.x, a.y)) + Text::new(a.text.clone(), (6, -18), tick_font())
+                // Above and left of the point, on a pale backdrop so crossing lines do not hide it.
+                let width = 8 * a.text.chars().count() as i32 + 6;
+                let backdrop =
+                    Rectangle::new([(-width - 4, -24), (-2, -5)], WHITE.mix(0.8).filled());
+                let style = anchored(HPos::Right, VPos::Bottom);
+                EmptyElement::at((a.x, a.y)) + backdrop + Text::new(a.text.clone(), (-5, -6), style)
             }))
             .txt()?;
         if self.series.len() + usize::from(self.baseline.is_some()) > 1 {
@@ -527,7 +546,19 @@ impl BarChart {
         self.value_range.unwrap_or_else(|| {
             let values = self.bars.iter().map(|b| b.value);
             let extra = [Some(self.origin), self.baseline.as_ref().map(|b| b.1)];
-            padded_extent(values.chain(extra.into_iter().flatten()))
+            // Room for the value printed beyond each bar end.
+            let frac = if self.value_labels { 0.12 } else { 0.04 };
+            let (lo0, hi0) =
+                padded_extent_by(values.clone().chain(extra.into_iter().flatten()), frac);
+            // No padding past the origin on a side that no bar reaches.
+            let all_above = values.clone().all(|v| v >= self.origin);
+            let all_below = values.clone().all(|v| v <= self.origin);
+            let lo = if all_above { lo0.max(self.origin) } else { lo0 };
+            let hi = if all_below { hi0.min(self.origin) } else { hi0 };
+            if hi - lo < 1e-12 {
+                return (lo0, hi0);
+            }
+            (lo, hi)
         })
     }
 
@@ -585,7 +616,7 @@ impl Draw for BarChart {
         let mut builder = ChartBuilder::on(root);
         builder.caption(&self.title, title_font()).margin(20);
         if self.horizontal {
-            let label_px = (self.longest_label() as u32 * 9 + 40).clamp(80, 420);
+            let label_px = (self.longest_label() as u32 * 8 + 30).clamp(80, 400);
             builder.x_label_area_size(55).y_label_area_size(label_px);
             let mut chart = builder.build_cartesian_2d(val_range, cat_range).txt()?;
             chart
@@ -617,9 +648,14 @@ impl Draw for BarChart {
                 });
             if self.value_labels {
                 let texts = self.bars.iter().enumerate().map(|(i, b)| {
-                    let dx = if b.value >= self.origin { 6 } else { -50 };
+                    let (dx, h) = if b.value >= self.origin {
+                        (6, HPos::Left)
+                    } else {
+                        (-6, HPos::Right)
+                    };
+                    let style = anchored(h, VPos::Center);
                     EmptyElement::at((b.value, pos(i)))
-                        + Text::new(fmt_tick(b.value), (dx, -8), tick_font())
+                        + Text::new(fmt_tick(b.value), (dx, 0), style)
                 });
                 chart.draw_series(texts).txt()?;
             }
@@ -664,9 +700,14 @@ impl Draw for BarChart {
                 });
             if self.value_labels {
                 let texts = self.bars.iter().enumerate().map(|(i, b)| {
-                    let dy = if b.value >= self.origin { -22 } else { 6 };
+                    let (dy, v) = if b.value >= self.origin {
+                        (-6, VPos::Bottom)
+                    } else {
+                        (6, VPos::Top)
+                    };
+                    let style = anchored(HPos::Center, v);
                     EmptyElement::at((pos(i), b.value))
-                        + Text::new(fmt_tick(b.value), (-14, dy), tick_font())
+                        + Text::new(fmt_tick(b.value), (0, dy), style)
                 });
                 chart.draw_series(texts).txt()?;
             }

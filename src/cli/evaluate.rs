@@ -96,10 +96,7 @@ fn summary(dir: &Path, e: &Evaluation) -> String {
         e.n_resamples,
         e.seed
     );
-    out += &format!(
-        "  {:<24} {:>8}   {:<20}\n",
-        "metric", "value", "95 % interval"
-    );
+    out += &format!("  {:<24} {:>8}   95 % interval\n", "metric", "value");
     let rows: [(String, &MetricCi); 8] = [
         ("ROC AUC".into(), &e.roc_auc),
         ("PR AUC (avg precision)".into(), &e.pr_auc),

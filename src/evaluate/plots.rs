@@ -116,6 +116,10 @@ pub fn pr_chart(labels: &[bool], probs: &[f64], eval: &Evaluation) -> LineChart 
     let mut steps = Vec::new();
     let mut prev_recall = 0.0;
     for p in pr_curve(labels, probs).unwrap_or_default() {
+        // Scores without churners move no recall and add nothing to the area: no step.
+        if p.recall <= prev_recall {
+            continue;
+        }
         steps.push((prev_recall, p.precision));
         steps.push((p.recall, p.precision));
         prev_recall = p.recall;
