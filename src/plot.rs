@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Once;
 
+use plotters::coord::cartesian::Cartesian2d;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
@@ -431,13 +432,9 @@ fn fmt_tick(v: f64) -> String {
     }
 }
 
-impl Draw for LineChart {
-    fn size(&self) -> (u32, u32) {
-        self.size.unwrap_or(DEFAULT_SIZE)
-    }
-
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        root.fill(&WHITE).txt()?;
+impl LineChart {
+    /// The x axis (with its ticks) and the y range: given, or the data's extent.
+    fn axes(&self) -> (TickedAxis, (f64, f64)) {
         let all = || {
             self.series
                 .iter()
@@ -449,36 +446,21 @@ impl Draw for LineChart {
             (None, Some(c)) => (-0.5, c.len().max(1) as f64 - 0.5),
             (None, None) => padded_extent(all().map(|p| p.0)),
         };
-        let (y0, y1) = self
+        let y = self
             .y_range
             .unwrap_or_else(|| padded_extent(all().map(|p| p.1)));
         let ticks = match &self.x_categories {
             Some(c) => category_ticks(c.len(), 12),
             None => numeric_ticks(x0, x1, 11),
         };
-        let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, title_font())
-            .margin(20)
-            .x_label_area_size(55)
-            .y_label_area_size(75)
-            .build_cartesian_2d(ticked(x0, x1, ticks), y0..y1)
-            .txt()?;
-        let x_fmt = |x: &f64| match &self.x_categories {
-            Some(c) => category_at(c, *x),
-            None => fmt_tick(*x),
-        };
-        chart
-            .configure_mesh()
-            .x_desc(&self.x_label)
-            .y_desc(&self.y_label)
-            .x_label_formatter(&x_fmt)
-            .y_label_formatter(&|y| fmt_tick(*y))
-            .axis_desc_style(axis_font())
-            .label_style(tick_font())
-            .light_line_style(WHITE.mix(0.0))
-            .bold_line_style(BLACK.mix(0.12))
-            .draw()
-            .txt()?;
+        (ticked(x0, x1, ticks), y)
+    }
+
+    /// Series (with markers), the dashed baseline and the point labels.
+    fn draw_lines<'a, DB: DrawingBackend + 'a>(
+        &self,
+        chart: &mut ChartContext<'a, DB, Cartesian2d<TickedAxis, RangedCoordf64>>,
+    ) -> Result<(), String> {
         for (i, s) in self.series.iter().enumerate() {
             let style = series_color(i).stroke_width(2);
             // Zero-length segments render as spikes in plotters' thick lines.
@@ -509,16 +491,50 @@ impl Draw for LineChart {
                 .label(&base.name)
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], style));
         }
-        chart
-            .draw_series(self.annotations.iter().map(|a| {
-                // Above and left of the point, on a pale backdrop so crossing lines do not hide it.
-                let width = 8 * a.text.chars().count() as i32 + 6;
-                let backdrop =
-                    Rectangle::new([(-width - 4, -24), (-2, -5)], WHITE.mix(0.8).filled());
-                let style = anchored(HPos::Right, VPos::Bottom);
-                EmptyElement::at((a.x, a.y)) + backdrop + Text::new(a.text.clone(), (-5, -6), style)
-            }))
+        let labels = self.annotations.iter().map(|a| {
+            // Above and left of the point, on a pale backdrop so crossing lines do not hide it.
+            let width = 8 * a.text.chars().count() as i32 + 6;
+            let backdrop = Rectangle::new([(-width - 4, -24), (-2, -5)], WHITE.mix(0.8).filled());
+            let style = anchored(HPos::Right, VPos::Bottom);
+            EmptyElement::at((a.x, a.y)) + backdrop + Text::new(a.text.clone(), (-5, -6), style)
+        });
+        chart.draw_series(labels).txt()?;
+        Ok(())
+    }
+}
+
+impl Draw for LineChart {
+    fn size(&self) -> (u32, u32) {
+        self.size.unwrap_or(DEFAULT_SIZE)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        root.fill(&WHITE).txt()?;
+        let (x_axis, (y0, y1)) = self.axes();
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, title_font())
+            .margin(20)
+            .x_label_area_size(55)
+            .y_label_area_size(75)
+            .build_cartesian_2d(x_axis, y0..y1)
             .txt()?;
+        let x_fmt = |x: &f64| match &self.x_categories {
+            Some(c) => category_at(c, *x),
+            None => fmt_tick(*x),
+        };
+        chart
+            .configure_mesh()
+            .x_desc(&self.x_label)
+            .y_desc(&self.y_label)
+            .x_label_formatter(&x_fmt)
+            .y_label_formatter(&|y| fmt_tick(*y))
+            .axis_desc_style(axis_font())
+            .label_style(tick_font())
+            .light_line_style(WHITE.mix(0.0))
+            .bold_line_style(BLACK.mix(0.12))
+            .draw()
+            .txt()?;
+        self.draw_lines(&mut chart)?;
         if self.series.len() + usize::from(self.baseline.is_some()) > 1 {
             draw_legend(&mut chart, self.legend_at)?;
         }
@@ -571,6 +587,43 @@ impl BarChart {
     }
 }
 
+impl BarChart {
+    /// Data coordinates of (category position, value): categories run along x, or along y when
+    /// horizontal.
+    fn xy(&self, cat: f64, value: f64) -> (f64, f64) {
+        if self.horizontal {
+            (value, cat)
+        } else {
+            (cat, value)
+        }
+    }
+
+    /// Axis position of bar `i`: left to right, or top to bottom when horizontal.
+    fn position(&self, i: usize) -> f64 {
+        let n = self.bars.len().max(1);
+        if self.horizontal {
+            (n - 1 - i) as f64
+        } else {
+            i as f64
+        }
+    }
+
+    /// The label of the bar at axis position `c`, empty between bars.
+    fn category_text(&self, c: f64) -> String {
+        let i = c.round();
+        let n = self.bars.len();
+        if i < 0.0 || i as usize >= n || (c - i).abs() > 1e-6 {
+            return String::new();
+        }
+        let idx = if self.horizontal {
+            n - 1 - i as usize
+        } else {
+            i as usize
+        };
+        self.bars[idx].label.clone()
+    }
+}
+
 impl Draw for BarChart {
     fn size(&self) -> (u32, u32) {
         self.size.unwrap_or_else(|| {
@@ -587,142 +640,106 @@ impl Draw for BarChart {
         root.fill(&WHITE).txt()?;
         let n = self.bars.len().max(1);
         let (v0, v1) = self.value_extent();
-        let labels: Vec<String> = self.bars.iter().map(|b| b.label.clone()).collect();
-        let cat_range = ticked(-0.5, n as f64 - 0.5, category_ticks(n, n));
-        let val_range = ticked(v0, v1, numeric_ticks(v0, v1, 10));
+        let cat_axis = ticked(-0.5, n as f64 - 0.5, category_ticks(n, n));
+        let val_axis = ticked(v0, v1, numeric_ticks(v0, v1, 10));
+        let (x_axis, y_axis, x_desc, y_desc, cat_area) = if self.horizontal {
+            let label_px = (self.longest_label() as u32 * 8 + 30).clamp(80, 400);
+            (
+                val_axis,
+                cat_axis,
+                &self.value_label,
+                &self.category_label,
+                label_px,
+            )
+        } else {
+            (
+                cat_axis,
+                val_axis,
+                &self.category_label,
+                &self.value_label,
+                75,
+            )
+        };
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, title_font())
+            .margin(20)
+            .x_label_area_size(55)
+            .y_label_area_size(cat_area)
+            .build_cartesian_2d(x_axis, y_axis)
+            .txt()?;
+        let cat_fmt = |c: &f64| self.category_text(*c);
+        let val_fmt = |v: &f64| fmt_tick(*v);
+        let (x_fmt, y_fmt): (&dyn Fn(&f64) -> String, &dyn Fn(&f64) -> String) = if self.horizontal
+        {
+            (&val_fmt, &cat_fmt)
+        } else {
+            (&cat_fmt, &val_fmt)
+        };
+        chart
+            .configure_mesh()
+            .x_desc(x_desc)
+            .y_desc(y_desc)
+            .x_label_formatter(x_fmt)
+            .y_label_formatter(y_fmt)
+            .axis_desc_style(axis_font())
+            .label_style(tick_font())
+            .light_line_style(WHITE.mix(0.0))
+            .bold_line_style(BLACK.mix(0.12))
+            .draw()
+            .txt()?;
+        self.draw_bars(&mut chart)?;
+        draw_legend(&mut chart, self.legend_at)?;
+        root.present().txt()
+    }
+}
+
+type BarContext<'a, DB> = ChartContext<'a, DB, Cartesian2d<TickedAxis, TickedAxis>>;
+
+impl BarChart {
+    /// Bars, their value labels and the dashed baseline, each with its legend entry.
+    fn draw_bars<'a, DB: DrawingBackend + 'a>(
+        &self,
+        chart: &mut BarContext<'a, DB>,
+    ) -> Result<(), String> {
         let color = series_color(0);
         let half = 0.36;
-        // Horizontal bars list top to bottom, so category i sits at position n - 1 - i.
-        let pos = |i: usize| {
-            if self.horizontal {
-                (n - 1 - i) as f64
-            } else {
-                i as f64
-            }
-        };
-        let cat_fmt = |c: &f64| {
-            let i = c.round();
-            if i < 0.0 || i as usize >= n || (c - i).abs() > 1e-6 {
-                return String::new();
-            }
-            let idx = if self.horizontal {
-                n - 1 - i as usize
-            } else {
-                i as usize
-            };
-            labels.get(idx).cloned().unwrap_or_default()
-        };
-        let val_fmt = |v: &f64| fmt_tick(*v);
-        let mut builder = ChartBuilder::on(root);
-        builder.caption(&self.title, title_font()).margin(20);
-        if self.horizontal {
-            let label_px = (self.longest_label() as u32 * 8 + 30).clamp(80, 400);
-            builder.x_label_area_size(55).y_label_area_size(label_px);
-            let mut chart = builder.build_cartesian_2d(val_range, cat_range).txt()?;
-            chart
-                .configure_mesh()
-                .x_desc(&self.value_label)
-                .y_desc(&self.category_label)
-                .x_label_formatter(&val_fmt)
-                .y_label_formatter(&cat_fmt)
-                .y_labels(n)
-                .axis_desc_style(axis_font())
-                .label_style(tick_font())
-                .light_line_style(WHITE.mix(0.0))
-                .bold_line_style(BLACK.mix(0.12))
-                .draw()
-                .txt()?;
-            let bars = self.bars.iter().enumerate().map(|(i, b)| {
-                let y = pos(i);
-                Rectangle::new(
-                    [(self.origin, y - half), (b.value, y + half)],
-                    color.filled(),
-                )
+        let bars = self.bars.iter().enumerate().map(|(i, b)| {
+            let c = self.position(i);
+            Rectangle::new(
+                [self.xy(c - half, self.origin), self.xy(c + half, b.value)],
+                color.filled(),
+            )
+        });
+        chart
+            .draw_series(bars)
+            .txt()?
+            .label(&self.series_name)
+            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], color.filled()));
+        if self.value_labels {
+            let texts = self.bars.iter().enumerate().map(|(i, b)| {
+                let beyond = b.value >= self.origin;
+                let (offset, style) = match (self.horizontal, beyond) {
+                    (true, true) => ((6, 0), anchored(HPos::Left, VPos::Center)),
+                    (true, false) => ((-6, 0), anchored(HPos::Right, VPos::Center)),
+                    (false, true) => ((0, -6), anchored(HPos::Center, VPos::Bottom)),
+                    (false, false) => ((0, 6), anchored(HPos::Center, VPos::Top)),
+                };
+                let at = self.xy(self.position(i), b.value);
+                EmptyElement::at(at) + Text::new(fmt_tick(b.value), offset, style)
             });
-            chart
-                .draw_series(bars)
-                .txt()?
-                .label(&self.series_name)
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 6), (x + 18, y + 6)], color.filled())
-                });
-            if self.value_labels {
-                let texts = self.bars.iter().enumerate().map(|(i, b)| {
-                    let (dx, h) = if b.value >= self.origin {
-                        (6, HPos::Left)
-                    } else {
-                        (-6, HPos::Right)
-                    };
-                    let style = anchored(h, VPos::Center);
-                    EmptyElement::at((b.value, pos(i)))
-                        + Text::new(fmt_tick(b.value), (dx, 0), style)
-                });
-                chart.draw_series(texts).txt()?;
-            }
-            if let Some((name, v)) = &self.baseline {
-                let style = BASELINE_COLOR.stroke_width(2);
-                let pts = [(*v, -0.5), (*v, n as f64 - 0.5)];
-                chart
-                    .draw_series(DashedLineSeries::new(pts, 8, 6, style))
-                    .txt()?
-                    .label(name)
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], style));
-            }
-            draw_legend(&mut chart, self.legend_at)?;
-        } else {
-            builder.x_label_area_size(55).y_label_area_size(75);
-            let mut chart = builder.build_cartesian_2d(cat_range, val_range).txt()?;
-            chart
-                .configure_mesh()
-                .x_desc(&self.category_label)
-                .y_desc(&self.value_label)
-                .x_label_formatter(&cat_fmt)
-                .y_label_formatter(&val_fmt)
-                .axis_desc_style(axis_font())
-                .label_style(tick_font())
-                .light_line_style(WHITE.mix(0.0))
-                .bold_line_style(BLACK.mix(0.12))
-                .draw()
-                .txt()?;
-            let bars = self.bars.iter().enumerate().map(|(i, b)| {
-                let x = pos(i);
-                Rectangle::new(
-                    [(x - half, self.origin), (x + half, b.value)],
-                    color.filled(),
-                )
-            });
-            chart
-                .draw_series(bars)
-                .txt()?
-                .label(&self.series_name)
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 6), (x + 18, y + 6)], color.filled())
-                });
-            if self.value_labels {
-                let texts = self.bars.iter().enumerate().map(|(i, b)| {
-                    let (dy, v) = if b.value >= self.origin {
-                        (-6, VPos::Bottom)
-                    } else {
-                        (6, VPos::Top)
-                    };
-                    let style = anchored(HPos::Center, v);
-                    EmptyElement::at((pos(i), b.value))
-                        + Text::new(fmt_tick(b.value), (0, dy), style)
-                });
-                chart.draw_series(texts).txt()?;
-            }
-            if let Some((name, v)) = &self.baseline {
-                let style = BASELINE_COLOR.stroke_width(2);
-                let pts = [(-0.5, *v), (n as f64 - 0.5, *v)];
-                chart
-                    .draw_series(DashedLineSeries::new(pts, 8, 6, style))
-                    .txt()?
-                    .label(name)
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], style));
-            }
-            draw_legend(&mut chart, self.legend_at)?;
+            chart.draw_series(texts).txt()?;
         }
-        root.present().txt()
+        if let Some((name, v)) = &self.baseline {
+            let style = BASELINE_COLOR.stroke_width(2);
+            let n = self.bars.len().max(1) as f64;
+            let pts = [self.xy(-0.5, *v), self.xy(n - 0.5, *v)];
+            chart
+                .draw_series(DashedLineSeries::new(pts, 8, 6, style))
+                .txt()?
+                .label(name)
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], style));
+        }
+        Ok(())
     }
 }
 
