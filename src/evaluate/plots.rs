@@ -1,0 +1,298 @@
+//! The evaluation plots of a model (ROC, precision-recall, calibration, gains, lift, score
+//! distribution, odds ratios) as chart specs, and writing them as PNG + SVG into a folder.
+//! The specs are public so a report can render the same charts inline with `plot::*_svg`.
+
+use std::path::{Path, PathBuf};
+
+use super::curves::{calibration_bins, cumulative_gains, lift_by_decile, pr_curve, roc_curve};
+use super::Evaluation;
+use crate::error::Result;
+use crate::plot::{
+    bar_chart, histogram_chart, line_chart, output_paths, Annotation, Bar, BarChart,
+    HistogramChart, LegendAt, LineChart, Series,
+};
+
+/// File stems of the plots, in the order they are written; each becomes `<stem>.png` and
+/// `<stem>.svg`. `odds_ratios` needs the model's coefficients.
+pub const PLOT_STEMS: [&str; 7] = [
+    "roc",
+    "pr",
+    "calibration",
+    "cumulative_gains",
+    "lift_by_decile",
+    "score_distribution",
+    "odds_ratios",
+];
+
+// Curves of large holdouts have one point per distinct score; more than this adds nothing visible
+// and makes the SVG heavy.
+const MAX_CURVE_POINTS: usize = 1500;
+
+/// Write every plot into `dir` (created if needed); the odds-ratio plot only with `coefficients`
+/// (feature name, coefficient). Returns the files written.
+///
+/// # Errors
+/// Drawing or I/O failures.
+pub fn write_plots(
+    dir: &Path,
+    labels: &[bool],
+    probs: &[f64],
+    eval: &Evaluation,
+    coefficients: Option<&[(String, f64)]>,
+) -> Result<Vec<PathBuf>> {
+    let stem = |name: &str| dir.join(name);
+    line_chart(&stem("roc"), &roc_chart(labels, probs, eval))?;
+    line_chart(&stem("pr"), &pr_chart(labels, probs, eval))?;
+    line_chart(
+        &stem("calibration"),
+        &calibration_chart(labels, probs, eval),
+    )?;
+    line_chart(&stem("cumulative_gains"), &gains_chart(labels, probs))?;
+    bar_chart(&stem("lift_by_decile"), &lift_chart(labels, probs))?;
+    histogram_chart(
+        &stem("score_distribution"),
+        &score_distribution_chart(labels, probs),
+    )?;
+    let mut written = 6;
+    if let Some(coefs) = coefficients {
+        bar_chart(&stem("odds_ratios"), &odds_ratio_chart(coefs))?;
+        written += 1;
+    }
+    Ok(PLOT_STEMS[..written]
+        .iter()
+        .flat_map(|s| output_paths(&stem(s)))
+        .collect())
+}
+
+/// "0.746 [0.702, 0.789]" for a titled metric.
+fn with_interval(m: &super::MetricCi) -> String {
+    match (m.ci_low, m.ci_high) {
+        (Some(lo), Some(hi)) => format!("{:.3} [{lo:.3}, {hi:.3}]", m.value),
+        _ => format!("{:.3}", m.value),
+    }
+}
+
+/// Every `len / max`-th point, always keeping the last.
+fn thin(points: Vec<(f64, f64)>, max: usize) -> Vec<(f64, f64)> {
+    if points.len() <= max {
+        return points;
+    }
+    let step = points.len().div_ceil(max);
+    let last = *points.last().unwrap_or(&(0.0, 0.0));
+    let mut out: Vec<(f64, f64)> = points.into_iter().step_by(step).collect();
+    if out.last() != Some(&last) {
+        out.push(last);
+    }
+    out
+}
+
+fn unit_square(mut c: LineChart) -> LineChart {
+    c.x_range = Some((0.0, 1.0));
+    c.y_range = Some((0.0, 1.02));
+    c
+}
+
+/// ROC curve with the chance diagonal.
+pub fn roc_chart(labels: &[bool], probs: &[f64], eval: &Evaluation) -> LineChart {
+    let points = roc_curve(labels, probs)
+        .unwrap_or_default()
+        .iter()
+        .map(|p| (p.fpr, p.tpr))
+        .collect();
+    let mut c = LineChart::new(
+        format!("ROC curve (AUC {})", with_interval(&eval.roc_auc)),
+        "False positive rate",
+        "True positive rate (recall)",
+    );
+    c.series
+        .push(Series::line("Model", thin(points, MAX_CURVE_POINTS)));
+    c.baseline = Some(Series::line("Chance", vec![(0.0, 0.0), (1.0, 1.0)]));
+    c.legend_at = LegendAt::LowerRight;
+    unit_square(c)
+}
+
+/// Precision-recall steps (the area under them is the average precision) with the base rate.
+pub fn pr_chart(labels: &[bool], probs: &[f64], eval: &Evaluation) -> LineChart {
+    let mut steps = Vec::new();
+    let mut prev_recall = 0.0;
+    for p in pr_curve(labels, probs).unwrap_or_default() {
+        // Scores without churners move no recall and add nothing to the area: no step.
+        if p.recall <= prev_recall {
+            continue;
+        }
+        steps.push((prev_recall, p.precision));
+        steps.push((p.recall, p.precision));
+        prev_recall = p.recall;
+    }
+    let mut c = LineChart::new(
+        format!(
+            "Precision-recall (average precision {})",
+            with_interval(&eval.pr_auc)
+        ),
+        "Recall",
+        "Precision",
+    );
+    c.series
+        .push(Series::line("Model", thin(steps, 2 * MAX_CURVE_POINTS)));
+    let base = eval.base_rate;
+    c.baseline = Some(Series::line(
+        format!("Base rate ({base:.3})"),
+        vec![(0.0, base), (1.0, base)],
+    ));
+    c.legend_at = LegendAt::UpperRight;
+    unit_square(c)
+}
+
+/// Reliability diagram: observed churn share against mean predicted probability per bin, with
+/// the number of rows in each bin written beside its point.
+pub fn calibration_chart(labels: &[bool], probs: &[f64], eval: &Evaluation) -> LineChart {
+    let bins: Vec<_> = calibration_bins(labels, probs)
+        .into_iter()
+        .filter(|b| b.count > 0)
+        .collect();
+    let points: Vec<(f64, f64)> = bins
+        .iter()
+        .filter_map(|b| Some((b.mean_probability?, b.fraction_positive?)))
+        .collect();
+    let mut c = LineChart::new(
+        format!("Calibration (ECE {})", with_interval(&eval.ece)),
+        "Mean predicted probability (10 equal-width bins)",
+        "Observed churn rate",
+    );
+    c.annotations = bins
+        .iter()
+        .zip(&points)
+        .map(|(b, &(x, y))| Annotation {
+            x,
+            y,
+            text: format!("n={}", b.count),
+        })
+        .collect();
+    c.series
+        .push(Series::with_markers("Model (labels: rows per bin)", points));
+    c.baseline = Some(Series::line(
+        "Perfectly calibrated",
+        vec![(0.0, 0.0), (1.0, 1.0)],
+    ));
+    c.legend_at = LegendAt::UpperLeft;
+    unit_square(c)
+}
+
+/// Cumulative share of churners captured against share of customers contacted.
+pub fn gains_chart(labels: &[bool], probs: &[f64]) -> LineChart {
+    let points = cumulative_gains(labels, probs)
+        .unwrap_or_default()
+        .iter()
+        .map(|g| (g.fraction_targeted, g.fraction_captured))
+        .collect();
+    let mut c = LineChart::new(
+        "Cumulative gains",
+        "Share of customers contacted (highest scores first)",
+        "Share of churners captured",
+    );
+    c.series
+        .push(Series::line("Model", thin(points, MAX_CURVE_POINTS)));
+    c.baseline = Some(Series::line(
+        "Random targeting",
+        vec![(0.0, 0.0), (1.0, 1.0)],
+    ));
+    c.legend_at = LegendAt::LowerRight;
+    unit_square(c)
+}
+
+/// Lift of each score decile, with random targeting at 1.
+pub fn lift_chart(labels: &[bool], probs: &[f64]) -> BarChart {
+    let bars = lift_by_decile(labels, probs)
+        .unwrap_or_default()
+        .iter()
+        .map(|d| Bar {
+            label: d.decile.to_string(),
+            value: d.lift.unwrap_or(0.0),
+        })
+        .collect();
+    BarChart {
+        title: "Lift by score decile".into(),
+        category_label: "Score decile (1 = highest scores)".into(),
+        value_label: "Lift (churn rate / base rate)".into(),
+        series_name: "Model".into(),
+        bars,
+        origin: 0.0,
+        baseline: Some(("Random targeting (lift 1)".into(), 1.0)),
+        value_labels: true,
+        ..Default::default()
+    }
+}
+
+/// Overlaid histograms of predicted probability for churners and non-churners, each as shares of
+/// its own class so unequal class sizes stay comparable.
+pub fn score_distribution_chart(labels: &[bool], probs: &[f64]) -> HistogramChart {
+    let pick = |class: bool| -> Vec<f64> {
+        labels
+            .iter()
+            .zip(probs)
+            .filter(|(&y, _)| y == class)
+            .map(|(_, &p)| p)
+            .collect()
+    };
+    let (churned, stayed) = (pick(true), pick(false));
+    HistogramChart {
+        title: "Predicted probability by outcome".into(),
+        x_label: "Predicted churn probability".into(),
+        y_label: "Share of the class".into(),
+        series: vec![
+            (format!("Stayed (n={})", stayed.len()), stayed),
+            (format!("Churned (n={})", churned.len()), churned),
+        ],
+        bins: 20,
+        range: (0.0, 1.0),
+        normalize: true,
+        ..Default::default()
+    }
+}
+
+/// Odds ratios `exp(coefficient)`, largest first, bars growing from 1 (no effect).
+pub fn odds_ratio_chart(coefficients: &[(String, f64)]) -> BarChart {
+    let mut bars: Vec<Bar> = coefficients
+        .iter()
+        .map(|(name, c)| Bar {
+            label: name.clone(),
+            value: c.exp(),
+        })
+        .collect();
+    bars.sort_by(|a, b| b.value.total_cmp(&a.value));
+    BarChart {
+        title: "Coefficients as odds ratios".into(),
+        category_label: "Feature".into(),
+        value_label: "Odds ratio, exp(coefficient), per unit of the model's input".into(),
+        series_name: "Odds ratio".into(),
+        bars,
+        horizontal: true,
+        origin: 1.0,
+        baseline: Some(("No effect (1)".into(), 1.0)),
+        value_labels: true,
+        legend_at: LegendAt::LowerRight,
+        ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thinning_keeps_the_ends() {
+        let pts: Vec<(f64, f64)> = (0..10_001).map(|i| (i as f64, i as f64)).collect();
+        let t = thin(pts, 1000);
+        assert!(t.len() <= 1001);
+        assert_eq!(t[0], (0.0, 0.0));
+        assert_eq!(*t.last().unwrap(), (10_000.0, 10_000.0));
+    }
+
+    #[test]
+    fn odds_ratios_are_sorted_largest_first() {
+        let c = odds_ratio_chart(&[("a".into(), -1.0), ("b".into(), 2.0), ("c".into(), 0.0)]);
+        let names: Vec<&str> = c.bars.iter().map(|b| b.label.as_str()).collect();
+        assert_eq!(names, ["b", "c", "a"]);
+        assert!((c.bars[1].value - 1.0).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,216 @@
+//! `churn metrics` and `churn evaluate` through the binary.
+
+mod common;
+
+use common::{fixture, TestEnv};
+
+// sklearn 1.9.1 roc_auc_score on tests/fixtures/metrics_golden.csv (see tests/fixtures/README.md).
+const GOLDEN_ROC_AUC: f64 = 0.7459133815967869;
+
+fn metric_value(json: &serde_json::Value, key: &str) -> f64 {
+    json[key]["value"]
+        .as_f64()
+        .unwrap_or_else(|| panic!("no {key}.value in {json}"))
+}
+
+#[test]
+fn metrics_prints_every_metric_as_json() {
+    let env = TestEnv::new();
+    let file = fixture("metrics_golden.csv");
+    let run = env
+        .run(&[
+            "metrics",
+            "--predictions",
+            file.to_str().unwrap(),
+            "--label",
+            "label",
+            "--score",
+            "score",
+            "--resamples",
+            "200",
+        ])
+        .ok();
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("stdout is JSON");
+    for key in [
+        "roc_auc",
+        "pr_auc",
+        "log_loss",
+        "brier",
+        "ece",
+        "top_decile_lift",
+        "precision_at_capacity",
+        "recall_at_capacity",
+    ] {
+        let m = &json[key];
+        assert!(
+            m["value"].is_f64() && m["ci_low"].is_f64() && m["ci_high"].is_f64(),
+            "{key}: {m}"
+        );
+    }
+    assert!((metric_value(&json, "roc_auc") - GOLDEN_ROC_AUC).abs() < 1e-12);
+    assert_eq!(
+        (
+            json["n"].as_u64(),
+            json["positives"].as_u64(),
+            json["capacity"].as_u64()
+        ),
+        (Some(500), Some(97), Some(50))
+    );
+}
+
+#[test]
+fn metrics_accepts_yes_no_labels() {
+    let env = TestEnv::new();
+    env.write("p.csv", "churned,p\nYes,0.9\nno,0.2\nYES,0.6\nNo,0.7\n");
+    let run = env
+        .run(&[
+            "metrics",
+            "--predictions",
+            "p.csv",
+            "--label",
+            "churned",
+            "--score",
+            "p",
+            "--resamples",
+            "50",
+        ])
+        .ok();
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    // Positives 0.9, 0.6 against negatives 0.2, 0.7: 3 of 4 pairs ordered.
+    assert!((metric_value(&json, "roc_auc") - 0.75).abs() < 1e-12);
+}
+
+#[test]
+fn metrics_missing_column_exits_3_naming_it() {
+    let env = TestEnv::new();
+    let file = fixture("metrics_golden.csv");
+    env.run(&[
+        "metrics",
+        "--predictions",
+        file.to_str().unwrap(),
+        "--label",
+        "label",
+        "--score",
+        "prob",
+    ])
+    .code(3)
+    .stderr_has(&["`prob`", "label, score"]);
+}
+
+#[test]
+fn metrics_bad_score_exits_3_naming_the_row() {
+    let env = TestEnv::new();
+    env.write("p.csv", "y,s\n1,0.9\n0,n/a\n");
+    env.run(&[
+        "metrics",
+        "--predictions",
+        "p.csv",
+        "--label",
+        "y",
+        "--score",
+        "s",
+    ])
+    .code(3)
+    .stderr_has(&["column `s`", "row 2 (line 3)", "n/a"]);
+}
+
+#[test]
+fn metrics_single_class_exits_3() {
+    let env = TestEnv::new();
+    env.write("p.csv", "y,s\n1,0.9\ntrue,0.4\n");
+    env.run(&[
+        "metrics",
+        "--predictions",
+        "p.csv",
+        "--label",
+        "y",
+        "--score",
+        "s",
+    ])
+    .code(3)
+    .stderr_has(&["only one class"]);
+}
+
+/// A model folder with 200 holdout predictions and a three-feature model.
+fn write_model(env: &TestEnv, id: &str, created: &str) {
+    let mut csv = String::from("customer_id,as_of,label,probability\n");
+    for i in 0..200u32 {
+        // Deterministic scores that rank churners higher on average.
+        let p = f64::from((i * 37) % 100) / 100.0;
+        let churned = (i * 37) % 100 >= 60 || i % 7 == 0;
+        csv += &format!("c{i},2024-06-01,{},{p}\n", u8::from(churned));
+    }
+    env.write(&format!("models/{id}/predictions.csv"), csv);
+    env.write(
+        &format!("models/{id}/model.json"),
+        format!(
+            r#"{{"created": "{created}", "feature_names": ["days_since_last_event", "open_tickets", "tenure_days"], "coefficients": [0.8, 0.35, -0.6]}}"#
+        ),
+    );
+}
+
+#[test]
+fn evaluate_latest_writes_plots_and_metrics() {
+    let env = TestEnv::new();
+    write_model(&env, "m-old", "2024-06-01T00:00:00Z");
+    write_model(&env, "m-new", "2024-07-01T00:00:00Z");
+    env.write("models/m-new/metrics.json", r#"{"training": {"folds": 5}}"#);
+    let run = env
+        .run(&["evaluate", "--model", "latest", "--resamples", "100"])
+        .ok();
+    assert!(
+        run.stdout.contains("ROC AUC") && run.stdout.contains("m-new"),
+        "{}",
+        run.stdout
+    );
+    let plots = env.path("models/m-new/plots");
+    let stems = [
+        "roc",
+        "pr",
+        "calibration",
+        "cumulative_gains",
+        "lift_by_decile",
+        "score_distribution",
+        "odds_ratios",
+    ];
+    for stem in stems {
+        let png = std::fs::read(plots.join(format!("{stem}.png"))).unwrap();
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{stem}.png signature");
+        assert_eq!(&png[12..16], b"IHDR");
+        assert!(png.len() > 10_000, "{stem}.png is {} bytes", png.len());
+        let svg = std::fs::read_to_string(plots.join(format!("{stem}.svg"))).unwrap();
+        assert!(
+            svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
+            "{stem}.svg"
+        );
+    }
+    assert_eq!(
+        std::fs::read_dir(&plots).unwrap().count(),
+        14,
+        "exactly 14 plot files"
+    );
+    let roc_svg = std::fs::read_to_string(plots.join("roc.svg")).unwrap();
+    assert!(roc_svg.contains("ROC curve") && roc_svg.contains("False positive rate"));
+    let odds_svg = std::fs::read_to_string(plots.join("odds_ratios.svg")).unwrap();
+    assert!(odds_svg.contains("days_since_last_event"));
+    let metrics: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(env.path("models/m-new/metrics.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(metrics["training"]["folds"], 5, "existing keys kept");
+    assert_eq!(metrics["evaluation"]["n"], 200);
+    assert_eq!(metrics["evaluation"]["n_resamples"], 100);
+    assert!(metrics["evaluation"]["roc_auc"]["value"].as_f64().unwrap() > 0.5);
+    assert!(!env.path("models/m-old/plots").exists());
+}
+
+#[test]
+fn evaluate_unknown_model_exits_4() {
+    let env = TestEnv::new();
+    write_model(&env, "m1", "2024-06-01T00:00:00Z");
+    env.run(&["evaluate", "--model", "m2"])
+        .code(4)
+        .stderr_has(&["`m2`", "not found"]);
+    env.run(&["evaluate", "--model", "latest", "--models", "elsewhere"])
+        .code(4);
+}
