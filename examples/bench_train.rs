@@ -59,6 +59,23 @@ fn generate(n: usize, p: usize, seed: u64) -> FeatureTable {
     }
 }
 
+/// CPU seconds (user + system) used by this process so far, from `/proc/self/stat`, assuming
+/// the usual 100 clock ticks per second; `None` off Linux.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+/// The 1-minute load average, to show how busy the shared machine was.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "?".into())
+}
+
 fn main() {
     let (n, p) = (arg("--rows", 1_000_000), arg("--features", 30));
     let seed = arg("--seed", 7) as u64;
@@ -94,14 +111,20 @@ fn main() {
             .num_threads(threads)
             .build()
             .unwrap();
-        let t0 = Instant::now();
+        let (t0, cpu0) = (Instant::now(), cpu_seconds());
         let search = pool.install(|| grid_search(&table, &settings)).unwrap();
         let wall = t0.elapsed().as_secs_f64();
+        // CPU time / wall time: the cores this process actually got (2.0 at best).
+        let cores = cpu_seconds()
+            .zip(cpu0)
+            .map_or(f64::NAN, |(b, a)| (b - a) / wall);
         println!(
-            "grid search {} alphas x {} folds, {threads} thread(s): {wall:.2} s (chosen alpha {})",
+            "grid search {} alphas x {} folds, {threads} thread(s): {wall:.2} s wall, \
+             {cores:.2} cores busy (chosen alpha {}, load average {})",
             settings.alphas.len(),
             search.plan.folds.len(),
-            settings.alphas[search.chosen]
+            settings.alphas[search.chosen],
+            load_average()
         );
         walls.push(wall);
     }

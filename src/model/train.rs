@@ -787,6 +787,28 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn contributions_sum_to_the_logit_and_extra_columns_are_ignored() {
+        let t = synthetic(500, 0.3, 8);
+        let out = train(&t, &fast()).unwrap();
+        let mut scoring = t.clone();
+        let extra = ColumnValues::Numeric(vec![0.0; 500]);
+        scoring.columns.push(FeatureColumn {
+            name: "extra".into(),
+            values: extra,
+        });
+        scoring.columns.reverse();
+        let p = out.model.predict_proba(&scoring).unwrap();
+        let x = out.model.matrix(&scoring).unwrap();
+        for i in [0, 17, 499] {
+            let c = out.model.contributions(x.row(i));
+            let names: Vec<&str> = c.iter().map(|c| c.feature.as_str()).collect();
+            assert_eq!(names, vec!["usage", "tickets", "noise", "plan"]);
+            let logit = c.iter().map(|c| c.logit).sum::<f64>() + out.model.intercept;
+            assert!((fit::sigmoid(logit) - p[i]).abs() < 1e-12);
+        }
+    }
+
+    #[test]
     fn unknown_labels_are_not_used_for_training() {
         let mut t = synthetic(600, 0.3, 4);
         for l in t.labels.iter_mut().take(100) {
