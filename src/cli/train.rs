@@ -1,10 +1,145 @@
-//! `churn train` (to be written).
+//! `churn train`: load a table (tabular mode), train with model selection, register the model.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use churn::features::tabular::{load_table, TabularOptions};
+use churn::model::{registry, train, TrainOutcome, TrainSettings};
+
+/// Label definitions of event mode.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Definition {
+    /// Churn is an explicit cancellation within the horizon.
+    Cancellation,
+    /// Churn is no activity within the horizon.
+    Inactivity,
+}
 
 /// Flags of `churn train`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// One-row-per-customer CSV (tabular mode).
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "data",
+        conflicts_with = "data"
+    )]
+    pub table: Option<PathBuf>,
+    /// Customer id column of the table (default: the row number).
+    #[arg(long, value_name = "COL", requires = "table")]
+    pub id: Option<String>,
+    /// Label column of the table (two values: Yes/No, True/False, 1/0, churned/active).
+    #[arg(long, value_name = "COL", requires = "table")]
+    pub label: Option<String>,
+    /// The label value meaning "churned", when it is not one of the understood spellings.
+    #[arg(long, value_name = "VALUE", requires = "label")]
+    pub positive: Option<String>,
+    /// Folder with the contract's history tables (event mode).
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// TOML mapping file (event mode).
+    #[arg(long, value_name = "FILE", requires = "data")]
+    pub mapping: Option<PathBuf>,
+    /// End of the data, YYYY-MM-DD (event mode; default: the latest time in any table).
+    #[arg(long, value_name = "DATE", requires = "data")]
+    pub data_end: Option<String>,
+    /// Label horizon in days (event mode).
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    pub horizon: u32,
+    /// What counts as churn (event mode).
+    #[arg(long, value_enum, default_value = "cancellation")]
+    pub definition: Definition,
+    /// Snapshot cutoffs, e.g. `2024-01-01..2024-12-01:monthly` (event mode).
+    #[arg(long, value_name = "FROM..TO:monthly", requires = "data")]
+    pub snapshots: Option<String>,
+    /// Model registry folder.
+    #[arg(long, value_name = "DIR", default_value = "models")]
+    pub models: PathBuf,
+    /// Seed of the fold shuffle.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Fail (exit 5) without registering the model when a column looks leaked.
+    #[arg(long)]
+    pub fail_on_leak: bool,
+    /// Print a JSON summary instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
 
 /// Run `churn train`.
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("`churn train` is not implemented yet")
+pub fn run(args: Args) -> anyhow::Result<()> {
+    if args.data.is_some() {
+        anyhow::bail!("event mode is wired by the features work");
+    }
+    let path = args
+        .table
+        .as_ref()
+        .context("--table or --data is required")?;
+    let Some(label) = &args.label else {
+        return Err(churn::Error::Usage("--table needs --label COL".into()).into());
+    };
+    let mut opts = TabularOptions::new().label(label);
+    opts.id_column = args.id.clone();
+    opts.positive = args.positive.clone();
+    let table = load_table(path, &opts)?;
+    log::info!(
+        "{}: {} rows, {} features",
+        path.display(),
+        table.n_rows(),
+        table.n_features()
+    );
+    let settings = TrainSettings::new()
+        .seed(args.seed)
+        .fail_on_leak(args.fail_on_leak);
+    let mut outcome = train(&table, &settings)?;
+    let dir = registry::save(&args.models, &mut outcome)?;
+    print_summary(&outcome, &dir, args.json)
+}
+
+/// The model id and a short metrics summary, as text or JSON.
+pub fn print_summary(
+    outcome: &TrainOutcome,
+    dir: &std::path::Path,
+    json: bool,
+) -> anyhow::Result<()> {
+    let m = &outcome.model;
+    let h = &m.validation.holdout;
+    if json {
+        let summary = serde_json::json!({
+            "model_id": m.model_id,
+            "path": dir,
+            "mode": m.mode,
+            "n_rows": m.n_rows,
+            "churn_share": m.churn_share,
+            "alpha": m.alpha,
+            "cv_mean_auc": m.validation.cv_mean_auc,
+            "holdout": h,
+            "tiers": m.tiers,
+            "leak_flags": m.leak_flags,
+            "hit_limit": m.convergence.hit_limit,
+        });
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+        return Ok(());
+    }
+    let auc = h.roc_auc.map_or("n/a".to_string(), |a| format!("{a:.4}"));
+    println!("{}", m.model_id);
+    println!(
+        "  {} rows, churn share {:.1} %, chosen alpha {} (C = {}), CV ROC AUC {:.4}",
+        m.n_rows,
+        100.0 * m.churn_share,
+        m.alpha,
+        1.0 / m.alpha,
+        m.validation.cv_mean_auc
+    );
+    println!(
+        "  holdout ({}, n = {}): ROC AUC {auc}, log loss {:.4}, Brier {:.4}",
+        m.validation.holdout_kind, h.n, h.log_loss, h.brier
+    );
+    if !m.leak_flags.is_empty() {
+        let cols: Vec<&str> = m.leak_flags.iter().map(|f| f.column.as_str()).collect();
+        println!("  possible leakage: {}", cols.join(", "));
+    }
+    println!("  saved to {}", dir.display());
+    Ok(())
 }

@@ -8,6 +8,7 @@ pub mod nps;
 pub mod output;
 pub mod snapshot;
 pub mod support;
+pub mod tabular;
 
 pub use snapshot::{build_features, FeatureSpec, LabelDefinition};
 

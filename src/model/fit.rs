@@ -1,0 +1,222 @@
+//! One L2-regularised logistic fit with linfa-logistic, oriented to P(churn), with a convergence
+//! check linfa does not do for us.
+
+use linfa::prelude::*;
+use linfa_logistic::LogisticRegression;
+use ndarray::{Array1, ArrayView2};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Solver settings for one fit.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SolverOptions {
+    /// L-BFGS iteration limit (linfa stops there silently).
+    pub max_iterations: u64,
+    /// Gradient tolerance per training row: linfa's objective is a *sum* of log-losses, so
+    /// `1e-4` per row stops about where scikit-learn's `tol=1e-4` does.
+    pub tolerance_per_row: f64,
+}
+
+impl Default for SolverOptions {
+    fn default() -> Self {
+        SolverOptions {
+            max_iterations: 300,
+            tolerance_per_row: 1e-4,
+        }
+    }
+}
+
+/// How a fit ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Convergence {
+    /// Iterations used; linfa-logistic 0.8.1 does not report them, so always `None` for now.
+    pub iterations: Option<u64>,
+    /// The iteration limit.
+    pub max_iterations: u64,
+    /// The gradient tolerance used (summed gradient, `tolerance_per_row * n_rows`).
+    pub gradient_tolerance: f64,
+    /// L2 norm of the objective's gradient at the returned parameters.
+    pub gradient_norm: f64,
+    /// The solver stopped with the gradient above the tolerance: it ran into `max_iterations`
+    /// (or stalled); the coefficients are the best found, not the optimum.
+    pub hit_limit: bool,
+}
+
+/// A fitted logistic model oriented to P(churn).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogitFit {
+    /// One coefficient per matrix column; positive pushes towards churn.
+    pub coefficients: Array1<f64>,
+    /// Intercept of the churn logit.
+    pub intercept: f64,
+    /// How the solver ended.
+    pub convergence: Convergence,
+}
+
+/// Fit `P(churn | x)` on a standardised matrix with penalty `alpha` (objective: summed
+/// log-loss + alpha/2 ||w||^2, intercept free).
+///
+/// # Errors
+/// `SingleClass` when `y` has one class, `Generic` for solver failures (NaN in `x`, ...).
+pub fn fit(x: ArrayView2<f64>, y: &[bool], alpha: f64, opts: &SolverOptions) -> Result<LogitFit> {
+    assert_eq!(x.nrows(), y.len(), "rows of x and labels differ");
+    let n_pos = y.iter().filter(|&&b| b).count();
+    if n_pos == 0 || n_pos == y.len() {
+        let detail = format!("{n_pos} churners among {} rows", y.len());
+        return Err(Error::SingleClass {
+            what: "training rows".into(),
+            detail,
+        });
+    }
+    let tolerance = opts.tolerance_per_row * y.len() as f64;
+    let dataset = DatasetBase::new(x, Array1::from(y.to_vec()));
+    let fitted = LogisticRegression::default()
+        .alpha(alpha)
+        .max_iterations(opts.max_iterations)
+        .gradient_tolerance(tolerance)
+        .fit(&dataset)
+        .map_err(|e| Error::Generic(format!("logistic fit (alpha {alpha}): {e}")))?;
+    // linfa's "positive" class is the majority class: with churners in the minority its
+    // coefficients describe P(not churn). Flip them so they always describe P(churn).
+    let sign = if fitted.labels().pos.class { 1.0 } else { -1.0 };
+    let coefficients = fitted.params() * sign;
+    let intercept = fitted.intercept() * sign;
+    let gradient_norm = gradient_norm(x, y, alpha, &coefficients, intercept);
+    let convergence = Convergence {
+        iterations: None,
+        max_iterations: opts.max_iterations,
+        gradient_tolerance: tolerance,
+        gradient_norm,
+        hit_limit: gradient_norm > tolerance,
+    };
+    Ok(LogitFit {
+        coefficients,
+        intercept,
+        convergence,
+    })
+}
+
+/// P(churn) for each row of `x`.
+///
+/// # Errors
+/// `ModelMismatch` when `x` has the wrong number of columns (linfa would panic).
+pub fn predict(coefficients: &Array1<f64>, intercept: f64, x: ArrayView2<f64>) -> Result<Vec<f64>> {
+    if x.ncols() != coefficients.len() {
+        return Err(Error::ModelMismatch {
+            model_id: String::new(),
+            reason: format!(
+                "matrix has {} columns, model {}",
+                x.ncols(),
+                coefficients.len()
+            ),
+        });
+    }
+    Ok(x.dot(coefficients)
+        .iter()
+        .map(|&z| sigmoid(z + intercept))
+        .collect())
+}
+
+/// The logistic function, stable for large |z|.
+pub fn sigmoid(z: f64) -> f64 {
+    if z >= 0.0 {
+        1.0 / (1.0 + (-z).exp())
+    } else {
+        let e = z.exp();
+        e / (1.0 + e)
+    }
+}
+
+/// Norm of the gradient of linfa's objective at (w, b); the same in either orientation.
+fn gradient_norm(x: ArrayView2<f64>, y: &[bool], alpha: f64, w: &Array1<f64>, b: f64) -> f64 {
+    let residual: Array1<f64> = x
+        .dot(w)
+        .iter()
+        .zip(y)
+        .map(|(&z, &yi)| sigmoid(z + b) - if yi { 1.0 } else { 0.0 })
+        .collect();
+    let grad_w = x.t().dot(&residual) + w * alpha;
+    let grad_b = residual.sum();
+    (grad_w.dot(&grad_w) + grad_b * grad_b).sqrt()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evaluate::metrics::roc_auc;
+    use ndarray::{Array2, ShapeBuilder};
+    use rand::{Rng, SeedableRng};
+
+    /// One informative standardised feature; churn share `share`.
+    fn data(n: usize, share: f64, seed: u64) -> (Array2<f64>, Vec<bool>) {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let mut xs = Vec::with_capacity(2 * n);
+        let mut y = Vec::with_capacity(n);
+        let shift = (share / (1.0 - share)).ln();
+        let x0: Vec<f64> = (0..n).map(|_| rng.gen_range(-2.0..2.0)).collect();
+        let x1: Vec<f64> = (0..n).map(|_| rng.gen_range(-2.0..2.0)).collect();
+        for &v in &x0 {
+            y.push(rng.gen::<f64>() < sigmoid(2.0 * v + shift));
+        }
+        xs.extend(x0);
+        xs.extend(x1);
+        (Array2::from_shape_vec((n, 2).f(), xs).unwrap(), y)
+    }
+
+    fn check_orientation(share: f64) {
+        let (x, y) = data(2000, share, 7);
+        let m = fit(x.view(), &y, 1.0, &SolverOptions::default()).unwrap();
+        let p = predict(&m.coefficients, m.intercept, x.view()).unwrap();
+        let auc = roc_auc(&y, &p).unwrap();
+        assert!(auc > 0.7, "share {share}: auc {auc}");
+        assert!(
+            m.coefficients[0] > 1.0,
+            "share {share}: coef {}",
+            m.coefficients[0]
+        );
+        let mean_p = p.iter().sum::<f64>() / p.len() as f64;
+        let actual = y.iter().filter(|&&b| b).count() as f64 / y.len() as f64;
+        assert!(
+            (mean_p - actual).abs() < 0.02,
+            "share {share}: mean p {mean_p} vs {actual}"
+        );
+    }
+
+    #[test]
+    fn orients_to_churn_when_churners_are_the_minority() {
+        check_orientation(0.15);
+    }
+
+    #[test]
+    fn orients_to_churn_when_churners_are_the_majority() {
+        check_orientation(0.8);
+    }
+
+    #[test]
+    fn rejects_single_class() {
+        let (x, _) = data(10, 0.5, 1);
+        let err = fit(x.view(), &[false; 10], 1.0, &SolverOptions::default()).unwrap_err();
+        assert!(matches!(err, Error::SingleClass { .. }));
+    }
+
+    #[test]
+    fn reports_hitting_the_iteration_limit() {
+        let (x, y) = data(2000, 0.3, 3);
+        let opts = SolverOptions {
+            max_iterations: 1,
+            tolerance_per_row: 1e-9,
+        };
+        let m = fit(x.view(), &y, 1e-4, &opts).unwrap();
+        assert!(m.convergence.hit_limit);
+        let m = fit(x.view(), &y, 1e-4, &SolverOptions::default()).unwrap();
+        assert!(!m.convergence.hit_limit, "{:?}", m.convergence);
+    }
+
+    #[test]
+    fn predict_checks_the_column_count() {
+        let (x, _) = data(10, 0.5, 1);
+        let err = predict(&Array1::zeros(3), 0.0, x.view()).unwrap_err();
+        assert!(matches!(err, Error::ModelMismatch { .. }));
+    }
+}

@@ -1,0 +1,308 @@
+//! Which rows train and validate what: stratified k-fold in tabular mode, rolling-origin folds
+//! over as-of cutoffs with the latest cutoff held out in event mode.
+
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::frame::FeatureTable;
+use crate::time::{format_day, Day};
+
+/// How a model was validated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// (customer, as-of) rows from snapshots: time-ordered folds, latest cutoff held out.
+    Event,
+    /// One row per customer: stratified k-fold, out-of-fold predictions as the holdout.
+    Tabular,
+}
+
+/// One validation fold: row indices into the feature table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fold {
+    /// Rows to fit on (labelled).
+    pub train: Vec<usize>,
+    /// Rows to validate on (labelled).
+    pub valid: Vec<usize>,
+    /// The validation cutoff (event mode).
+    pub cutoff: Option<Day>,
+}
+
+/// The whole validation design of one training run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// Tabular or event.
+    pub mode: Mode,
+    /// Folds for model selection.
+    pub folds: Vec<Fold>,
+    /// Rows the final model is fitted on.
+    pub final_train: Vec<usize>,
+    /// Rows whose predictions are the holdout: the latest cutoff (event) or every labelled row,
+    /// predicted out of fold (tabular).
+    pub holdout: Vec<usize>,
+    /// Distinct as-of dates of the final training rows (event mode).
+    pub training_cutoffs: Vec<Day>,
+    /// The held-out cutoff (event mode).
+    pub holdout_cutoff: Option<Day>,
+}
+
+/// The validation plan for `table`: event mode when rows carry as-of dates.
+///
+/// # Errors
+/// `BadData` for mixed dated/undated rows, too few cutoffs or classes for the folds, or a fold
+/// with a single class; `Usage` for event rows without a horizon.
+pub fn plan(
+    table: &FeatureTable,
+    n_folds: usize,
+    max_rolling: usize,
+    horizon: Option<u32>,
+    seed: u64,
+) -> Result<Plan> {
+    let n_dated = table.as_of.iter().filter(|d| d.is_some()).count();
+    match (n_dated, horizon) {
+        (0, _) => tabular_plan(table, n_folds, seed),
+        (n, Some(h)) if n == table.n_rows() => event_plan(table, max_rolling, h as Day),
+        (n, None) if n == table.n_rows() => Err(Error::Usage(
+            "rows carry as-of dates: event mode needs a horizon in days".into(),
+        )),
+        (n, _) => Err(Error::BadData(format!(
+            "{n} of {} rows carry an as-of date: all or none must",
+            table.n_rows()
+        ))),
+    }
+}
+
+/// Stratified k-fold over the labelled rows; every labelled row is predicted out of fold.
+fn tabular_plan(table: &FeatureTable, k: usize, seed: u64) -> Result<Plan> {
+    let rows = table.labelled_rows();
+    let labels: Vec<bool> = rows
+        .iter()
+        .map(|&i| table.labels[i] == Some(true))
+        .collect();
+    let n_pos = labels.iter().filter(|&&b| b).count();
+    let n_neg = rows.len() - n_pos;
+    if n_pos == 0 || n_neg == 0 {
+        let detail = format!("{n_pos} churners, {n_neg} non-churners");
+        return Err(Error::SingleClass {
+            what: "training labels".into(),
+            detail,
+        });
+    }
+    if n_pos < k || n_neg < k {
+        return Err(Error::BadData(format!(
+            "{k}-fold validation needs at least {k} churners and {k} non-churners \
+             (found {n_pos} and {n_neg})"
+        )));
+    }
+    let assignment = stratified_assignment(&labels, k, seed);
+    let folds = (0..k)
+        .map(|f| {
+            let (mut valid, mut train) = (vec![], vec![]);
+            for (&i, &a) in rows.iter().zip(&assignment) {
+                if a == f {
+                    valid.push(i)
+                } else {
+                    train.push(i)
+                }
+            }
+            Fold {
+                train,
+                valid,
+                cutoff: None,
+            }
+        })
+        .collect();
+    Ok(Plan {
+        mode: Mode::Tabular,
+        folds,
+        final_train: rows.clone(),
+        holdout: rows,
+        training_cutoffs: vec![],
+        holdout_cutoff: None,
+    })
+}
+
+/// Fold number per row: each class shuffled with `seed` and dealt round-robin, so every fold
+/// holds each class's share to within one row.
+pub fn stratified_assignment(labels: &[bool], k: usize, seed: u64) -> Vec<usize> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut fold = vec![0; labels.len()];
+    // The deal continues across classes, so fold sizes also differ by at most one row.
+    let mut next = 0;
+    for class in [true, false] {
+        let mut idx: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == class).collect();
+        idx.shuffle(&mut rng);
+        for &i in &idx {
+            fold[i] = next % k;
+            next += 1;
+        }
+    }
+    fold
+}
+
+/// Rolling-origin folds over cutoffs; the latest cutoff is the untouched holdout.
+fn event_plan(table: &FeatureTable, max_rolling: usize, horizon: Day) -> Result<Plan> {
+    let labelled = table.labelled_rows();
+    let day = |i: usize| table.as_of[i].expect("event rows are dated");
+    let mut cutoffs: Vec<Day> = labelled.iter().map(|&i| day(i)).collect();
+    cutoffs.sort_unstable();
+    cutoffs.dedup();
+    if cutoffs.len() < 3 {
+        return Err(Error::BadData(format!(
+            "event mode needs at least 3 as-of cutoffs with known labels (found {})",
+            cutoffs.len()
+        )));
+    }
+    let holdout_cutoff = *cutoffs.last().expect("at least 3 cutoffs");
+    // Rows whose label was known by cutoff `v`: their whole horizon ended on or before it.
+    let known_by = |v: Day| -> Vec<usize> {
+        labelled
+            .iter()
+            .copied()
+            .filter(|&i| day(i) + horizon <= v)
+            .collect()
+    };
+    let at = |v: Day| -> Vec<usize> { labelled.iter().copied().filter(|&i| day(i) == v).collect() };
+    // Validation cutoffs: the latest few before the holdout that have any row to train on.
+    let mut folds: Vec<Fold> = cutoffs[..cutoffs.len() - 1]
+        .iter()
+        .map(|&v| Fold {
+            train: known_by(v),
+            valid: at(v),
+            cutoff: Some(v),
+        })
+        .filter(|f| !f.train.is_empty())
+        .collect();
+    folds.drain(..folds.len().saturating_sub(max_rolling));
+    if folds.is_empty() {
+        return Err(Error::BadData(format!(
+            "no validation cutoff has rows whose {horizon}-day label window ended by then: \
+             need more cutoffs or a shorter horizon"
+        )));
+    }
+    for fold in &folds {
+        check_two_classes(
+            table,
+            &fold.train,
+            &format!("fold training rows before {}", fmt(fold.cutoff)),
+        )?;
+        check_two_classes(
+            table,
+            &fold.valid,
+            &format!("fold validation rows at {}", fmt(fold.cutoff)),
+        )?;
+    }
+    let final_train: Vec<usize> = known_by(holdout_cutoff)
+        .into_iter()
+        .filter(|&i| day(i) != holdout_cutoff)
+        .collect();
+    let holdout = at(holdout_cutoff);
+    check_two_classes(table, &final_train, "final training rows")?;
+    check_two_classes(
+        table,
+        &holdout,
+        &format!("holdout rows at {}", format_day(holdout_cutoff)),
+    )?;
+    let mut training_cutoffs: Vec<Day> = final_train.iter().map(|&i| day(i)).collect();
+    training_cutoffs.sort_unstable();
+    training_cutoffs.dedup();
+    Ok(Plan {
+        mode: Mode::Event,
+        folds,
+        final_train,
+        holdout,
+        training_cutoffs,
+        holdout_cutoff: Some(holdout_cutoff),
+    })
+}
+
+fn fmt(day: Option<Day>) -> String {
+    day.map(format_day).unwrap_or_default()
+}
+
+/// `BadData` unless `rows` hold both churners and non-churners.
+fn check_two_classes(table: &FeatureTable, rows: &[usize], what: &str) -> Result<()> {
+    let n_pos = rows
+        .iter()
+        .filter(|&&i| table.labels[i] == Some(true))
+        .count();
+    if n_pos == 0 || n_pos == rows.len() {
+        return Err(Error::BadData(format!(
+            "{what}: {} rows, {n_pos} churners; need both churners and non-churners \
+             (more history, a later data end or a shorter horizon may help)",
+            rows.len()
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(as_of: Vec<Option<Day>>, labels: Vec<Option<bool>>) -> FeatureTable {
+        FeatureTable {
+            ids: (0..labels.len()).map(|i| i.to_string()).collect(),
+            as_of,
+            columns: vec![],
+            labels,
+        }
+    }
+
+    #[test]
+    fn stratified_folds_keep_class_shares() {
+        let labels: Vec<bool> = (0..1003).map(|i| i % 4 == 0).collect();
+        let fold = stratified_assignment(&labels, 5, 42);
+        for f in 0..5 {
+            let pos = (0..labels.len())
+                .filter(|&i| fold[i] == f && labels[i])
+                .count();
+            let all = fold.iter().filter(|&&x| x == f).count();
+            assert!((50..=51).contains(&pos), "fold {f}: {pos} churners");
+            assert!((200..=201).contains(&all), "fold {f}: {all} rows");
+        }
+        assert_eq!(fold, stratified_assignment(&labels, 5, 42));
+        assert_ne!(fold, stratified_assignment(&labels, 5, 43));
+    }
+
+    #[test]
+    fn event_folds_train_only_on_labels_known_by_the_validation_cutoff() {
+        // Four monthly cutoffs, horizon 30 days, two rows per cutoff (one churner).
+        let cutoffs = [0, 31, 62, 93];
+        let as_of: Vec<Option<Day>> = cutoffs.iter().flat_map(|&c| [Some(c), Some(c)]).collect();
+        let labels = (0..8).map(|i| Some(i % 2 == 0)).collect();
+        let t = table(as_of, labels);
+        let p = plan(&t, 5, 3, Some(30), 1).unwrap();
+        assert_eq!(p.mode, Mode::Event);
+        assert_eq!(p.holdout_cutoff, Some(93));
+        assert_eq!(p.holdout, vec![6, 7]);
+        assert_eq!(p.folds.len(), 2);
+        assert_eq!(
+            p.folds[0],
+            Fold {
+                train: vec![0, 1],
+                valid: vec![2, 3],
+                cutoff: Some(31)
+            }
+        );
+        assert_eq!(p.folds[1].train, vec![0, 1, 2, 3]);
+        assert_eq!(p.final_train, vec![0, 1, 2, 3, 4, 5]);
+        assert_eq!(p.training_cutoffs, vec![0, 31, 62]);
+    }
+
+    #[test]
+    fn event_mode_needs_three_cutoffs_and_a_horizon() {
+        let t = table(
+            vec![Some(0), Some(0), Some(40), Some(40)],
+            vec![Some(true), Some(false), Some(true), Some(false)],
+        );
+        assert!(matches!(
+            plan(&t, 5, 3, Some(30), 1),
+            Err(Error::BadData(_))
+        ));
+        assert!(matches!(plan(&t, 5, 3, None, 1), Err(Error::Usage(_))));
+    }
+}

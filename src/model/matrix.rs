@@ -1,0 +1,450 @@
+//! From a feature table to the model matrix: median imputation with missing indicators, one-hot
+//! categories and standardisation, all fitted on training rows only and stored in the model.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use ndarray::{Array2, ShapeBuilder};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::frame::{ColumnValues, FeatureTable};
+
+/// The kind of a source feature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeatureKind {
+    /// Numbers, missing imputed with the training median.
+    Numeric,
+    /// Categories, one-hot encoded over the levels seen in training.
+    Categorical,
+}
+
+/// A feature as it appears in the input table, with what training learned about it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceFeature {
+    /// Column name in the feature table.
+    pub name: String,
+    /// Numeric or categorical.
+    pub kind: FeatureKind,
+    /// Training median used for missing values (numeric only; 0 when training had no value).
+    pub median: Option<f64>,
+    /// Levels seen in training, sorted (categorical only).
+    pub levels: Vec<String>,
+}
+
+/// What a matrix column holds before standardisation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "level", rename_all = "snake_case")]
+pub enum Encoding {
+    /// The numeric value, missing replaced by the training median.
+    Value,
+    /// 1 when the numeric value is missing, else 0.
+    Missing,
+    /// 1 when the category equals this level, else 0 (unseen or missing categories: 0).
+    Level(String),
+}
+
+/// One column of the model matrix: `(raw - mean) / std`, where `raw` follows `encoding`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatrixColumn {
+    /// Public name: `tenure`, `tenure_missing`, `plan=pro`.
+    pub name: String,
+    /// Name of the source feature it comes from (for reason codes).
+    pub source: String,
+    /// How the raw value is made from the source.
+    pub encoding: Encoding,
+    /// Training mean of the raw value.
+    pub mean: f64,
+    /// Training standard deviation of the raw value (population, never 0).
+    pub std: f64,
+}
+
+/// The fitted table-to-matrix transformation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Preprocessor {
+    /// Source features in table order.
+    pub features: Vec<SourceFeature>,
+    /// Matrix columns in matrix order.
+    pub columns: Vec<MatrixColumn>,
+    /// Candidate columns dropped because they were constant on the training rows.
+    pub dropped_constant: Vec<String>,
+}
+
+/// A source column as the preprocessor needs it, converted when the table's kind differs.
+enum Source<'a> {
+    Numeric(Cow<'a, [f64]>),
+    Categorical(Cow<'a, [Option<String>]>),
+}
+
+impl Preprocessor {
+    /// Learn imputation, levels and scaling from `rows` of `table` (every feature column).
+    ///
+    /// # Errors
+    /// `BadData` when no column varies on the training rows.
+    pub fn fit(table: &FeatureTable, rows: &[usize]) -> Result<Preprocessor> {
+        let mut pre = Preprocessor {
+            features: vec![],
+            columns: vec![],
+            dropped_constant: vec![],
+        };
+        for col in &table.columns {
+            let (feature, candidates) = match &col.values {
+                ColumnValues::Numeric(v) => numeric_candidates(&col.name, v, rows),
+                ColumnValues::Categorical(v) => categorical_candidates(&col.name, v, rows),
+            };
+            pre.features.push(feature);
+            for (name, encoding, raw) in candidates {
+                match mean_std(&raw) {
+                    Some((mean, std)) => {
+                        let source = col.name.clone();
+                        pre.columns.push(MatrixColumn {
+                            name,
+                            source,
+                            encoding,
+                            mean,
+                            std,
+                        });
+                    }
+                    None => pre.dropped_constant.push(name),
+                }
+            }
+        }
+        if pre.columns.is_empty() {
+            return Err(Error::BadData(
+                "no feature column varies on the training rows".into(),
+            ));
+        }
+        Ok(pre)
+    }
+
+    /// Matrix column names in order.
+    pub fn column_names(&self) -> Vec<String> {
+        self.columns.iter().map(|c| c.name.clone()).collect()
+    }
+
+    /// Number of matrix columns.
+    pub fn n_columns(&self) -> usize {
+        self.columns.len()
+    }
+
+    /// The standardised matrix of `rows` (all rows when `None`), column-major.
+    ///
+    /// # Errors
+    /// `ModelMismatch` (with an empty model id, filled in by the caller) naming absent source
+    /// columns or values of the wrong kind.
+    pub fn transform(&self, table: &FeatureTable, rows: Option<&[usize]>) -> Result<Array2<f64>> {
+        let sources = self.resolve(table)?;
+        let all: Vec<usize>;
+        let rows = match rows {
+            Some(r) => r,
+            None => {
+                all = (0..table.n_rows()).collect();
+                &all
+            }
+        };
+        let n = rows.len();
+        let codes = self.level_codes(&sources, rows);
+        let mut data = Vec::with_capacity(n * self.columns.len());
+        for col in &self.columns {
+            let f = self.feature_index(&col.source);
+            let scale = |raw: f64| (raw - col.mean) / col.std;
+            match (&col.encoding, &sources[f]) {
+                (Encoding::Value, Source::Numeric(v)) => {
+                    let median = self.features[f].median.unwrap_or(0.0);
+                    let impute = |x: f64| if x.is_nan() { median } else { x };
+                    data.extend(rows.iter().map(|&i| scale(impute(v[i]))));
+                }
+                (Encoding::Missing, Source::Numeric(v)) => {
+                    data.extend(rows.iter().map(|&i| scale(indicator(v[i].is_nan()))));
+                }
+                (Encoding::Level(level), Source::Categorical(_)) => {
+                    let target = self.features[f].levels.iter().position(|l| l == level);
+                    let code = codes[f].as_ref().expect("codes of a categorical source");
+                    data.extend(
+                        code.iter()
+                            .map(|&c| scale(indicator(c.is_some() && c == target))),
+                    );
+                }
+                _ => {
+                    let reason = format!("column `{}` does not match its source's kind", col.name);
+                    return Err(Error::ModelMismatch {
+                        model_id: String::new(),
+                        reason,
+                    });
+                }
+            }
+        }
+        Ok(Array2::from_shape_vec((n, self.columns.len()).f(), data)
+            .expect("n * p values for an (n, p) matrix"))
+    }
+
+    fn feature_index(&self, name: &str) -> usize {
+        self.features
+            .iter()
+            .position(|f| f.name == name)
+            .expect("column source is a feature")
+    }
+
+    /// Each source column from the table, converted to the kind training saw.
+    fn resolve<'a>(&self, table: &'a FeatureTable) -> Result<Vec<Source<'a>>> {
+        let missing: Vec<&str> = self
+            .features
+            .iter()
+            .filter(|f| table.column(&f.name).is_none())
+            .map(|f| f.name.as_str())
+            .collect();
+        if !missing.is_empty() {
+            let reason = format!("missing feature column(s): {}", missing.join(", "));
+            return Err(Error::ModelMismatch {
+                model_id: String::new(),
+                reason,
+            });
+        }
+        self.features
+            .iter()
+            .map(|f| {
+                let values = &table.column(&f.name).expect("checked above").values;
+                convert(&f.name, f.kind, values)
+            })
+            .collect()
+    }
+
+    /// Per categorical source, the index of each row's level in `levels` (`None`: unseen/missing).
+    fn level_codes(&self, sources: &[Source], rows: &[usize]) -> Vec<Option<Vec<Option<usize>>>> {
+        self.features
+            .iter()
+            .zip(sources)
+            .map(|(f, s)| match s {
+                Source::Categorical(v) => {
+                    let index: HashMap<&str, usize> = f
+                        .levels
+                        .iter()
+                        .enumerate()
+                        .map(|(i, l)| (l.as_str(), i))
+                        .collect();
+                    let code = |i: usize| v[i].as_deref().and_then(|s| index.get(s).copied());
+                    Some(rows.iter().map(|&i| code(i)).collect())
+                }
+                Source::Numeric(_) => None,
+            })
+            .collect()
+    }
+}
+
+/// The candidate columns of a numeric feature: imputed value, and a missing indicator when
+/// training rows had missing values.
+fn numeric_candidates(
+    name: &str,
+    v: &[f64],
+    rows: &[usize],
+) -> (SourceFeature, Vec<(String, Encoding, Vec<f64>)>) {
+    let train: Vec<f64> = rows.iter().map(|&i| v[i]).collect();
+    let median = median(&train).unwrap_or(0.0);
+    let mut candidates = vec![(
+        name.to_string(),
+        Encoding::Value,
+        train
+            .iter()
+            .map(|&x| if x.is_nan() { median } else { x })
+            .collect(),
+    )];
+    if train.iter().any(|x| x.is_nan()) {
+        let raw = train.iter().map(|x| indicator(x.is_nan())).collect();
+        candidates.push((format!("{name}_missing"), Encoding::Missing, raw));
+    }
+    let feature = SourceFeature {
+        name: name.to_string(),
+        kind: FeatureKind::Numeric,
+        median: Some(median),
+        levels: vec![],
+    };
+    (feature, candidates)
+}
+
+/// The candidate columns of a categorical feature: one indicator per level seen in training.
+fn categorical_candidates(
+    name: &str,
+    v: &[Option<String>],
+    rows: &[usize],
+) -> (SourceFeature, Vec<(String, Encoding, Vec<f64>)>) {
+    let mut levels: Vec<String> = rows.iter().filter_map(|&i| v[i].clone()).collect();
+    levels.sort();
+    levels.dedup();
+    let candidates = levels
+        .iter()
+        .map(|l| {
+            let raw = rows
+                .iter()
+                .map(|&i| indicator(v[i].as_deref() == Some(l.as_str())))
+                .collect();
+            (format!("{name}={l}"), Encoding::Level(l.clone()), raw)
+        })
+        .collect();
+    let feature = SourceFeature {
+        name: name.to_string(),
+        kind: FeatureKind::Categorical,
+        median: None,
+        levels,
+    };
+    (feature, candidates)
+}
+
+/// 1.0 for true, 0.0 for false.
+fn indicator(b: bool) -> f64 {
+    if b {
+        1.0
+    } else {
+        0.0
+    }
+}
+
+/// Median of the non-missing values, `None` when there are none.
+fn median(values: &[f64]) -> Option<f64> {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let m = v.len() / 2;
+    Some(if v.len() % 2 == 1 {
+        v[m]
+    } else {
+        (v[m - 1] + v[m]) / 2.0
+    })
+}
+
+/// Mean and population standard deviation, `None` for a constant (or empty) column.
+fn mean_std(raw: &[f64]) -> Option<(f64, f64)> {
+    let first = *raw.first()?;
+    if raw.iter().all(|&x| x == first) {
+        return None;
+    }
+    let n = raw.len() as f64;
+    let mean = raw.iter().sum::<f64>() / n;
+    let var = raw.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n;
+    let std = var.sqrt();
+    (std > 0.0 && std.is_finite()).then_some((mean, std))
+}
+
+/// A table column in the kind training saw: numbers from text are parsed, numbers as categories
+/// are printed (`408.0` as `408`).
+fn convert<'a>(name: &str, kind: FeatureKind, values: &'a ColumnValues) -> Result<Source<'a>> {
+    match (kind, values) {
+        (FeatureKind::Numeric, ColumnValues::Numeric(v)) => Ok(Source::Numeric(Cow::Borrowed(v))),
+        (FeatureKind::Categorical, ColumnValues::Categorical(v)) => {
+            Ok(Source::Categorical(Cow::Borrowed(v)))
+        }
+        (FeatureKind::Categorical, ColumnValues::Numeric(v)) => {
+            Ok(Source::Categorical(Cow::Owned(
+                v.iter()
+                    .map(|x| (!x.is_nan()).then(|| format!("{x}")))
+                    .collect(),
+            )))
+        }
+        (FeatureKind::Numeric, ColumnValues::Categorical(v)) => {
+            let parse = |s: &Option<String>| match s.as_deref().map(str::trim) {
+                None | Some("") => Ok(f64::NAN),
+                Some(t) => t.parse::<f64>().map_err(|_| Error::ModelMismatch {
+                    model_id: String::new(),
+                    reason: format!("feature `{name}` is numeric in the model but holds {t:?}"),
+                }),
+            };
+            Ok(Source::Numeric(Cow::Owned(
+                v.iter().map(parse).collect::<Result<_>>()?,
+            )))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frame::FeatureColumn;
+
+    fn table(columns: Vec<FeatureColumn>, n: usize) -> FeatureTable {
+        FeatureTable {
+            ids: (0..n).map(|i| i.to_string()).collect(),
+            as_of: vec![None; n],
+            columns,
+            labels: vec![None; n],
+        }
+    }
+
+    fn num(name: &str, v: Vec<f64>) -> FeatureColumn {
+        FeatureColumn {
+            name: name.into(),
+            values: ColumnValues::Numeric(v),
+        }
+    }
+
+    fn cat(name: &str, v: &[Option<&str>]) -> FeatureColumn {
+        let v = v.iter().map(|s| s.map(String::from)).collect();
+        FeatureColumn {
+            name: name.into(),
+            values: ColumnValues::Categorical(v),
+        }
+    }
+
+    #[test]
+    fn imputation_uses_training_medians_only() {
+        // Training rows 0..3 have median 2; row 4 (not training) is huge and must not count.
+        let t = table(vec![num("x", vec![1.0, 2.0, 3.0, f64::NAN, 1000.0])], 5);
+        let pre = Preprocessor::fit(&t, &[0, 1, 2, 3]).unwrap();
+        assert_eq!(pre.features[0].median, Some(2.0));
+        assert_eq!(pre.column_names(), vec!["x", "x_missing"]);
+        let x = pre.transform(&t, Some(&[3])).unwrap();
+        let c = &pre.columns[0];
+        assert!(((x[[0, 0]] * c.std + c.mean) - 2.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn constant_column_is_dropped() {
+        let t = table(
+            vec![num("k", vec![5.0; 4]), num("x", vec![1.0, 2.0, 3.0, 4.0])],
+            4,
+        );
+        let pre = Preprocessor::fit(&t, &[0, 1, 2, 3]).unwrap();
+        assert_eq!(pre.column_names(), vec!["x"]);
+        assert_eq!(pre.dropped_constant, vec!["k"]);
+    }
+
+    #[test]
+    fn unseen_or_missing_category_encodes_as_all_zero_indicators() {
+        let t = table(
+            vec![cat(
+                "plan",
+                &[Some("pro"), Some("basic"), Some("gold"), None],
+            )],
+            4,
+        );
+        let pre = Preprocessor::fit(&t, &[0, 1]).unwrap();
+        assert_eq!(pre.column_names(), vec!["plan=basic", "plan=pro"]);
+        let x = pre.transform(&t, None).unwrap();
+        for row in [2, 3] {
+            for (j, c) in pre.columns.iter().enumerate() {
+                let raw = x[[row, j]] * c.std + c.mean;
+                assert!(raw.abs() < 1e-12, "row {row} column {} raw {raw}", c.name);
+            }
+        }
+    }
+
+    #[test]
+    fn matrix_is_column_major_and_standardised_on_training_rows() {
+        let t = table(vec![num("x", vec![1.0, 3.0, 100.0])], 3);
+        let pre = Preprocessor::fit(&t, &[0, 1]).unwrap();
+        let x = pre.transform(&t, None).unwrap();
+        assert!(x.t().is_standard_layout());
+        assert_eq!(x[[0, 0]], -1.0);
+        assert_eq!(x[[1, 0]], 1.0);
+    }
+
+    #[test]
+    fn missing_source_column_is_a_model_mismatch_naming_it() {
+        let t = table(vec![num("x", vec![1.0, 2.0]), num("y", vec![1.0, 3.0])], 2);
+        let pre = Preprocessor::fit(&t, &[0, 1]).unwrap();
+        let other = table(vec![num("x", vec![1.0])], 1);
+        let err = pre.transform(&other, None).unwrap_err();
+        assert!(matches!(err, Error::ModelMismatch { ref reason, .. } if reason.contains("y")));
+    }
+}

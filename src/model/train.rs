@@ -1,0 +1,821 @@
+//! Training: model selection over an alpha grid x folds in parallel (rayon), the final refit,
+//! holdout predictions, the leakage guard and the assembled model with its metrics.
+
+use chrono::Utc;
+use ndarray::{Array2, Axis};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::artifact::{
+    ChurnModel, HoldoutMetrics, LeakFlag, SourceSummary, Tiers, ValidationSummary, FORMAT_VERSION,
+};
+use super::fit::{self, LogitFit, SolverOptions};
+use super::folds::{self, Fold, Mode, Plan};
+use super::matrix::Preprocessor;
+use crate::error::{Error, Result};
+use crate::evaluate::metrics::roc_auc;
+use crate::frame::{ColumnValues, FeatureTable};
+use crate::time::{format_day, Day};
+
+/// How to train: the grid, folds, solver and guards. Built with `TrainSettings::new()` and
+/// consuming setters; checked once before anything runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainSettings {
+    /// L2 penalties to search (alpha = 1 / C). Default: 1e-4, 1e-3, ..., 1e2.
+    pub alphas: Vec<f64>,
+    /// Folds in tabular mode. Default: 5.
+    pub n_folds: usize,
+    /// Most rolling-origin folds in event mode (the latest cutoffs before the holdout). Default: 3.
+    pub max_rolling_folds: usize,
+    /// Seed of the fold shuffle. Default: 42.
+    pub seed: u64,
+    /// Solver limits. Default: 300 iterations, tolerance 1e-4 per row.
+    pub solver: SolverOptions,
+    /// Label horizon in days; required when rows carry as-of dates. Default: none.
+    pub horizon_days: Option<u32>,
+    /// Label definition recorded in the model (event mode). Default: none.
+    pub label_definition: Option<String>,
+    /// Fail with `Error::Leak` instead of warning when a column looks leaked. Default: false.
+    pub fail_on_leak: bool,
+    /// Single-column holdout ROC AUC (either direction) at which a column is flagged. Default: 0.98.
+    pub leak_threshold: f64,
+}
+
+impl Default for TrainSettings {
+    fn default() -> Self {
+        TrainSettings {
+            alphas: vec![1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0],
+            n_folds: 5,
+            max_rolling_folds: 3,
+            seed: 42,
+            solver: SolverOptions::default(),
+            horizon_days: None,
+            label_definition: None,
+            fail_on_leak: false,
+            leak_threshold: 0.98,
+        }
+    }
+}
+
+impl TrainSettings {
+    /// The defaults documented on each field.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Set the alpha grid.
+    pub fn alphas(mut self, alphas: Vec<f64>) -> Self {
+        self.alphas = alphas;
+        self
+    }
+
+    /// Set the number of tabular folds.
+    pub fn n_folds(mut self, k: usize) -> Self {
+        self.n_folds = k;
+        self
+    }
+
+    /// Set the fold-shuffle seed.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Set the solver limits.
+    pub fn solver(mut self, solver: SolverOptions) -> Self {
+        self.solver = solver;
+        self
+    }
+
+    /// Set the label horizon (event mode).
+    pub fn horizon_days(mut self, days: u32) -> Self {
+        self.horizon_days = Some(days);
+        self
+    }
+
+    /// Record the label definition (event mode).
+    pub fn label_definition(mut self, definition: impl Into<String>) -> Self {
+        self.label_definition = Some(definition.into());
+        self
+    }
+
+    /// Fail on suspected leakage.
+    pub fn fail_on_leak(mut self, yes: bool) -> Self {
+        self.fail_on_leak = yes;
+        self
+    }
+
+    /// Check the settings.
+    ///
+    /// # Errors
+    /// `Usage` describing the first setting out of range.
+    pub fn check(&self) -> Result<()> {
+        let bad = |m: &str| Err(Error::Usage(m.to_string()));
+        if self.alphas.is_empty() || self.alphas.iter().any(|a| !(a.is_finite() && *a > 0.0)) {
+            return bad("alphas must be a non-empty list of positive numbers");
+        }
+        if self.n_folds < 2 {
+            return bad("n_folds must be at least 2");
+        }
+        if self.max_rolling_folds < 1 {
+            return bad("max_rolling_folds must be at least 1");
+        }
+        if self.solver.max_iterations < 1 || !(self.solver.tolerance_per_row > 0.0) {
+            return bad("solver needs at least 1 iteration and a positive tolerance");
+        }
+        if !(self.leak_threshold > 0.5 && self.leak_threshold <= 1.0) {
+            return bad("leak_threshold must be in (0.5, 1]");
+        }
+        Ok(())
+    }
+}
+
+/// One (alpha, fold) model-selection fit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CvUnit {
+    /// Penalty.
+    pub alpha: f64,
+    /// Fold number, from 0.
+    pub fold: usize,
+    /// Validation cutoff `YYYY-MM-DD` (event mode).
+    pub cutoff: Option<String>,
+    /// Training rows.
+    pub n_train: usize,
+    /// Validation rows.
+    pub n_valid: usize,
+    /// Validation ROC AUC.
+    pub auc: f64,
+    /// The fit stopped at the iteration limit.
+    pub hit_limit: bool,
+}
+
+/// Mean validation AUC of one alpha.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlphaSummary {
+    /// Penalty.
+    pub alpha: f64,
+    /// Mean of its folds' validation ROC AUC.
+    pub mean_auc: f64,
+}
+
+/// The content of `metrics.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainMetrics {
+    /// Every (alpha, fold) fit, alpha-major.
+    pub cv: Vec<CvUnit>,
+    /// Mean validation AUC per alpha, in grid order.
+    pub mean_auc: Vec<AlphaSummary>,
+    /// The alpha with the best mean AUC (ties: the larger alpha).
+    pub chosen_alpha: f64,
+    /// Metrics of the holdout predictions.
+    pub holdout: HoldoutMetrics,
+}
+
+/// One holdout prediction (`predictions.csv`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HoldoutPrediction {
+    /// Customer id.
+    pub customer_id: String,
+    /// As-of date (event mode).
+    pub as_of: Option<Day>,
+    /// Churned.
+    pub label: bool,
+    /// Predicted P(churn).
+    pub probability: f64,
+}
+
+/// Everything a training run produces, ready for [`super::registry::save`].
+#[derive(Debug, Clone)]
+pub struct TrainOutcome {
+    /// The model (`model.json`).
+    pub model: ChurnModel,
+    /// Selection and holdout metrics (`metrics.json`).
+    pub metrics: TrainMetrics,
+    /// Holdout predictions (`predictions.csv`).
+    pub predictions: Vec<HoldoutPrediction>,
+}
+
+/// Model selection results: the per-unit table and each unit's validation predictions.
+#[derive(Debug, Clone)]
+pub struct GridSearch {
+    /// The validation design.
+    pub plan: Plan,
+    /// Every (alpha, fold) fit, alpha-major.
+    pub units: Vec<CvUnit>,
+    /// Validation predictions of each unit, aligned with its fold's `valid` rows.
+    pub predictions: Vec<Vec<f64>>,
+    /// Mean AUC per alpha.
+    pub mean_auc: Vec<AlphaSummary>,
+    /// Index of the chosen alpha in the grid.
+    pub chosen: usize,
+}
+
+/// Train a churn model on `table`: tabular mode when rows have no as-of date, event mode
+/// (time-ordered folds, latest cutoff held out) when they all do.
+///
+/// # Errors
+/// `Usage` for bad settings, `SingleClass`/`BadData` for unusable labels or folds, `Leak` with
+/// `fail_on_leak` when a column's own holdout AUC reaches the threshold.
+pub fn train(table: &FeatureTable, settings: &TrainSettings) -> Result<TrainOutcome> {
+    let search = grid_search(table, settings)?;
+    let alpha = settings.alphas[search.chosen];
+    let (pre, final_fit) = fit_final(table, &search.plan.final_train, alpha, settings)?;
+    let predictions = holdout_predictions(table, &search, &pre, &final_fit)?;
+    let leak_flags = leak_check(table, &search.plan.holdout, &pre, settings.leak_threshold)?;
+    if settings.fail_on_leak && !leak_flags.is_empty() {
+        return Err(Error::Leak {
+            features: describe_leaks(&leak_flags),
+        });
+    }
+    warn_about(&pre, &final_fit, &search, &leak_flags);
+    let metrics = metrics(&search, alpha, &predictions);
+    let fitted = Final {
+        pre,
+        fit: final_fit,
+        leak_flags,
+    };
+    let model = assemble(table, settings, &search, fitted, &metrics, &predictions);
+    Ok(TrainOutcome {
+        model,
+        metrics,
+        predictions,
+    })
+}
+
+/// Cross-validate every alpha of the grid and choose one.
+///
+/// # Errors
+/// As [`train`], without the leakage guard.
+pub fn grid_search(table: &FeatureTable, settings: &TrainSettings) -> Result<GridSearch> {
+    settings.check()?;
+    check_shape(table)?;
+    let s = settings;
+    let plan = folds::plan(
+        table,
+        s.n_folds,
+        s.max_rolling_folds,
+        s.horizon_days,
+        s.seed,
+    )?;
+    // Folds are independent: build their matrices (imputation and scaling fitted inside each
+    // fold) on all cores.
+    let prepared: Vec<PreparedFold> = plan
+        .folds
+        .par_iter()
+        .map(|f| PreparedFold::new(table, f))
+        .collect::<Result<_>>()?;
+    let units: Vec<(usize, usize)> = (0..s.alphas.len())
+        .flat_map(|a| (0..prepared.len()).map(move |f| (a, f)))
+        .collect();
+    // Each (alpha, fold) fit is single-threaded inside linfa and independent of the others, so
+    // the grid is what we spread over cores. No unit draws random numbers and `collect` keeps
+    // unit order, so results do not depend on the number of threads.
+    let results: Vec<(CvUnit, Vec<f64>)> = units
+        .par_iter()
+        .map(|&(a, f)| run_unit(&prepared[f], f, s.alphas[a], &s.solver))
+        .collect::<Result<_>>()?;
+    let (units, predictions): (Vec<CvUnit>, Vec<Vec<f64>>) = results.into_iter().unzip();
+    let mean_auc = mean_auc_per_alpha(&s.alphas, &units);
+    let chosen = choose(&mean_auc);
+    Ok(GridSearch {
+        plan,
+        units,
+        predictions,
+        mean_auc,
+        chosen,
+    })
+}
+
+/// A fold's matrices, preprocessor fitted on its training rows only.
+struct PreparedFold {
+    x_train: Array2<f64>,
+    y_train: Vec<bool>,
+    x_valid: Array2<f64>,
+    y_valid: Vec<bool>,
+    cutoff: Option<Day>,
+}
+
+impl PreparedFold {
+    fn new(table: &FeatureTable, fold: &Fold) -> Result<PreparedFold> {
+        let pre = Preprocessor::fit(table, &fold.train)?;
+        Ok(PreparedFold {
+            x_train: pre.transform(table, Some(&fold.train))?,
+            y_train: labels_of(table, &fold.train),
+            x_valid: pre.transform(table, Some(&fold.valid))?,
+            y_valid: labels_of(table, &fold.valid),
+            cutoff: fold.cutoff,
+        })
+    }
+}
+
+fn run_unit(
+    p: &PreparedFold,
+    fold: usize,
+    alpha: f64,
+    solver: &SolverOptions,
+) -> Result<(CvUnit, Vec<f64>)> {
+    let m = fit::fit(p.x_train.view(), &p.y_train, alpha, solver)?;
+    let pred = fit::predict(&m.coefficients, m.intercept, p.x_valid.view())?;
+    let auc = roc_auc(&p.y_valid, &pred)
+        .ok_or_else(|| Error::BadData(format!("validation fold {fold} has a single class")))?;
+    let unit = CvUnit {
+        alpha,
+        fold,
+        cutoff: p.cutoff.map(format_day),
+        n_train: p.y_train.len(),
+        n_valid: p.y_valid.len(),
+        auc,
+        hit_limit: m.convergence.hit_limit,
+    };
+    Ok((unit, pred))
+}
+
+fn mean_auc_per_alpha(alphas: &[f64], units: &[CvUnit]) -> Vec<AlphaSummary> {
+    alphas
+        .iter()
+        .map(|&alpha| {
+            let aucs: Vec<f64> = units
+                .iter()
+                .filter(|u| u.alpha == alpha)
+                .map(|u| u.auc)
+                .collect();
+            AlphaSummary {
+                alpha,
+                mean_auc: aucs.iter().sum::<f64>() / aucs.len() as f64,
+            }
+        })
+        .collect()
+}
+
+/// Index of the best mean AUC; ties go to the larger alpha (the simpler model).
+fn choose(mean_auc: &[AlphaSummary]) -> usize {
+    let mut best = 0;
+    for (i, s) in mean_auc.iter().enumerate() {
+        let b = &mean_auc[best];
+        if s.mean_auc > b.mean_auc || (s.mean_auc == b.mean_auc && s.alpha > b.alpha) {
+            best = i;
+        }
+    }
+    best
+}
+
+/// The final preprocessor and fit on the final training rows.
+fn fit_final(
+    table: &FeatureTable,
+    rows: &[usize],
+    alpha: f64,
+    settings: &TrainSettings,
+) -> Result<(Preprocessor, LogitFit)> {
+    let pre = Preprocessor::fit(table, rows)?;
+    let x = pre.transform(table, Some(rows))?;
+    let m = fit::fit(x.view(), &labels_of(table, rows), alpha, &settings.solver)?;
+    Ok((pre, m))
+}
+
+/// Out-of-fold predictions of the chosen alpha (tabular) or the final model on the held-out
+/// cutoff (event), in table row order.
+fn holdout_predictions(
+    table: &FeatureTable,
+    search: &GridSearch,
+    pre: &Preprocessor,
+    m: &LogitFit,
+) -> Result<Vec<HoldoutPrediction>> {
+    let plan = &search.plan;
+    let mut probability = vec![f64::NAN; table.n_rows()];
+    match plan.mode {
+        Mode::Tabular => {
+            let n_folds = plan.folds.len();
+            for (f, fold) in plan.folds.iter().enumerate() {
+                let pred = &search.predictions[search.chosen * n_folds + f];
+                for (&i, &p) in fold.valid.iter().zip(pred) {
+                    probability[i] = p;
+                }
+            }
+        }
+        Mode::Event => {
+            let x = pre.transform(table, Some(&plan.holdout))?;
+            let pred = fit::predict(&m.coefficients, m.intercept, x.view())?;
+            for (&i, p) in plan.holdout.iter().zip(pred) {
+                probability[i] = p;
+            }
+        }
+    }
+    let mut rows = plan.holdout.clone();
+    rows.sort_unstable();
+    Ok(rows
+        .into_iter()
+        .map(|i| HoldoutPrediction {
+            customer_id: table.ids[i].clone(),
+            as_of: table.as_of[i],
+            label: table.labels[i] == Some(true),
+            probability: probability[i],
+        })
+        .collect())
+}
+
+/// Matrix columns whose own ROC AUC on the holdout rows reaches `threshold` either way.
+fn leak_check(
+    table: &FeatureTable,
+    rows: &[usize],
+    pre: &Preprocessor,
+    threshold: f64,
+) -> Result<Vec<LeakFlag>> {
+    let x = pre.transform(table, Some(rows))?;
+    let y = labels_of(table, rows);
+    let mut flags = Vec::new();
+    for (col, values) in pre.columns.iter().zip(x.axis_iter(Axis(1))) {
+        let Some(auc) = roc_auc(&y, &values.to_vec()) else {
+            continue;
+        };
+        if auc.max(1.0 - auc) >= threshold {
+            flags.push(LeakFlag {
+                column: col.name.clone(),
+                source: col.source.clone(),
+                auc,
+            });
+        }
+    }
+    Ok(flags)
+}
+
+fn describe_leaks(flags: &[LeakFlag]) -> String {
+    let parts: Vec<String> = flags
+        .iter()
+        .map(|f| format!("{} (AUC {:.3})", f.column, f.auc))
+        .collect();
+    parts.join(", ")
+}
+
+fn warn_about(pre: &Preprocessor, m: &LogitFit, search: &GridSearch, leaks: &[LeakFlag]) {
+    for name in &pre.dropped_constant {
+        log::info!("dropped constant column `{name}` (one value on every training row)");
+    }
+    let n_hit = search.units.iter().filter(|u| u.hit_limit).count();
+    if n_hit > 0 {
+        log::warn!(
+            "{n_hit} of {} model-selection fits stopped at the iteration limit",
+            search.units.len()
+        );
+    }
+    if m.convergence.hit_limit {
+        log::warn!(
+            "final fit stopped at the iteration limit ({}): gradient norm {:.3e} > tolerance {:.3e}",
+            m.convergence.max_iterations,
+            m.convergence.gradient_norm,
+            m.convergence.gradient_tolerance
+        );
+    }
+    if !leaks.is_empty() {
+        log::warn!(
+            "possible leakage, single-column holdout ROC AUC >= threshold: {}",
+            describe_leaks(leaks)
+        );
+    }
+}
+
+fn metrics(search: &GridSearch, alpha: f64, predictions: &[HoldoutPrediction]) -> TrainMetrics {
+    let y: Vec<bool> = predictions.iter().map(|p| p.label).collect();
+    let p: Vec<f64> = predictions.iter().map(|p| p.probability).collect();
+    TrainMetrics {
+        cv: search.units.clone(),
+        mean_auc: search.mean_auc.clone(),
+        chosen_alpha: alpha,
+        holdout: HoldoutMetrics::compute(&y, &p),
+    }
+}
+
+/// The final model's parts.
+struct Final {
+    pre: Preprocessor,
+    fit: LogitFit,
+    leak_flags: Vec<LeakFlag>,
+}
+
+fn assemble(
+    table: &FeatureTable,
+    settings: &TrainSettings,
+    search: &GridSearch,
+    fitted: Final,
+    metrics: &TrainMetrics,
+    predictions: &[HoldoutPrediction],
+) -> ChurnModel {
+    let Final {
+        pre,
+        fit: m,
+        leak_flags,
+    } = fitted;
+    let plan = &search.plan;
+    let created = Utc::now();
+    let fingerprint = fingerprint(table, &plan.final_train);
+    let y = labels_of(table, &plan.final_train);
+    let probabilities: Vec<f64> = predictions.iter().map(|p| p.probability).collect();
+    ChurnModel {
+        format_version: FORMAT_VERSION,
+        model_id: model_id(
+            &created.format("%Y%m%dT%H%M%SZ").to_string(),
+            &fingerprint,
+            settings,
+        ),
+        created: created.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+        mode: plan.mode,
+        source_features: source_summaries(&pre),
+        feature_names: pre.column_names(),
+        coefficients: m.coefficients.to_vec(),
+        intercept: m.intercept,
+        preprocessor: pre,
+        alpha: metrics.chosen_alpha,
+        alpha_grid: settings.alphas.clone(),
+        horizon_days: settings.horizon_days.filter(|_| plan.mode == Mode::Event),
+        label_definition: settings.label_definition.clone(),
+        training_cutoffs: plan
+            .training_cutoffs
+            .iter()
+            .map(|&d| format_day(d))
+            .collect(),
+        holdout_cutoff: plan.holdout_cutoff.map(format_day),
+        training_fingerprint: fingerprint,
+        validation: ValidationSummary {
+            holdout_kind: match plan.mode {
+                Mode::Tabular => "out_of_fold".into(),
+                Mode::Event => "latest_cutoff".into(),
+            },
+            cv_mean_auc: search.mean_auc[search.chosen].mean_auc,
+            n_folds: plan.folds.len(),
+            holdout: metrics.holdout.clone(),
+            cv_fits_hit_limit: search.units.iter().filter(|u| u.hit_limit).count(),
+        },
+        tiers: Tiers::from_holdout(&probabilities),
+        leak_flags,
+        convergence: m.convergence,
+        train_params: settings.clone(),
+        n_rows: y.len(),
+        churn_share: y.iter().filter(|&&b| b).count() as f64 / y.len() as f64,
+    }
+}
+
+fn source_summaries(pre: &Preprocessor) -> Vec<SourceSummary> {
+    pre.features
+        .iter()
+        .map(|f| SourceSummary {
+            name: f.name.clone(),
+            kind: f.kind,
+        })
+        .collect()
+}
+
+/// `<created>-<8 hex of sha256(fingerprint, settings)>`.
+fn model_id(created: &str, fingerprint: &str, settings: &TrainSettings) -> String {
+    let mut h = Sha256::new();
+    h.update(fingerprint.as_bytes());
+    h.update(serde_json::to_vec(settings).expect("settings serialise"));
+    let digest = h.finalize();
+    let hex: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    format!("{created}-{hex}")
+}
+
+/// sha256 over the raw feature values (names, kinds, cells) and labels of `rows`.
+pub fn fingerprint(table: &FeatureTable, rows: &[usize]) -> String {
+    let mut h = Sha256::new();
+    for col in &table.columns {
+        h.update((col.name.len() as u64).to_le_bytes());
+        h.update(col.name.as_bytes());
+        match &col.values {
+            ColumnValues::Numeric(v) => {
+                h.update([0u8]);
+                for &i in rows {
+                    // Every NaN hashes alike: missing is missing.
+                    let x = if v[i].is_nan() { f64::NAN } else { v[i] };
+                    h.update(x.to_bits().to_le_bytes());
+                }
+            }
+            ColumnValues::Categorical(v) => {
+                h.update([1u8]);
+                for &i in rows {
+                    match &v[i] {
+                        None => h.update([0u8]),
+                        Some(s) => {
+                            h.update([1u8]);
+                            h.update((s.len() as u64).to_le_bytes());
+                            h.update(s.as_bytes());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for &i in rows {
+        h.update([table.labels[i] == Some(true)].map(u8::from));
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn labels_of(table: &FeatureTable, rows: &[usize]) -> Vec<bool> {
+    rows.iter()
+        .map(|&i| table.labels[i] == Some(true))
+        .collect()
+}
+
+/// `BadData` unless every per-row vector and column has one entry per row.
+fn check_shape(table: &FeatureTable) -> Result<()> {
+    let n = table.n_rows();
+    let bad_col = table.columns.iter().find(|c| c.values.len() != n);
+    if table.as_of.len() != n || table.labels.len() != n || bad_col.is_some() {
+        return Err(Error::BadData(format!(
+            "feature table is ragged: {n} ids, {} as-of dates, {} labels{}",
+            table.as_of.len(),
+            table.labels.len(),
+            bad_col
+                .map(|c| format!(", column `{}` has {}", c.name, c.values.len()))
+                .unwrap_or_default()
+        )));
+    }
+    if table.columns.is_empty() {
+        return Err(Error::BadData(
+            "feature table has no feature columns".into(),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::frame::FeatureColumn;
+    use rand::{Rng, SeedableRng};
+
+    /// `n` customers: `usage` lowers churn, `tickets` raises it, `plan` matters a little,
+    /// `noise` is noise; a few usage values missing. Churn share about `share`.
+    pub(crate) fn synthetic(n: usize, share: f64, seed: u64) -> FeatureTable {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let shift = (share / (1.0 - share)).ln();
+        let (mut usage, mut tickets, mut noise, mut plan, mut labels) =
+            (vec![], vec![], vec![], vec![], vec![]);
+        for _ in 0..n {
+            let u: f64 = rng.gen_range(0.0..100.0);
+            let t = rng.gen_range(0..6) as f64;
+            let p = ["basic", "pro", "team"][rng.gen_range(0..3)];
+            let z =
+                shift - 0.04 * (u - 50.0) + 0.5 * (t - 2.5) + if p == "basic" { 0.4 } else { 0.0 };
+            labels.push(Some(rng.gen::<f64>() < fit::sigmoid(z)));
+            usage.push(if rng.gen::<f64>() < 0.05 { f64::NAN } else { u });
+            tickets.push(t);
+            noise.push(rng.gen_range(-1.0..1.0));
+            plan.push(Some(p.to_string()));
+        }
+        FeatureTable {
+            ids: (0..n).map(|i| format!("c{i:05}")).collect(),
+            as_of: vec![None; n],
+            columns: vec![
+                FeatureColumn {
+                    name: "usage".into(),
+                    values: ColumnValues::Numeric(usage),
+                },
+                FeatureColumn {
+                    name: "tickets".into(),
+                    values: ColumnValues::Numeric(tickets),
+                },
+                FeatureColumn {
+                    name: "noise".into(),
+                    values: ColumnValues::Numeric(noise),
+                },
+                FeatureColumn {
+                    name: "plan".into(),
+                    values: ColumnValues::Categorical(plan),
+                },
+            ],
+            labels,
+        }
+    }
+
+    fn coef(model: &ChurnModel, name: &str) -> f64 {
+        let j = model.feature_names.iter().position(|n| n == name).unwrap();
+        model.coefficients[j]
+    }
+
+    fn fast() -> TrainSettings {
+        TrainSettings::new().alphas(vec![1e-2, 1.0, 100.0])
+    }
+
+    #[test]
+    fn tabular_training_is_oriented_for_minority_and_majority_churn() {
+        for share in [0.2, 0.8] {
+            let t = synthetic(1500, share, 5);
+            let out = train(&t, &fast()).unwrap();
+            let auc = out.metrics.holdout.roc_auc.unwrap();
+            assert!(auc > 0.8, "share {share}: holdout auc {auc}");
+            assert!(coef(&out.model, "tickets") > 0.0, "share {share}");
+            assert!(coef(&out.model, "usage") < 0.0, "share {share}");
+            assert_eq!(out.predictions.len(), 1500);
+            assert_eq!(out.model.mode, Mode::Tabular);
+            assert!(out
+                .model
+                .feature_names
+                .contains(&"usage_missing".to_string()));
+        }
+    }
+
+    #[test]
+    fn same_seed_same_model_whatever_the_thread_count() {
+        let t = synthetic(800, 0.3, 9);
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| train(&t, &fast()).unwrap())
+        };
+        let (a, b) = (run(1), run(2));
+        assert_eq!(a.model.coefficients, b.model.coefficients);
+        assert_eq!(a.model.intercept.to_bits(), b.model.intercept.to_bits());
+        assert_eq!(a.metrics, b.metrics);
+        assert_eq!(a.predictions, b.predictions);
+    }
+
+    #[test]
+    fn chooses_the_best_mean_auc_and_the_larger_alpha_on_ties() {
+        let s = |alpha, mean_auc| AlphaSummary { alpha, mean_auc };
+        assert_eq!(choose(&[s(0.1, 0.7), s(1.0, 0.8), s(10.0, 0.75)]), 1);
+        assert_eq!(choose(&[s(0.1, 0.8), s(1.0, 0.8), s(10.0, 0.75)]), 1);
+    }
+
+    #[test]
+    fn flags_a_leaked_column_and_fails_when_asked() {
+        let mut t = synthetic(600, 0.3, 2);
+        let leak: Vec<f64> = t
+            .labels
+            .iter()
+            .map(|l| if *l == Some(true) { 1.0 } else { 0.0 })
+            .collect();
+        t.columns.push(FeatureColumn {
+            name: "cancel_flag".into(),
+            values: ColumnValues::Numeric(leak),
+        });
+        let out = train(&t, &fast()).unwrap();
+        assert_eq!(out.model.leak_flags.len(), 1);
+        assert_eq!(out.model.leak_flags[0].column, "cancel_flag");
+        let err = train(&t, &fast().fail_on_leak(true)).unwrap_err();
+        assert!(matches!(err, Error::Leak { ref features } if features.contains("cancel_flag")));
+    }
+
+    #[test]
+    fn event_mode_holds_out_the_latest_cutoff() {
+        // Five monthly cutoffs of 400 customers each.
+        let cutoffs: [Day; 5] = [0, 31, 62, 93, 124];
+        let base = synthetic(2000, 0.25, 11);
+        let mut t = base.clone();
+        t.as_of = (0..2000).map(|i| Some(cutoffs[i / 400])).collect();
+        let settings = fast().horizon_days(30).label_definition("cancellation");
+        let out = train(&t, &settings).unwrap();
+        assert_eq!(out.model.mode, Mode::Event);
+        assert_eq!(out.model.holdout_cutoff, Some(format_day(124)));
+        assert_eq!(out.model.training_cutoffs.len(), 4);
+        assert_eq!(out.model.n_rows, 1600);
+        assert_eq!(out.predictions.len(), 400);
+        assert!(out.predictions.iter().all(|p| p.as_of == Some(124)));
+        // Three rolling folds validated at the three cutoffs before the holdout.
+        let folds: Vec<_> = out
+            .metrics
+            .cv
+            .iter()
+            .filter(|u| u.alpha == 1.0)
+            .map(|u| u.n_train)
+            .collect();
+        assert_eq!(folds, vec![400, 800, 1200]);
+        assert!(out.metrics.holdout.roc_auc.unwrap() > 0.8);
+        assert_eq!(out.model.horizon_days, Some(30));
+    }
+
+    #[test]
+    fn contributions_sum_to_the_logit_and_extra_columns_are_ignored() {
+        let t = synthetic(500, 0.3, 8);
+        let out = train(&t, &fast()).unwrap();
+        let mut scoring = t.clone();
+        let extra = ColumnValues::Numeric(vec![0.0; 500]);
+        scoring.columns.push(FeatureColumn {
+            name: "extra".into(),
+            values: extra,
+        });
+        scoring.columns.reverse();
+        let p = out.model.predict_proba(&scoring).unwrap();
+        let x = out.model.matrix(&scoring).unwrap();
+        for i in [0, 17, 499] {
+            let c = out.model.contributions(x.row(i));
+            let names: Vec<&str> = c.iter().map(|c| c.feature.as_str()).collect();
+            assert_eq!(names, vec!["usage", "tickets", "noise", "plan"]);
+            let logit = c.iter().map(|c| c.logit).sum::<f64>() + out.model.intercept;
+            assert!((fit::sigmoid(logit) - p[i]).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn unknown_labels_are_not_used_for_training() {
+        let mut t = synthetic(600, 0.3, 4);
+        for l in t.labels.iter_mut().take(100) {
+            *l = None;
+        }
+        let out = train(&t, &fast()).unwrap();
+        assert_eq!(out.model.n_rows, 500);
+        assert_eq!(out.predictions.len(), 500);
+    }
+}
