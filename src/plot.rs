@@ -688,7 +688,9 @@ impl Draw for BarChart {
             .draw()
             .txt()?;
         self.draw_bars(&mut chart)?;
-        draw_legend(&mut chart, self.legend_at)?;
+        if self.baseline.is_some() {
+            draw_legend(&mut chart, self.legend_at)?;
+        }
         root.present().txt()
     }
 }

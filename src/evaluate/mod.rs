@@ -114,7 +114,8 @@ pub struct Evaluation {
     pub log_loss: MetricCi,
     /// Mean squared error of the probability.
     pub brier: MetricCi,
-    /// Expected calibration error, 10 equal-width bins.
+    /// Expected calibration error, 10 equal-width bins. Resampling noise only adds to it, so its
+    /// bootstrap interval sits above the point value on large, well-calibrated samples.
     pub ece: MetricCi,
     /// Churn rate in the top 10 % by score over the base rate.
     pub top_decile_lift: MetricCi,
