@@ -211,7 +211,7 @@ impl Preprocessor {
     }
 
     /// Per categorical source, the index of each row's level in `levels` (`None`: unseen/missing).
-    fn level_codes(&self, sources: &[Source], rows: &[usize]) -> Vec<Option<Vec<Option<usize>>>> {
+    fn level_codes(&self, sources: &[Source], rows: &[usize]) -> Vec<Option<LevelCodes>> {
         self.features
             .iter()
             .zip(sources)
@@ -232,13 +232,15 @@ impl Preprocessor {
     }
 }
 
+/// A candidate matrix column: name, encoding and raw values on the training rows.
+type Candidate = (String, Encoding, Vec<f64>);
+
+/// Per row, the index of its level in the feature's `levels` (`None`: unseen or missing).
+type LevelCodes = Vec<Option<usize>>;
+
 /// The candidate columns of a numeric feature: imputed value, and a missing indicator when
 /// training rows had missing values.
-fn numeric_candidates(
-    name: &str,
-    v: &[f64],
-    rows: &[usize],
-) -> (SourceFeature, Vec<(String, Encoding, Vec<f64>)>) {
+fn numeric_candidates(name: &str, v: &[f64], rows: &[usize]) -> (SourceFeature, Vec<Candidate>) {
     let train: Vec<f64> = rows.iter().map(|&i| v[i]).collect();
     let median = median(&train).unwrap_or(0.0);
     let mut candidates = vec![(
@@ -267,7 +269,7 @@ fn categorical_candidates(
     name: &str,
     v: &[Option<String>],
     rows: &[usize],
-) -> (SourceFeature, Vec<(String, Encoding, Vec<f64>)>) {
+) -> (SourceFeature, Vec<Candidate>) {
     let mut levels: Vec<String> = rows.iter().filter_map(|&i| v[i].clone()).collect();
     levels.sort();
     levels.dedup();

@@ -121,7 +121,8 @@ impl TrainSettings {
         if self.max_rolling_folds < 1 {
             return bad("max_rolling_folds must be at least 1");
         }
-        if self.solver.max_iterations < 1 || !(self.solver.tolerance_per_row > 0.0) {
+        let tol = self.solver.tolerance_per_row;
+        if self.solver.max_iterations < 1 || tol.is_nan() || tol <= 0.0 {
             return bad("solver needs at least 1 iteration and a positive tolerance");
         }
         if !(self.leak_threshold > 0.5 && self.leak_threshold <= 1.0) {
