@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::data::load::Customers;
 use crate::error::{Error, Result};
+use crate::plot::{line_chart, LegendAt, LineChart, Series};
 use crate::time::{self, Day, Ts};
 use crate::util::write_atomic;
 
@@ -268,11 +269,36 @@ mod tests {
     }
 }
 
+/// The chart of churn rate and CRR per period (periods with no starting customers are gaps).
+pub fn kpi_chart(rows: &[PeriodKpis]) -> LineChart {
+    let points = |f: fn(&PeriodKpis) -> Option<f64>| -> Vec<(f64, f64)> {
+        rows.iter()
+            .enumerate()
+            .filter_map(|(i, r)| f(r).map(|v| (i as f64, v)))
+            .collect()
+    };
+    let mut chart = LineChart::new(
+        "Retention KPIs per period",
+        "period start",
+        "percent of customers at the start",
+    );
+    chart.series = vec![
+        Series::with_markers("churn rate % (lost / S)", points(|r| r.churn_rate_pct)),
+        Series::with_markers("CRR % ((E - N) / S)", points(|r| r.crr_pct)),
+    ];
+    chart.x_categories = Some(
+        rows.iter()
+            .map(|r| time::format_day(r.period_start))
+            .collect(),
+    );
+    chart.legend_at = LegendAt::LowerRight;
+    chart
+}
+
 /// Line chart of churn rate and CRR per period, as `<stem>.png` and `<stem>.svg`.
 ///
 /// # Errors
 /// Plotting and I/O errors.
 pub fn plot_kpis(rows: &[PeriodKpis], stem: &Path) -> Result<()> {
-    let _ = (rows, stem);
-    Ok(())
+    line_chart(stem, &kpi_chart(rows))
 }

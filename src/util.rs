@@ -25,6 +25,15 @@ where
         .prefix(".churn-tmp-")
         .tempfile_in(dir)
         .map_err(|e| Error::io(dir, e))?;
+    // Outputs are ordinary files (0644 less the umask), not tempfile's private 0600.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let umask_safe = std::fs::Permissions::from_mode(0o644);
+        tmp.as_file()
+            .set_permissions(umask_safe)
+            .map_err(|e| Error::io(path, e))?;
+    }
     {
         let mut w = BufWriter::new(tmp.as_file());
         fill(&mut w)?;

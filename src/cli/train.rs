@@ -3,8 +3,15 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
+use churn::data::load::load_history;
+use churn::features::snapshot::{default_cutoffs, label_complete, parse_snapshots};
 use churn::features::tabular::{load_table, TabularOptions};
+use churn::features::{build_features, FeatureSpec, LabelDefinition};
+use churn::frame::{ColumnValues, FeatureTable};
 use churn::model::{registry, train, TrainOutcome, TrainSettings};
+use churn::score::psi::PsiReference;
+
+use super::common::DataArgs;
 
 /// Label definitions of event mode.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -69,9 +76,97 @@ pub struct Args {
 
 /// Run `churn train`.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    if args.data.is_some() {
-        anyhow::bail!("event mode is wired by the features work");
+    let (table, settings) = match &args.data {
+        Some(dir) => event_table(&args, dir)?,
+        None => tabular_table(&args)?,
+    };
+    let settings = settings.seed(args.seed).fail_on_leak(args.fail_on_leak);
+    let mut outcome = train(&table, &settings)?;
+    outcome.model.psi_reference = psi_references(&table, &outcome.model);
+    let dir = registry::save(&args.models, &mut outcome)?;
+    print_summary(&outcome, &dir, args.json)
+}
+
+/// Event mode: snapshot features and labels from the history tables.
+fn event_table(
+    args: &Args,
+    dir: &std::path::Path,
+) -> anyhow::Result<(FeatureTable, TrainSettings)> {
+    let data = DataArgs {
+        data: dir.to_path_buf(),
+        mapping: args.mapping.clone(),
+        data_end: args.data_end.clone(),
+    };
+    let history = load_history(&data.load_options()?)?;
+    let definition = match args.definition {
+        Definition::Cancellation => LabelDefinition::Cancellation,
+        Definition::Inactivity => LabelDefinition::Inactivity,
+    };
+    if definition == LabelDefinition::Cancellation && !history.has_churn {
+        return Err(churn::Error::BadData(
+            "no churn table: cancellation labels need one (use --definition inactivity for non-contractual data)".into(),
+        )
+        .into());
     }
+    let cutoffs = match &args.snapshots {
+        Some(s) => parse_snapshots(s)?,
+        None => default_cutoffs(&history, args.horizon),
+    };
+    let complete: Vec<_> = cutoffs
+        .iter()
+        .copied()
+        .filter(|&t| label_complete(&history, t, args.horizon))
+        .collect();
+    if complete.len() < cutoffs.len() {
+        log::warn!(
+            "{} cutoffs have incomplete label windows and are not used",
+            cutoffs.len() - complete.len()
+        );
+    }
+    let spec = FeatureSpec {
+        cutoffs: complete,
+        horizon_days: args.horizon,
+        definition,
+    };
+    let table = build_features(&history, &spec)?;
+    log::info!(
+        "{}: {} rows from {} cutoffs",
+        dir.display(),
+        table.n_rows(),
+        spec.cutoffs.len()
+    );
+    let settings = TrainSettings::new()
+        .horizon_days(args.horizon)
+        .label_definition(definition.name());
+    Ok((table, settings))
+}
+
+/// The training distribution of every numeric source feature, for drift (PSI) at scoring time:
+/// the labelled rows of the training cutoffs (event mode) or all labelled rows (tabular).
+fn psi_references(table: &FeatureTable, model: &churn::model::ChurnModel) -> Vec<PsiReference> {
+    let rows: Vec<usize> = table
+        .labelled_rows()
+        .into_iter()
+        .filter(|&i| match table.as_of[i] {
+            Some(d) => model.training_cutoffs.contains(&churn::time::format_day(d)),
+            None => true,
+        })
+        .collect();
+    table
+        .columns
+        .iter()
+        .filter_map(|c| match &c.values {
+            ColumnValues::Numeric(v) => {
+                let values: Vec<f64> = rows.iter().map(|&i| v[i]).collect();
+                Some(PsiReference::fit(&c.name, &values))
+            }
+            ColumnValues::Categorical(_) => None,
+        })
+        .collect()
+}
+
+/// Tabular mode: one row per customer from a CSV.
+fn tabular_table(args: &Args) -> anyhow::Result<(FeatureTable, TrainSettings)> {
     let path = args
         .table
         .as_ref()
@@ -89,12 +184,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         table.n_rows(),
         table.n_features()
     );
-    let settings = TrainSettings::new()
-        .seed(args.seed)
-        .fail_on_leak(args.fail_on_leak);
-    let mut outcome = train(&table, &settings)?;
-    let dir = registry::save(&args.models, &mut outcome)?;
-    print_summary(&outcome, &dir, args.json)
+    Ok((table, TrainSettings::new()))
 }
 
 /// The model id and a short metrics summary, as text or JSON.

@@ -23,6 +23,16 @@ pub enum LabelDefinition {
     Inactivity,
 }
 
+impl LabelDefinition {
+    /// The name used on the command line and in model files.
+    pub fn name(self) -> &'static str {
+        match self {
+            LabelDefinition::Cancellation => "cancellation",
+            LabelDefinition::Inactivity => "inactivity",
+        }
+    }
+}
+
 impl std::str::FromStr for LabelDefinition {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
@@ -81,13 +91,18 @@ pub fn label_complete(history: &History, t: Day, horizon_days: u32) -> bool {
     time::day_start(t + horizon_days as Day) <= history.data_end
 }
 
-/// Default training cutoffs: the first of each month, from the first month at least 90 days
-/// after the earliest signup, up to the latest month start whose label window is complete.
+/// Default training cutoffs: the first of each month, from the first month start at least 90 days
+/// after the first event (so every window has history behind it), up to the latest month start
+/// whose label window is complete.
 pub fn default_cutoffs(history: &History, horizon_days: u32) -> Vec<Day> {
-    let Some(&first_signup) = history.customers.signup.iter().min() else {
+    let Some(&first_event) = history.events.rows.iter().min() else {
         return Vec::new();
     };
-    let start = time::add_months(time::month_start(first_signup + 90), 1);
+    let earliest = time::day_of_ts(first_event) + 90;
+    let start = match time::month_start(earliest) {
+        m if m == earliest => m,
+        m => time::add_months(m, 1),
+    };
     (0..)
         .map(|k| time::add_months(start, k))
         .take_while(|&t| label_complete(history, t, horizon_days))

@@ -177,6 +177,9 @@ pub struct ChurnModel {
     pub n_rows: usize,
     /// Share of churners among them.
     pub churn_share: f64,
+    /// Training distribution of each numeric source feature, for drift (PSI) when scoring.
+    #[serde(default)]
+    pub psi_reference: Vec<crate::score::psi::PsiReference>,
 }
 
 /// The push of one source feature on a customer's churn logit.

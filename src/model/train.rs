@@ -552,6 +552,7 @@ fn assemble(
         train_params: settings.clone(),
         n_rows: y.len(),
         churn_share: y.iter().filter(|&&b| b).count() as f64 / y.len() as f64,
+        psi_reference: Vec::new(),
     }
 }
 
