@@ -131,39 +131,37 @@ fn metrics_single_class_exits_3() {
     .stderr_has(&["only one class"]);
 }
 
-/// A model folder with 200 holdout predictions and a three-feature model.
-fn write_model(env: &TestEnv, id: &str, created: &str) {
-    let mut csv = String::from("customer_id,as_of,label,probability\n");
-    for i in 0..200u32 {
-        // Deterministic scores that rank churners higher on average.
-        let p = f64::from((i * 37) % 100) / 100.0;
-        let churned = (i * 37) % 100 >= 60 || i % 7 == 0;
-        csv += &format!("c{i},2024-06-01,{},{p}\n", u8::from(churned));
-    }
-    env.write(&format!("models/{id}/predictions.csv"), csv);
-    env.write(
-        &format!("models/{id}/model.json"),
-        format!(
-            r#"{{"created": "{created}", "feature_names": ["days_since_last_event", "open_tickets", "tenure_days"], "coefficients": [0.8, 0.35, -0.6]}}"#
-        ),
-    );
+/// Train a tabular model on bigml_telecom's 80 file; returns its id.
+fn train_model(env: &TestEnv) -> String {
+    let data = common::dataset("bigml_telecom/churn-bigml-80.csv");
+    let run = env
+        .run(&[
+            "train",
+            "--table",
+            data.to_str().unwrap(),
+            "--label",
+            "Churn",
+            "--json",
+        ])
+        .ok();
+    let summary: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    summary["model_id"].as_str().unwrap().to_string()
 }
 
 #[test]
 fn evaluate_latest_writes_plots_and_metrics() {
     let env = TestEnv::new();
-    write_model(&env, "m-old", "2024-06-01T00:00:00Z");
-    write_model(&env, "m-new", "2024-07-01T00:00:00Z");
-    env.write("models/m-new/metrics.json", r#"{"training": {"folds": 5}}"#);
+    let older = train_model(&env);
+    let newest = train_model(&env);
     let run = env
         .run(&["evaluate", "--model", "latest", "--resamples", "100"])
         .ok();
     assert!(
-        run.stdout.contains("ROC AUC") && run.stdout.contains("m-new"),
+        run.stdout.contains("ROC AUC") && run.stdout.contains(&newest),
         "{}",
         run.stdout
     );
-    let plots = env.path("models/m-new/plots");
+    let plots = env.path(&format!("models/{newest}/plots"));
     let stems = [
         "roc",
         "pr",
@@ -192,22 +190,27 @@ fn evaluate_latest_writes_plots_and_metrics() {
     let roc_svg = std::fs::read_to_string(plots.join("roc.svg")).unwrap();
     assert!(roc_svg.contains("ROC curve") && roc_svg.contains("False positive rate"));
     let odds_svg = std::fs::read_to_string(plots.join("odds_ratios.svg")).unwrap();
-    assert!(odds_svg.contains("days_since_last_event"));
+    assert!(odds_svg.contains("Customer service calls"));
     let metrics: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(env.path("models/m-new/metrics.json")).unwrap(),
+        &std::fs::read_to_string(env.path(&format!("models/{newest}/metrics.json"))).unwrap(),
     )
     .unwrap();
-    assert_eq!(metrics["training"]["folds"], 5, "existing keys kept");
-    assert_eq!(metrics["evaluation"]["n"], 200);
+    assert!(
+        metrics["cv"].is_array(),
+        "training's CV table kept: {metrics}"
+    );
+    assert_eq!(
+        metrics["evaluation"]["n"], 2666,
+        "out-of-fold predictions of every row"
+    );
     assert_eq!(metrics["evaluation"]["n_resamples"], 100);
-    assert!(metrics["evaluation"]["roc_auc"]["value"].as_f64().unwrap() > 0.5);
-    assert!(!env.path("models/m-old/plots").exists());
+    assert!(metrics["evaluation"]["roc_auc"]["value"].as_f64().unwrap() > 0.75);
+    assert!(!env.path(&format!("models/{older}/plots")).exists());
 }
 
 #[test]
 fn evaluate_unknown_model_exits_4() {
     let env = TestEnv::new();
-    write_model(&env, "m1", "2024-06-01T00:00:00Z");
     env.run(&["evaluate", "--model", "m2"])
         .code(4)
         .stderr_has(&["`m2`", "not found"]);

@@ -1,10 +1,118 @@
-//! `churn demo` (to be written).
+//! `churn demo`: the whole pipeline on generated data, as the same commands a user would type
+//! (each is printed first): generate, validate, kpis, train, evaluate, score, report.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use churn::data::load::{load_history, LoadOptions};
+use churn::model::registry;
+use churn::time;
+use clap::Parser;
+
+/// Marks a folder as the demo's own, so a rerun may replace it.
+const MARKER: &str = ".churn-demo";
 
 /// Flags of `churn demo`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Folder for everything the demo writes (replaced when it holds an earlier demo's output).
+    #[arg(long, value_name = "DIR", default_value = "demo-out")]
+    pub out: PathBuf,
+    /// Customers to generate.
+    #[arg(long, value_name = "N", default_value_t = 2000)]
+    pub customers: u64,
+    /// Seed for the data and the folds.
+    #[arg(long, value_name = "S", default_value_t = 42)]
+    pub seed: u64,
+}
 
 /// Run `churn demo`.
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("`churn demo` is not implemented yet")
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let started = Instant::now();
+    prepare(&args.out)?;
+    let out = |rel: &str| args.out.join(rel).display().to_string();
+    let (data, models) = (out("data"), out("models"));
+    let (seed, customers) = (args.seed.to_string(), args.customers.to_string());
+    step(&[
+        "generate",
+        "--out",
+        &data,
+        "--customers",
+        &customers,
+        "--seed",
+        &seed,
+    ])?;
+    step(&["validate", "--data", &data])?;
+    step(&["kpis", "--data", &data, "--out", &out("kpis")])?;
+    step(&[
+        "train", "--data", &data, "--models", &models, "--seed", &seed,
+    ])?;
+    step(&["evaluate", "--model", "latest", "--models", &models])?;
+    // Tonight's list: the population the day after the last recorded day.
+    let history = load_history(&LoadOptions::new(&data))?;
+    let as_of = time::format_day(time::day_of_ts(history.data_end) + 1);
+    let list = out("at-risk.csv");
+    let summary = out("at-risk-summary.json");
+    let score_args = [
+        "score", "--model", "latest", "--models", &models, "--data", &data, "--as-of", &as_of,
+    ];
+    step(
+        &[
+            &score_args[..],
+            &["--out", &list, "--summary-json", &summary],
+        ]
+        .concat(),
+    )?;
+    step(&[
+        "report",
+        "--model",
+        "latest",
+        "--models",
+        &models,
+        "--data",
+        &data,
+        "--out",
+        &out("report"),
+    ])?;
+    let id = registry::resolve(Path::new(&models), "latest")?;
+    println!(
+        "\ndemo finished in {:.1} s; outputs:",
+        started.elapsed().as_secs_f64()
+    );
+    println!("  data           {data}");
+    println!(
+        "  retention KPIs {}/kpis.csv, kpis.png, kpis.svg",
+        out("kpis")
+    );
+    println!("  model          {models}/{id}/ (model.json, metrics.json, predictions.csv)");
+    println!("  plots          {models}/{id}/plots/");
+    println!("  at-risk list   {list} (monitoring summary: {summary})");
+    println!("  report         {}/{id}.html and .md", out("report"));
+    Ok(())
+}
+
+/// Run one subcommand exactly as `churn ARGS` would, printing it first.
+fn step(args: &[&str]) -> anyhow::Result<()> {
+    println!("\n$ churn {}", args.join(" "));
+    let cli = super::Cli::try_parse_from(std::iter::once("churn").chain(args.iter().copied()))?;
+    super::run(cli)
+}
+
+/// Create the output folder, replacing an earlier demo's; refuse any other non-empty folder.
+fn prepare(dir: &Path) -> anyhow::Result<()> {
+    if dir.join(MARKER).exists() {
+        std::fs::remove_dir_all(dir)?;
+    } else if dir.read_dir().is_ok_and(|mut d| d.next().is_some()) {
+        return Err(churn::Error::Usage(format!(
+            "{} exists and is not an earlier demo's output: choose another --out",
+            dir.display()
+        ))
+        .into());
+    }
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(
+        dir.join(MARKER),
+        "written by churn demo; rerunning the demo replaces this folder\n",
+    )?;
+    Ok(())
 }

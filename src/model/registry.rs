@@ -195,7 +195,8 @@ pub fn read_model(path: &Path) -> Result<ChurnModel> {
             .and_then(|v| v.as_str())
             .unwrap_or("?")
             .to_string();
-        let reason = format!("format version {version:?} (this tool reads {FORMAT_VERSION})");
+        let found = version.map_or("missing".to_string(), |v| v.to_string());
+        let reason = format!("format version {found} (this tool reads {FORMAT_VERSION})");
         return Err(Error::ModelMismatch { model_id, reason });
     }
     // Parse the text again rather than the Value: floats read from text round-trip exactly.

@@ -12,7 +12,7 @@
 //! | renewal or loyalty offer | days_to_renewal, billing_tickets_90d, annual_contract, monthly_revenue, plan, segment |
 //!
 //! Features outside the table (tabular mode) count for "account review"; a customer with no
-//! positive reason gets "monitor".
+//! positive reason, or in the low risk tier, gets "monitor".
 
 use crate::schema::feature as f;
 

@@ -30,32 +30,6 @@ pub struct AtRiskRow {
     pub as_of: String,
 }
 
-/// Probability cut-offs for the tiers, chosen at training from the holdout.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
-pub struct Tiers {
-    /// At or above: `high`.
-    pub high: f64,
-    /// At or above (and below `high`): `medium`; below: `low`.
-    pub medium: f64,
-}
-
-impl Tiers {
-    /// The tier of a probability at a 1-based rank; with a capacity N exactly the top N are high.
-    pub fn tier(&self, p: f64, rank: usize, capacity: Option<usize>) -> &'static str {
-        let high = match capacity {
-            Some(n) => rank <= n,
-            None => p >= self.high,
-        };
-        if high {
-            "high"
-        } else if p >= self.medium {
-            "medium"
-        } else {
-            "low"
-        }
-    }
-}
-
 /// Output format of the list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ListFormat {
@@ -179,18 +153,5 @@ mod tests {
     fn ranking_sorts_by_probability_then_id() {
         let ids: Vec<String> = ["b", "a", "c"].map(String::from).to_vec();
         assert_eq!(ranking(&ids, &[0.5, 0.5, 0.9]), [2, 1, 0]);
-    }
-
-    #[test]
-    fn capacity_marks_exactly_the_top_n_high() {
-        let t = Tiers {
-            high: 0.8,
-            medium: 0.3,
-        };
-        assert_eq!(t.tier(0.9, 1, None), "high");
-        assert_eq!(t.tier(0.5, 2, None), "medium");
-        assert_eq!(t.tier(0.1, 3, None), "low");
-        assert_eq!(t.tier(0.5, 2, Some(2)), "high");
-        assert_eq!(t.tier(0.9, 3, Some(2)), "medium");
     }
 }

@@ -2,5 +2,7 @@
 //! against the training distribution, and atomic writers.
 
 pub mod actions;
+pub mod batch;
+pub mod job;
 pub mod list;
 pub mod psi;

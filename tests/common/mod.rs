@@ -40,10 +40,16 @@ impl TestEnv {
 
     /// Run `churn ARGS` in the work area.
     pub fn run(&self, args: &[&str]) -> Run {
+        self.run_env(args, &[])
+    }
+
+    /// Run `churn ARGS` in the work area with extra environment variables.
+    pub fn run_env(&self, args: &[&str], envs: &[(&str, &str)]) -> Run {
         let out: Output = Command::new(env!("CARGO_BIN_EXE_churn"))
             .args(args)
             .current_dir(self.dir.path())
             .env("RUST_LOG", "info")
+            .envs(envs.iter().copied())
             .output()
             .expect("run churn");
         Run {

@@ -1,0 +1,210 @@
+//! Scoring a feature table with a model: probabilities, rank, tier, revenue at risk, the three
+//! strongest reasons and a suggested play per customer, plus drift (PSI) against training.
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::frame::{ColumnValues, FeatureTable};
+use crate::model::artifact::Tiers;
+use crate::model::ChurnModel;
+use crate::schema::feature;
+
+use super::actions::{format_value, suggest_action, top_reasons, Reason};
+use super::list::{as_of_text, ranking, AtRiskRow};
+
+/// PSI above which a feature is reported as drifted.
+pub const PSI_WARN: f64 = 0.1;
+
+/// How to score.
+#[derive(Debug, Clone, Default)]
+pub struct ScoreSettings {
+    /// Mark exactly the top N as `high` instead of using the model's thresholds.
+    pub capacity: Option<usize>,
+}
+
+/// Rows per tier.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct TierCounts {
+    pub high: usize,
+    pub medium: usize,
+    pub low: usize,
+}
+
+/// One feature's drift against the training distribution.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FeatureDrift {
+    pub feature: String,
+    pub psi: f64,
+}
+
+/// The scored list and what monitoring needs to know about it.
+#[derive(Debug, Clone)]
+pub struct Scored {
+    pub rows: Vec<AtRiskRow>,
+    pub tiers: TierCounts,
+    pub total_revenue_at_risk: f64,
+    /// PSI per numeric feature, in model order.
+    pub psi: Vec<FeatureDrift>,
+}
+
+/// The tier of a probability at a 1-based rank; with a capacity N exactly the top N are high.
+pub fn tier(tiers: &Tiers, p: f64, rank: usize, capacity: Option<usize>) -> &'static str {
+    match capacity {
+        Some(n) if rank <= n => "high",
+        Some(_) if p >= tiers.medium => "medium",
+        Some(_) => "low",
+        None => tiers.tier(p),
+    }
+}
+
+/// For each matrix column, the index of its source feature in `model.source_features`.
+fn source_index(model: &ChurnModel) -> Result<Vec<usize>> {
+    model
+        .preprocessor
+        .columns
+        .iter()
+        .map(|c| {
+            model
+                .source_features
+                .iter()
+                .position(|f| f.name == c.source)
+                .ok_or_else(|| Error::ModelMismatch {
+                    model_id: model.model_id.clone(),
+                    reason: format!(
+                        "matrix column {} has no source feature {}",
+                        c.name, c.source
+                    ),
+                })
+        })
+        .collect()
+}
+
+/// The raw value of `column` at `row`, as shown in a reason.
+fn raw_value(column: Option<&ColumnValues>, row: usize) -> String {
+    match column {
+        Some(ColumnValues::Numeric(v)) => format_value(v[row]),
+        Some(ColumnValues::Categorical(v)) => v[row].clone().unwrap_or_else(|| "missing".into()),
+        None => "missing".into(),
+    }
+}
+
+fn numeric<'a>(table: &'a FeatureTable, name: &str) -> Option<&'a [f64]> {
+    match table.column(name).map(|c| &c.values) {
+        Some(ColumnValues::Numeric(v)) => Some(v),
+        _ => None,
+    }
+}
+
+/// Score every row of `table` and rank it, best (riskiest) first.
+///
+/// # Errors
+/// `ModelMismatch` when the table lacks the model's features or has them with another kind.
+pub fn score(model: &ChurnModel, table: &FeatureTable, settings: &ScoreSettings) -> Result<Scored> {
+    let x = model.matrix(table)?;
+    let probabilities = model.predict_matrix(&x)?;
+    let order = ranking(&table.ids, &probabilities);
+    let sources = source_index(model)?;
+    let columns: Vec<Option<&ColumnValues>> = model
+        .source_features
+        .iter()
+        .map(|f| table.column(&f.name).map(|c| &c.values))
+        .collect();
+    let revenue = numeric(table, feature::MONTHLY_REVENUE);
+    let tenure = numeric(table, feature::TENURE_DAYS);
+    // Rows are independent: build them in parallel; collect keeps the ranked order.
+    let rows: Vec<AtRiskRow> = order
+        .par_iter()
+        .enumerate()
+        .map(|(k, &i)| {
+            let mut push = vec![0.0; model.source_features.len()];
+            for (j, &s) in sources.iter().enumerate() {
+                push[s] += model.coefficients[j] * x[(i, j)];
+            }
+            let candidates = push
+                .iter()
+                .enumerate()
+                .filter(|(_, &p)| p > 0.0)
+                .map(|(s, &p)| Reason {
+                    feature: model.source_features[s].name.clone(),
+                    value: raw_value(columns[s], i),
+                    push: p,
+                })
+                .collect();
+            let reasons = top_reasons(candidates, 3);
+            let p = probabilities[i];
+            let risk_tier = tier(&model.tiers, p, k + 1, settings.capacity);
+            // Low-risk customers get no play: a CS team's time goes to the high and medium tiers.
+            let action = if risk_tier == "low" {
+                "monitor"
+            } else {
+                suggest_action(&reasons, tenure.map(|t| t[i]))
+            };
+            let text = |n: usize| reasons.get(n).map(Reason::render).unwrap_or_default();
+            AtRiskRow {
+                rank: k + 1,
+                customer_id: table.ids[i].clone(),
+                churn_probability: p,
+                risk_tier,
+                revenue_at_risk: revenue
+                    .map(|r| r[i])
+                    .filter(|r| !r.is_nan())
+                    .map(|r| p * r * 12.0),
+                reason_1: text(0),
+                reason_2: text(1),
+                reason_3: text(2),
+                suggested_action: action.to_string(),
+                model_id: model.model_id.clone(),
+                as_of: as_of_text(table.as_of[i]),
+            }
+        })
+        .collect();
+    let mut tiers = TierCounts::default();
+    for r in &rows {
+        match r.risk_tier {
+            "high" => tiers.high += 1,
+            "medium" => tiers.medium += 1,
+            _ => tiers.low += 1,
+        }
+    }
+    let total_revenue_at_risk = rows.iter().filter_map(|r| r.revenue_at_risk).sum();
+    Ok(Scored {
+        rows,
+        tiers,
+        total_revenue_at_risk,
+        psi: drift(model, table),
+    })
+}
+
+/// PSI of every numeric feature the model has a training reference for.
+pub fn drift(model: &ChurnModel, table: &FeatureTable) -> Vec<FeatureDrift> {
+    model
+        .psi_reference
+        .iter()
+        .filter_map(|r| {
+            numeric(table, &r.feature).map(|v| FeatureDrift {
+                feature: r.feature.clone(),
+                psi: r.psi(v),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capacity_marks_exactly_the_top_n_high() {
+        let t = Tiers {
+            high: 0.8,
+            medium: 0.3,
+        };
+        assert_eq!(tier(&t, 0.9, 1, None), "high");
+        assert_eq!(tier(&t, 0.5, 2, None), "medium");
+        assert_eq!(tier(&t, 0.1, 3, None), "low");
+        assert_eq!(tier(&t, 0.5, 2, Some(2)), "high");
+        assert_eq!(tier(&t, 0.9, 3, Some(2)), "medium");
+        assert_eq!(tier(&t, 0.1, 3, Some(2)), "low");
+    }
+}

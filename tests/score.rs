@@ -1,0 +1,292 @@
+//! `churn score` as a nightly job: the contract's list, byte-identical reruns whatever the thread
+//! count, refusal of mismatched models (exit 4), bad input (exit 3) without touching the output,
+//! the drift alarm (exit 6, list still written), capacity, formats and the monitoring summary.
+
+mod common;
+
+use common::{dataset, TestEnv};
+
+const AS_OF: &str = "2026-01-01";
+
+/// Generated history (300 customers) and an event-mode model trained on it.
+fn trained() -> TestEnv {
+    let env = TestEnv::new();
+    env.run(&[
+        "generate",
+        "--out",
+        "data",
+        "--customers",
+        "300",
+        "--seed",
+        "7",
+    ])
+    .ok();
+    env.run(&["train", "--data", "data", "--models", "models"])
+        .ok();
+    env
+}
+
+fn score_args<'a>(out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut a = vec![
+        "score", "--model", "latest", "--models", "models", "--data", "data", "--as-of", AS_OF,
+        "--out", out,
+    ];
+    a.extend_from_slice(extra);
+    a
+}
+
+#[test]
+fn list_has_contract_columns_one_row_per_customer_sorted_by_risk() {
+    let env = trained();
+    env.run(&score_args("list.csv", &["--summary-json", "sum.json"]))
+        .ok();
+    let text = std::fs::read_to_string(env.path("list.csv")).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "rank,customer_id,churn_probability,risk_tier,revenue_at_risk,reason_1,reason_2,reason_3,suggested_action,model_id,as_of"
+    );
+    let rows: Vec<Vec<String>> = lines
+        .map(|l| l.split(',').map(String::from).collect())
+        .collect();
+    assert!(rows.len() > 50, "population: {}", rows.len());
+    let mut ids = std::collections::HashSet::new();
+    let mut last = f64::INFINITY;
+    for (k, r) in rows.iter().enumerate() {
+        assert_eq!(r.len(), 11, "{r:?}");
+        assert_eq!(r[0], (k + 1).to_string());
+        assert!(ids.insert(r[1].clone()), "duplicate customer {}", r[1]);
+        let p: f64 = r[2].parse().unwrap();
+        assert!(
+            (0.0..=1.0).contains(&p) && p <= last,
+            "not sorted at rank {}",
+            k + 1
+        );
+        last = p;
+        assert!(["high", "medium", "low"].contains(&r[3].as_str()));
+        let revenue: f64 = r[4].parse().unwrap();
+        assert!(revenue >= 0.0);
+        for reason in &r[5..8] {
+            if !reason.is_empty() {
+                let (name, rest) = reason.split_once('=').unwrap();
+                assert!(
+                    !name.is_empty() && rest.contains(" (+"),
+                    "reason {reason:?}"
+                );
+            }
+        }
+        assert!(!r[8].is_empty());
+        assert_eq!(r[10], AS_OF);
+    }
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(env.path("sum.json")).unwrap()).unwrap();
+    assert_eq!(summary["population"], rows.len());
+    for key in [
+        "tiers",
+        "total_revenue_at_risk",
+        "psi",
+        "model_id",
+        "timings",
+    ] {
+        assert!(summary.get(key).is_some(), "summary lacks {key}");
+    }
+    let high = rows.iter().filter(|r| r[3] == "high").count();
+    assert_eq!(summary["tiers"]["high"], high);
+}
+
+#[test]
+fn same_inputs_give_a_byte_identical_list_whatever_the_thread_count() {
+    let env = trained();
+    env.run_env(&score_args("one.csv", &[]), &[("RAYON_NUM_THREADS", "1")])
+        .ok();
+    env.run_env(&score_args("two.csv", &[]), &[("RAYON_NUM_THREADS", "2")])
+        .ok();
+    env.run_env(&score_args("three.csv", &[]), &[("RAYON_NUM_THREADS", "3")])
+        .ok();
+    let one = std::fs::read(env.path("one.csv")).unwrap();
+    assert_eq!(one, std::fs::read(env.path("two.csv")).unwrap());
+    assert_eq!(one, std::fs::read(env.path("three.csv")).unwrap());
+}
+
+#[test]
+fn training_is_deterministic_whatever_the_thread_count() {
+    let env = TestEnv::new();
+    env.run(&[
+        "generate",
+        "--out",
+        "data",
+        "--customers",
+        "300",
+        "--seed",
+        "7",
+    ])
+    .ok();
+    env.run_env(
+        &["train", "--data", "data", "--models", "m1", "--json"],
+        &[("RAYON_NUM_THREADS", "1")],
+    )
+    .ok();
+    env.run_env(
+        &["train", "--data", "data", "--models", "m2", "--json"],
+        &[("RAYON_NUM_THREADS", "2")],
+    )
+    .ok();
+    let coefficients = |dir: &str| {
+        let id = std::fs::read_dir(env.path(dir))
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        let m: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(id.join("model.json")).unwrap()).unwrap();
+        (
+            m["coefficients"].clone(),
+            m["intercept"].clone(),
+            m["alpha"].clone(),
+        )
+    };
+    assert_eq!(coefficients("m1"), coefficients("m2"));
+}
+
+#[test]
+fn capacity_marks_exactly_the_top_n_high() {
+    let env = trained();
+    env.run(&score_args("list.csv", &["--capacity", "7"])).ok();
+    let text = std::fs::read_to_string(env.path("list.csv")).unwrap();
+    let tiers: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(3).unwrap())
+        .collect();
+    assert!(tiers[..7].iter().all(|t| *t == "high"));
+    assert!(tiers[7..].iter().all(|t| *t != "high"));
+}
+
+#[test]
+fn parquet_and_jsonl_lists() {
+    let env = trained();
+    env.run(&score_args("list.parquet", &["--format", "parquet"]))
+        .ok();
+    let bytes = std::fs::read(env.path("list.parquet")).unwrap();
+    assert_eq!(&bytes[..4], b"PAR1");
+    env.run(&score_args("list.jsonl", &["--format", "jsonl"]))
+        .ok();
+    let text = std::fs::read_to_string(env.path("list.jsonl")).unwrap();
+    let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(first["rank"], 1);
+    for key in [
+        "customer_id",
+        "churn_probability",
+        "risk_tier",
+        "revenue_at_risk",
+        "reason_1",
+        "suggested_action",
+        "model_id",
+        "as_of",
+    ] {
+        assert!(first.get(key).is_some(), "jsonl lacks {key}");
+    }
+}
+
+#[test]
+fn drift_above_max_psi_exits_6_and_still_writes_the_list() {
+    let env = trained();
+    env.run(&score_args("list.csv", &["--max-psi", "0"]))
+        .code(6)
+        .stderr_has(&["drift alarm", "--max-psi"]);
+    assert!(env.path("list.csv").exists());
+}
+
+#[test]
+fn a_model_from_another_feature_set_is_refused() {
+    let env = trained();
+    let telco = dataset("telco_ibm/WA_Fn-UseC_-Telco-Customer-Churn.csv");
+    env.run(&[
+        "train",
+        "--table",
+        telco.to_str().unwrap(),
+        "--id",
+        "customerID",
+        "--label",
+        "Churn",
+        "--models",
+        "tab",
+    ])
+    .ok();
+    let mut args = score_args("list.csv", &[]);
+    args[4] = "tab";
+    env.run(&args)
+        .code(4)
+        .stderr_has(&["does not match", "tabular"]);
+    // An event-mode model cannot score the telco table either.
+    env.run(&[
+        "score",
+        "--model",
+        "latest",
+        "--models",
+        "models",
+        "--table",
+        telco.to_str().unwrap(),
+        "--out",
+        "t.csv",
+    ])
+    .code(4)
+    .stderr_has(&["does not match"]);
+    assert!(!env.path("list.csv").exists() && !env.path("t.csv").exists());
+}
+
+#[test]
+fn another_format_version_is_refused() {
+    let env = trained();
+    let id = std::fs::read_dir(env.path("models"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let model = id.join("model.json");
+    let text = std::fs::read_to_string(&model).unwrap().replacen(
+        "\"format_version\": 1",
+        "\"format_version\": 99",
+        1,
+    );
+    std::fs::write(&model, text).unwrap();
+    env.run(&score_args("list.csv", &[]))
+        .code(4)
+        .stderr_has(&["format version 99"]);
+}
+
+#[test]
+fn bad_input_exits_3_and_leaves_the_previous_list_untouched() {
+    let env = trained();
+    env.write("list.csv", "yesterday's list\n");
+    let events = std::fs::read_to_string(env.path("data/events.csv")).unwrap();
+    env.write(
+        "data/events.csv",
+        format!("{events}C0000001,not-a-time,login,1.0\n"),
+    );
+    env.run(&score_args("list.csv", &[])).code(3).stderr_has(&[
+        "table `events`",
+        "column `timestamp`",
+        "not-a-time",
+    ]);
+    assert_eq!(
+        std::fs::read_to_string(env.path("list.csv")).unwrap(),
+        "yesterday's list\n"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(env.dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".churn-tmp"))
+        .collect();
+    assert!(leftovers.is_empty());
+}
+
+#[test]
+fn unknown_model_exits_4() {
+    let env = trained();
+    let mut args = score_args("list.csv", &[]);
+    args[2] = "no-such-model";
+    env.run(&args).code(4).stderr_has(&["no-such-model"]);
+}
