@@ -99,7 +99,11 @@ fn bigml_train_on_80_score_20() {
     let truth: Vec<bool> = text.lines().skip(1).map(|l| l.ends_with("True")).collect();
     let scores = std::fs::read_to_string(env.path("scores.csv")).unwrap();
     let mut lines = scores.lines();
-    assert_eq!(lines.next(), Some("rank,customer_id,churn_probability"));
+    // The full at-risk list of the contract, section 5 (the tabular form of `churn score`).
+    assert_eq!(
+        lines.next(),
+        Some("rank,customer_id,churn_probability,risk_tier,revenue_at_risk,reason_1,reason_2,reason_3,suggested_action,model_id,as_of")
+    );
     let by_row: HashMap<usize, (usize, f64)> = lines
         .map(|l| {
             let f: Vec<&str> = l.split(',').collect();
