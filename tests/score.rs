@@ -290,3 +290,45 @@ fn unknown_model_exits_4() {
     args[2] = "no-such-model";
     env.run(&args).code(4).stderr_has(&["no-such-model"]);
 }
+
+#[test]
+fn event_model_on_demo_data_learns_the_generators_story() {
+    // The demo's data (churn demo: 2000 customers, seed 42): usage falls, open tickets pile up
+    // and passives churn more before customers leave; the coefficients must say so.
+    let env = TestEnv::new();
+    env.run(&["generate", "--out", "data"]).ok();
+    let run = env
+        .run(&["train", "--data", "data", "--models", "models", "--json"])
+        .ok();
+    let summary: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let auc = summary["holdout"]["roc_auc"].as_f64().unwrap();
+    assert!(auc > 0.7, "holdout ROC AUC {auc}");
+    let id = summary["model_id"].as_str().unwrap();
+    let model: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(env.path(&format!("models/{id}/model.json"))).unwrap(),
+    )
+    .unwrap();
+    let coef = |name: &str| {
+        let names = model["feature_names"].as_array().unwrap();
+        let k = names
+            .iter()
+            .position(|n| n == name)
+            .unwrap_or_else(|| panic!("no column {name}"));
+        model["coefficients"][k].as_f64().unwrap()
+    };
+    assert!(
+        coef("open_tickets") > 0.0,
+        "open_tickets {}",
+        coef("open_tickets")
+    );
+    assert!(coef("events_7d") < 0.0, "events_7d {}", coef("events_7d"));
+    assert!(
+        coef("nps_passive") > 0.0,
+        "nps_passive {}",
+        coef("nps_passive")
+    );
+    assert!(
+        coef("nps_promoter") < coef("nps_passive"),
+        "promoters are safer than passives"
+    );
+}

@@ -259,6 +259,7 @@ pub fn load_history(opts: &LoadOptions) -> Result<History> {
         },
     };
     let mut summary = LoadSummary::default();
+    let bar = crate::util::progress_bar(5, "loading tables");
     let events = TableData::read(
         opts,
         table::EVENTS,
@@ -286,15 +287,20 @@ pub fn load_history(opts: &LoadOptions) -> Result<History> {
         .map(|(i, id)| (id.as_str(), i as u32))
         .collect();
     let event_rows = load_events(&events, &index, limit, &mut summary)?;
+    bar.inc(1);
     drop(events);
     let tickets = load_tickets(opts, &index, limit, &mut summary)?;
+    bar.inc(1);
     let nps = load_nps(opts, &index, limit, &mut summary)?;
+    bar.inc(1);
     let churn = load_churn(opts, &index, &customers, limit, &mut summary)?;
+    bar.inc(1);
     let has_churn = churn.is_some();
     if let Some(churned) = churn {
         customers.churned_at = churned;
     }
     drop(index);
+    bar.finish_and_clear();
     let n = customers.len();
     let events = group(n, event_rows);
     let history = History {

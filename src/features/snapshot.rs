@@ -1,6 +1,7 @@
 //! Cutoffs, population and labels (contract section 2), and the snapshot loop that assembles
 //! every section-3 feature for each (customer, cutoff).
 
+use indicatif::ParallelProgressIterator;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -174,10 +175,12 @@ pub fn build_features(history: &History, spec: &FeatureSpec) -> Result<FeatureTa
     let mut table = FeatureTable::default();
     let mut numeric: Vec<Vec<f64>> = vec![Vec::new(); N_NUMERIC];
     let mut customers: Vec<u32> = Vec::new();
+    let bar = crate::util::progress_bar((n * spec.cutoffs.len()) as u64, "features");
     for &t in &spec.cutoffs {
         // Customers are independent: compute them in parallel; collect keeps customer order.
         let rows: Vec<Row> = (0..n)
             .into_par_iter()
+            .progress_with(bar.clone())
             .filter(|&c| in_population(history, c, t))
             .map(|c| Row {
                 customer: c as u32,
@@ -194,6 +197,7 @@ pub fn build_features(history: &History, spec: &FeatureSpec) -> Result<FeatureTa
             table.labels.push(r.label);
         }
     }
+    bar.finish_and_clear();
     let cu = &history.customers;
     table.ids = customers
         .iter()
