@@ -80,7 +80,7 @@ pub struct LeakFlag {
 pub struct HoldoutMetrics {
     /// ROC AUC (`None` with a single class).
     pub roc_auc: Option<f64>,
-    /// Mean log loss, probabilities clipped to [1e-15, 1 - 1e-15].
+    /// Mean log loss (clipping as scikit-learn 1.9: to [eps, 1 - eps]).
     pub log_loss: f64,
     /// Mean squared error of the probability.
     pub brier: f64,
@@ -91,23 +91,15 @@ pub struct HoldoutMetrics {
 }
 
 impl HoldoutMetrics {
-    /// Metrics of `probabilities` against `labels`.
+    /// Metrics of `probabilities` against `labels` (the same definitions as `churn evaluate`).
     pub fn compute(labels: &[bool], probabilities: &[f64]) -> HoldoutMetrics {
-        let n = labels.len();
-        let mut log_loss = 0.0;
-        let mut brier = 0.0;
-        for (&y, &p) in labels.iter().zip(probabilities) {
-            let q = p.clamp(1e-15, 1.0 - 1e-15);
-            let t = if y { 1.0 } else { 0.0 };
-            log_loss -= if y { q.ln() } else { (1.0 - q).ln() };
-            brier += (p - t) * (p - t);
-        }
-        let denom = n.max(1) as f64;
+        use crate::evaluate::metrics;
+        let empty = labels.is_empty();
         HoldoutMetrics {
-            roc_auc: crate::evaluate::metrics::roc_auc(labels, probabilities),
-            log_loss: log_loss / denom,
-            brier: brier / denom,
-            n,
+            roc_auc: metrics::roc_auc(labels, probabilities),
+            log_loss: if empty { 0.0 } else { metrics::log_loss(labels, probabilities) },
+            brier: if empty { 0.0 } else { metrics::brier_score(labels, probabilities) },
+            n: labels.len(),
             positives: labels.iter().filter(|&&b| b).count(),
         }
     }
