@@ -108,7 +108,7 @@ fn tabular_report_has_the_distributions() {
     // 4 numeric telco features (SeniorCitizen, tenure, MonthlyCharges, TotalCharges) + 7 plots.
     assert_self_contained(&html, 11);
     assert!(html.contains("<tr><td>tenure</td>"));
-    assert!(html.contains("tenure: churned vs retained"));
+    assert!(html.contains("<figcaption>tenure</figcaption>"));
     assert!(html.contains("7043 rows"));
     assert!(html.contains("No scores yet"));
 }

@@ -16,7 +16,7 @@ use crate::evaluate::plots::PLOT_STEMS;
 use crate::evaluate::{Evaluation, MetricCi};
 use crate::features::{build_features, FeatureSpec, LabelDefinition};
 use crate::frame::FeatureTable;
-use crate::kpis::{kpi_chart, retention_kpis, Period, KPI_COLUMNS};
+use crate::kpis::{kpi_chart, retention_kpis, Period, PeriodKpis, KPI_COLUMNS};
 use crate::model::registry::{read_model, METRICS_FILE, MODEL_FILE};
 use crate::model::train::TrainMetrics;
 use crate::model::{ChurnModel, Mode};
@@ -343,8 +343,14 @@ fn kpi_section(model: &ChurnModel, data: &ReportData) -> Result<Section> {
         svg: line_chart_svg(&chart)?,
         png: line_chart_png(&chart)?,
     });
+    s.tables.push(kpi_table(&rows));
+    Ok(s)
+}
+
+/// The KPI rows with the CSV's columns.
+fn kpi_table(rows: &[PeriodKpis]) -> Table {
     let pct = |x: Option<f64>| x.map_or(String::new(), |v| format!("{v:.2}"));
-    s.tables.push(Table {
+    Table {
         header: KPI_COLUMNS.iter().map(|c| c.to_string()).collect(),
         rows: rows
             .iter()
@@ -360,8 +366,7 @@ fn kpi_section(model: &ChurnModel, data: &ReportData) -> Result<Section> {
                 ]
             })
             .collect(),
-    });
-    Ok(s)
+    }
 }
 
 /// Section 5: validation AUC per alpha and fold, mean per alpha, the chosen one marked.

@@ -12,6 +12,9 @@ pub const N_HISTOGRAMS: usize = 6;
 
 const HISTOGRAM_BINS: usize = 20;
 
+// Two side by side in the report's 1100-pixel column (less padding and figure margins).
+const HISTOGRAM_SIZE: (u32, u32) = (500, 380);
+
 /// Mean and median of one class's values of a feature (missing values left out).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ClassStats {
@@ -144,34 +147,38 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
     sorted[i]
 }
 
-/// Histogram range: the 1st to 99th percentile of both classes, so one extreme customer does not
-/// squeeze every other bar into one bin.
-fn histogram_range(values: &[f64]) -> Option<(f64, f64)> {
+/// Histogram range and bins: the 1st to 99th percentile of both classes (so one extreme customer
+/// does not squeeze every other bar into one bin), one bin per value for small whole numbers.
+fn histogram_bins(values: &[f64]) -> Option<((f64, f64), usize)> {
     let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
     if v.is_empty() {
         return None;
     }
     v.sort_by(f64::total_cmp);
     let (lo, hi) = (quantile(&v, 0.01), quantile(&v, 0.99));
-    Some(if hi - lo < 1e-12 {
-        (lo - 0.5, hi + 0.5)
+    let whole = v.iter().all(|x| x.fract() == 0.0);
+    Some(if whole && hi - lo <= 2.0 * HISTOGRAM_BINS as f64 {
+        ((lo - 0.5, hi + 0.5), (hi - lo) as usize + 1)
+    } else if hi - lo < 1e-12 {
+        ((lo - 0.5, hi + 0.5), 1)
     } else {
-        (lo, hi)
+        ((lo, hi), HISTOGRAM_BINS)
     })
 }
 
 /// Overlaid normalised histograms ("churned", "retained") of one feature.
 pub fn histogram(name: &str, table: &FeatureTable, values: &[f64]) -> Option<HistogramChart> {
-    let range = histogram_range(values)?;
+    let (range, bins) = histogram_bins(values)?;
     let (churned, retained) = split_by_label(table, values);
     Some(HistogramChart {
-        title: format!("{name}: churned vs retained"),
+        title: name.to_string(),
         x_label: format!("{name} (1st to 99th percentile)"),
         y_label: "Share of the class".into(),
         series: vec![("churned".into(), churned), ("retained".into(), retained)],
-        bins: HISTOGRAM_BINS,
+        bins,
         range,
         normalize: true,
+        size: Some(HISTOGRAM_SIZE),
         ..Default::default()
     })
 }
@@ -245,6 +252,15 @@ mod tests {
         let s = class_stats(&[3.0, f64::NAN, 1.0, 2.0, 10.0]).unwrap();
         assert_eq!((s.n, s.median, s.mean), (4, 2.5, 4.0));
         assert!(class_stats(&[f64::NAN]).is_none());
+    }
+
+    #[test]
+    fn small_whole_numbers_get_one_bin_per_value() {
+        let counts: Vec<f64> = (0..100).map(|i| (i % 5) as f64).collect();
+        assert_eq!(histogram_bins(&counts), Some(((-0.5, 4.5), 5)));
+        let spread: Vec<f64> = (0..=100).map(|i| i as f64 * 0.5).collect();
+        assert_eq!(histogram_bins(&spread), Some(((0.5, 49.5), HISTOGRAM_BINS)));
+        assert_eq!(histogram_bins(&[f64::NAN]), None);
     }
 
     #[test]
