@@ -25,15 +25,25 @@ use crate::time::{format_day, format_ts, parse_day};
 
 /// Section titles, in report order.
 pub mod titles {
+    /// 1. Model id, mode, label, cutoffs, penalty, training rows, convergence.
     pub const MODEL: &str = "Model";
+    /// 2. Rows per table, span, customers, churn share.
     pub const DATA: &str = "Data summary";
+    /// 3. Monthly churn rate and CRR (event mode with the history).
     pub const KPIS: &str = "Retention KPIs over time";
+    /// 4. Means, medians and histograms of churned against retained rows.
     pub const DISTRIBUTIONS: &str = "Feature distributions: churned vs retained";
+    /// 5. Validation AUC per alpha and fold.
     pub const CV: &str = "Cross-validation";
+    /// 6. Holdout metrics, with 95 % intervals after `churn evaluate`.
     pub const HOLDOUT: &str = "Holdout metrics";
+    /// 7. The plots of `churn evaluate`.
     pub const PLOTS: &str = "Evaluation plots";
+    /// 8. Coefficients and exp(coefficient), largest first.
     pub const COEFFICIENTS: &str = "Coefficients and odds ratios";
+    /// 9. Columns that predict the label suspiciously well.
     pub const LEAKAGE: &str = "Leakage flags";
+    /// 10. The top of the latest at-risk list.
     pub const SCORES: &str = "At-risk list preview";
     /// All of them, in order.
     pub const ALL: [&str; 10] = [
@@ -58,8 +68,13 @@ pub enum ReportData {
     None,
     /// The event history (`--data`): data summary, KPIs, training rows rebuilt at the cutoffs.
     History(Box<History>),
-    /// A one-row-per-customer table (`--table`) and the file it came from.
-    Table { path: PathBuf, table: FeatureTable },
+    /// A one-row-per-customer table (`--table`).
+    Table {
+        /// The file it came from (shown in the report).
+        path: PathBuf,
+        /// Its rows, labelled.
+        table: FeatureTable,
+    },
 }
 
 /// What `metrics.json` holds, each part optional.

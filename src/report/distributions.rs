@@ -18,7 +18,9 @@ const HISTOGRAM_SIZE: (u32, u32) = (500, 380);
 /// Mean and median of one class's values of a feature (missing values left out).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ClassStats {
+    /// Arithmetic mean.
     pub mean: f64,
+    /// Middle value (mean of the two middle ones for an even count).
     pub median: f64,
     /// Non-missing values.
     pub n: usize,
