@@ -236,6 +236,30 @@ pub fn histogram_chart_svg(spec: &HistogramChart) -> Result<String> {
     svg_string(spec)
 }
 
+/// The PNG bytes of a line chart, for embedding (drawn into a temporary folder and read back).
+///
+/// # Errors
+/// `Error::Generic` for drawing failures, `Error::Io` for the temporary file.
+pub fn line_chart_png(spec: &LineChart) -> Result<Vec<u8>> {
+    png_bytes(spec)
+}
+
+/// The PNG bytes of a bar chart.
+///
+/// # Errors
+/// As [`line_chart_png`].
+pub fn bar_chart_png(spec: &BarChart) -> Result<Vec<u8>> {
+    png_bytes(spec)
+}
+
+/// The PNG bytes of overlaid histograms.
+///
+/// # Errors
+/// As [`line_chart_png`].
+pub fn histogram_chart_png(spec: &HistogramChart) -> Result<Vec<u8>> {
+    png_bytes(spec)
+}
+
 /// The two files a chart stem becomes: `<stem>.png`, `<stem>.svg`.
 pub fn output_paths(out_stem: &Path) -> [PathBuf; 2] {
     [with_suffix(out_stem, ".png"), with_suffix(out_stem, ".svg")]
@@ -260,6 +284,14 @@ fn write_both<C: Draw>(out_stem: &Path, chart: &C) -> Result<()> {
     write_atomic(&svg, |w| {
         w.write_all(text.as_bytes()).map_err(|e| Error::io(&svg, e))
     })
+}
+
+// The bitmap encoder writes only to paths, so the PNG goes through a temporary folder.
+fn png_bytes<C: Draw>(chart: &C) -> Result<Vec<u8>> {
+    let dir = tempfile::tempdir().map_err(|e| Error::io(std::env::temp_dir(), e))?;
+    let path = dir.path().join("chart.png");
+    write_png(&path, chart)?;
+    std::fs::read(&path).map_err(|e| Error::io(&path, e))
 }
 
 fn svg_string<C: Draw>(chart: &C) -> Result<String> {

@@ -1,10 +1,87 @@
-//! `churn report` (to be written).
+//! `churn report`: a self-contained HTML and Markdown report of a registered model, with the
+//! data it was trained on when given.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use churn::data::load::load_history;
+use churn::features::tabular::{load_table, TabularOptions};
+use churn::model::registry::{model_dir, resolve};
+use churn::report::{build_report, write_report, ReportData};
+
+use super::common::DataArgs;
 
 /// Flags of `churn report`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Model id, or `latest` for the most recently created model.
+    #[arg(long, value_name = "ID|latest")]
+    pub model: String,
+    /// The model registry folder.
+    #[arg(long, value_name = "DIR", default_value = "models")]
+    pub models: PathBuf,
+    /// History folder the model was trained on (event mode): data summary, KPIs, distributions.
+    #[arg(long, value_name = "DIR", conflicts_with = "table")]
+    pub data: Option<PathBuf>,
+    /// TOML mapping file for --data.
+    #[arg(long, value_name = "FILE", requires = "data")]
+    pub mapping: Option<PathBuf>,
+    /// End of the data for --data, YYYY-MM-DD.
+    #[arg(long, value_name = "DATE", requires = "data")]
+    pub data_end: Option<String>,
+    /// One-row-per-customer CSV the model was trained on (tabular mode).
+    #[arg(long, value_name = "FILE", requires = "label")]
+    pub table: Option<PathBuf>,
+    /// Label column of --table.
+    #[arg(long, value_name = "COL", requires = "table")]
+    pub label: Option<String>,
+    /// Customer id column of --table (default: the row number).
+    #[arg(long, value_name = "COL", requires = "table")]
+    pub id: Option<String>,
+    /// The label value meaning "churned", when it is not one of the understood spellings.
+    #[arg(long, value_name = "VALUE", requires = "label")]
+    pub positive: Option<String>,
+    /// An at-risk list CSV to preview [default: the model folder's latest_scores.csv, if any].
+    #[arg(long, value_name = "FILE")]
+    pub scores: Option<PathBuf>,
+    /// Folder for <model_id>.html and <model_id>.md.
+    #[arg(long, value_name = "DIR", default_value = "notebooks-export")]
+    pub out: PathBuf,
+}
 
 /// Run `churn report`.
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("`churn report` is not implemented yet")
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let id = resolve(&args.models, &args.model)?;
+    let dir = model_dir(&args.models, &id);
+    let data = report_data(&args)?;
+    let report = build_report(&dir, &data, args.scores.as_deref())
+        .with_context(|| format!("building the report of model {id}"))?;
+    let (html, md) = write_report(&report, &args.out, &id)?;
+    println!("{}\n{}", html.display(), md.display());
+    Ok(())
+}
+
+/// The history or table named on the command line, loaded.
+fn report_data(args: &Args) -> anyhow::Result<ReportData> {
+    if let Some(dir) = &args.data {
+        let data = DataArgs {
+            data: dir.clone(),
+            mapping: args.mapping.clone(),
+            data_end: args.data_end.clone(),
+        };
+        let history = load_history(&data.load_options()?)?;
+        return Ok(ReportData::History(Box::new(history)));
+    }
+    let Some(path) = &args.table else {
+        return Ok(ReportData::None);
+    };
+    let mut opts = TabularOptions::new();
+    opts.label_column = args.label.clone();
+    opts.id_column = args.id.clone();
+    opts.positive = args.positive.clone();
+    let table = load_table(path, &opts)?;
+    Ok(ReportData::Table {
+        path: path.clone(),
+        table,
+    })
 }

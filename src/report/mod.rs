@@ -1,10 +1,14 @@
 //! The notebook-style export of a model: one self-contained HTML file (plots inline as SVG, no
 //! scripts, styles or fonts from outside) and a Markdown twin (plots as embedded PNG data).
 
+pub mod build;
+pub mod distributions;
 mod render;
+pub mod scores;
 
 use std::path::{Path, PathBuf};
 
+pub use build::{build_report, titles, ReportData};
 pub use render::{render_html, render_markdown};
 
 use crate::error::Result;

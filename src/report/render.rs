@@ -112,6 +112,10 @@ pub fn render_markdown(r: &Report) -> String {
             s.push_str(&md_table(t));
         }
         for f in &sec.figures {
+            if f.png.is_empty() {
+                s.push_str(&format!("*{}: no PNG version*\n\n", f.title));
+                continue;
+            }
             let data = base64::engine::general_purpose::STANDARD.encode(&f.png);
             s.push_str(&format!("![{}](data:image/png;base64,{data})\n\n", f.title));
         }
