@@ -97,8 +97,16 @@ impl HoldoutMetrics {
         let empty = labels.is_empty();
         HoldoutMetrics {
             roc_auc: metrics::roc_auc(labels, probabilities),
-            log_loss: if empty { 0.0 } else { metrics::log_loss(labels, probabilities) },
-            brier: if empty { 0.0 } else { metrics::brier_score(labels, probabilities) },
+            log_loss: if empty {
+                0.0
+            } else {
+                metrics::log_loss(labels, probabilities)
+            },
+            brier: if empty {
+                0.0
+            } else {
+                metrics::brier_score(labels, probabilities)
+            },
             n: labels.len(),
             positives: labels.iter().filter(|&&b| b).count(),
         }

@@ -15,8 +15,12 @@ pub(super) const SEGMENTS: [&str; 3] = ["smb", "mid_market", "enterprise"];
 /// Event types.
 pub(super) const EVENT_TYPES: [&str; 3] = ["login", "feature_use", "export"];
 
-/// Share of customers already signed up when the history starts (the "initial base").
-const INITIAL_SHARE: f64 = 0.3;
+/// Share of customers signed up before the history starts (the "initial base"), including those
+/// who churned before it.
+const INITIAL_SHARE: f64 = 0.38;
+/// Monthly churn hazard of the initial base before the start. Their earlier churn is recorded
+/// (a churn row and no activity), so retention KPIs before the start are real, not a flat 0 %.
+const PRE_START_MONTHLY_HAZARD: f64 = 0.025;
 /// The initial base signed up within this many days before the start.
 const INITIAL_SPAN_DAYS: Day = 730;
 
@@ -239,6 +243,14 @@ struct Life {
 fn simulate_customer(world: &World, index: u64, out: &mut Chunk) {
     let mut rng = customer_rng(world.seed, index);
     let customer = draw_customer(world, index, &mut rng);
+    if let Some(day) = churned_before_start(world, &customer) {
+        out.churn.push(Churn {
+            customer: index,
+            day,
+        });
+        out.customers.push(customer);
+        return;
+    }
     let traits = draw_traits(&customer, &mut rng);
     let life = live(world, &customer, &traits, &mut rng, out);
     emit_events(world, &customer, &traits, &life, &mut rng, &mut out.events);
@@ -249,6 +261,34 @@ fn simulate_customer(world: &World, index: u64, out: &mut Chunk) {
         });
     }
     out.customers.push(customer);
+}
+
+/// For the initial base: whether the customer left before the history starts, and when. Monthly
+/// contracts may leave any day, annual ones at a renewal. A stream of its own, so the stories of
+/// everyone who stays are the same whatever this draws.
+fn churned_before_start(world: &World, customer: &Customer) -> Option<Day> {
+    if customer.signup >= world.start {
+        return None;
+    }
+    let mut rng = customer_rng(world.seed ^ 0x9e37_79b9_7f4a_7c15, customer.index);
+    let step = if customer.annual() { 12 } else { 1 };
+    let per_step = 1.0 - (1.0 - PRE_START_MONTHLY_HAZARD).powi(step);
+    let mut k = 1;
+    loop {
+        let period_end = time::add_months(customer.signup, k * step);
+        if period_end >= world.start {
+            return None;
+        }
+        if rng.gen::<f64>() < per_step {
+            let from = time::add_months(customer.signup, (k - 1) * step) + 1;
+            return Some(if customer.annual() {
+                period_end
+            } else {
+                rng.gen_range(from..=period_end)
+            });
+        }
+        k += 1;
+    }
 }
 
 /// The customer's own random stream.
