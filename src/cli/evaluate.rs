@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use churn::evaluate::model_dir::{plots_dir, METRICS_FILE};
-use churn::evaluate::{evaluate_model_dir, EvalSettings, Evaluation, MetricCi};
+use churn::evaluate::{evaluate_model_dir, EvalSettings, Evaluation};
 use churn::model::registry;
 
 /// Bootstrap and capacity flags shared with `churn metrics`.
@@ -67,19 +67,7 @@ fn summary(dir: &Path, e: &Evaluation) -> String {
         e.seed
     );
     out += &format!("  {:<24} {:>8}   95 % interval\n", "metric", "value");
-    let rows: [(String, &MetricCi); 8] = [
-        ("ROC AUC".into(), &e.roc_auc),
-        ("PR AUC (avg precision)".into(), &e.pr_auc),
-        ("log loss".into(), &e.log_loss),
-        ("Brier score".into(), &e.brier),
-        ("ECE (10 bins)".into(), &e.ece),
-        ("top-decile lift".into(), &e.top_decile_lift),
-        (
-            format!("precision @ {}", e.capacity),
-            &e.precision_at_capacity,
-        ),
-        (format!("recall @ {}", e.capacity), &e.recall_at_capacity),
-    ];
+    let rows = e.named_metrics();
     for (name, m) in rows {
         let interval = match (m.ci_low, m.ci_high) {
             (Some(lo), Some(hi)) => format!("[{lo:.4}, {hi:.4}]"),

@@ -135,6 +135,28 @@ pub struct Evaluation {
     pub lift_by_decile: Vec<DecileLift>,
 }
 
+impl Evaluation {
+    /// The metrics with their display names, in report order.
+    pub fn named_metrics(&self) -> [(String, &MetricCi); 8] {
+        [
+            ("ROC AUC".into(), &self.roc_auc),
+            ("PR AUC (average precision)".into(), &self.pr_auc),
+            ("log loss".into(), &self.log_loss),
+            ("Brier score".into(), &self.brier),
+            ("ECE (10 bins)".into(), &self.ece),
+            ("top-decile lift".into(), &self.top_decile_lift),
+            (
+                format!("precision @ {}", self.capacity),
+                &self.precision_at_capacity,
+            ),
+            (
+                format!("recall @ {}", self.capacity),
+                &self.recall_at_capacity,
+            ),
+        ]
+    }
+}
+
 /// Evaluate probabilities against labels: point metrics, bootstrap intervals (resamples in
 /// parallel, identical for any thread count), reliability bins and lift by decile.
 ///

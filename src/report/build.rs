@@ -13,7 +13,7 @@ use crate::data::load::History;
 use crate::error::{Error, Result};
 use crate::evaluate::model_dir::plots_dir;
 use crate::evaluate::plots::PLOT_STEMS;
-use crate::evaluate::{Evaluation, MetricCi};
+use crate::evaluate::Evaluation;
 use crate::features::{build_features, FeatureSpec, LabelDefinition};
 use crate::frame::FeatureTable;
 use crate::kpis::{kpi_chart, retention_kpis, Period, PeriodKpis, KPI_COLUMNS};
@@ -490,19 +490,7 @@ fn evaluation_summary(e: &Evaluation, s: &mut Section) {
         e.n_resamples,
         e.seed
     ));
-    let rows: [(String, &MetricCi); 8] = [
-        ("ROC AUC".into(), &e.roc_auc),
-        ("PR AUC (average precision)".into(), &e.pr_auc),
-        ("log loss".into(), &e.log_loss),
-        ("Brier score".into(), &e.brier),
-        ("ECE (10 bins)".into(), &e.ece),
-        ("top-decile lift".into(), &e.top_decile_lift),
-        (
-            format!("precision @ {}", e.capacity),
-            &e.precision_at_capacity,
-        ),
-        (format!("recall @ {}", e.capacity), &e.recall_at_capacity),
-    ];
+    let rows = e.named_metrics();
     let bound = |b: Option<f64>| b.map_or("n/a".into(), |v| format!("{v:.4}"));
     s.tables.push(Table {
         header: ["metric", "value", "95 % low", "95 % high"]

@@ -10,10 +10,10 @@ use crate::schema::AT_RISK_COLUMNS;
 
 /// The top rows of the model's last at-risk list, written by the scoring command into the model
 /// folder with the contract's columns.
-pub const LATEST_SCORES_FILE: &str = "latest_scores.csv";
+pub use crate::score::job::PREVIEW_FILE as LATEST_SCORES_FILE;
 
 /// Rows shown in the preview.
-pub const PREVIEW_ROWS: usize = 20;
+pub use crate::score::job::PREVIEW_ROWS;
 
 /// The first `n` rows by `rank` of an at-risk list CSV, cells in [`AT_RISK_COLUMNS`] order (rows
 /// whose rank is not a number keep their file order after the others).
