@@ -263,7 +263,7 @@ pub fn odds_ratio_chart(coefficients: &[(String, f64)]) -> BarChart {
     BarChart {
         title: "Coefficients as odds ratios".into(),
         category_label: "Feature".into(),
-        value_label: "Odds ratio, exp(coefficient), per unit of the model's input".into(),
+        value_label: "Odds ratio, exp(coefficient), per standard deviation of the feature".into(),
         series_name: "Odds ratio".into(),
         bars,
         horizontal: true,
