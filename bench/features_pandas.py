@@ -2,9 +2,10 @@
 as the baseline for `bench/features.sh` (the "pandas notebook" churn is meant to beat).
 
     pip install pandas pyarrow
-    python3 bench/features_pandas.py DATA_DIR 2025-12-01
+    python3 bench/features_pandas.py DATA_DIR 2025-12-01 [--out FEATURES.csv]
 
-Reads the same tables (CSV or Parquet, files or folders of parts) and prints wall time, events per
+With --out, also writes the feature table (customer_id, then the features) to cross-check against
+`churn features` with bench/compare_features.py. Reads the same tables (CSV or Parquet, files or folders of parts) and prints wall time, events per
 second and peak RSS. Only the columns each feature needs are read.
 """
 import glob
@@ -37,7 +38,13 @@ def count_in(df, col, T, days):
 
 
 def main():
-    data, as_of = sys.argv[1], pd.Timestamp(sys.argv[2])
+    args = sys.argv[1:]
+    out_path = None
+    if "--out" in args:
+        i = args.index("--out")
+        out_path = args[i + 1]
+        del args[i : i + 2]
+    data, as_of = args[0], pd.Timestamp(args[1])
     t0 = time.time()
     cu = read(data, "customers", ["customer_id", "signup_date", "monthly_revenue", "contract_months", "plan"])
     cu["signup_date"] = to_ts(cu["signup_date"])
@@ -107,6 +114,8 @@ def main():
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"pandas: load {t_load:.2f} s, total {total:.2f} s for {len(out)} rows, {len(ev)} events "
           f"({len(ev) / total / 1e6:.2f} M events/s end to end), peak RSS {rss:.0f} MiB")
+    if out_path:
+        out.sort_index().to_csv(out_path, index_label="customer_id", float_format="%.17g")
 
 
 if __name__ == "__main__":
