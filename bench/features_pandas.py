@@ -29,7 +29,8 @@ def read(data, table, columns):
 
 
 def to_ts(s):
-    return pd.to_datetime(s, utc=True).dt.tz_localize(None)
+    # ISO 8601 with or without a zone (no zone = UTC, contract section 1), mixed in one column.
+    return pd.to_datetime(s, utc=True, format="ISO8601").dt.tz_localize(None)
 
 
 def count_in(df, col, T, days):
@@ -54,6 +55,9 @@ def main():
     tk = read(data, "tickets", ["customer_id", "opened_at", "resolved_at", "priority", "category"])
     tk["opened_at"] = to_ts(tk["opened_at"])
     tk["resolved_at"] = to_ts(tk["resolved_at"])
+    # churn reads enumerations in any case (`HIGH` is `high`).
+    tk["priority"] = tk["priority"].str.lower()
+    tk["category"] = tk["category"].str.lower()
     nps = read(data, "nps", ["customer_id", "responded_at", "score"])
     nps["responded_at"] = to_ts(nps["responded_at"])
     t_load = time.time() - t0
