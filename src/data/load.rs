@@ -824,23 +824,33 @@ fn load_events(
     let parts = t.map_parts(&EVENT_COLUMNS, |p| {
         let ids = customer_indices(&p.required(col::CUSTOMER_ID), index)?;
         let ts_cells = p.required(col::TIMESTAMP);
-        let ts = ts_cells.timestamps(p.format(col::TIMESTAMP))?;
+        let format = p.format(col::TIMESTAMP);
+        // Text timestamps are parsed first, so an unparseable cell is reported before a negative
+        // quantity or an empty or late timestamp; typed ones are read in the row loop below.
+        let parsed = match ts_cells.col.dtype().is_string() {
+            true => Some(ts_cells.timestamps(format)?),
+            false => None,
+        };
         if let Some(q) = p.cells(col::QUANTITY) {
-            for (i, x) in q.floats()?.into_iter().enumerate() {
-                if let Some(x) = x.filter(|x| *x < 0.0) {
-                    return Err(q.out_of_range(
-                        i,
-                        x.to_string(),
-                        "quantity must be >= 0 (a negative count)",
-                    ));
-                }
+            if let Some((i, x)) = q.first_below(0.0)? {
+                let why = "quantity must be >= 0 (a negative count)";
+                return Err(q.out_of_range(i, x.to_string(), why));
             }
         }
+        // The hot loop of a load: rows go straight to `out`, no typed column is collected.
         let mut out = PartRows::with_capacity(ids.len());
-        for (i, (c, t)) in ids.into_iter().zip(ts).enumerate() {
+        let mut keep = |i: usize, t: Option<Ts>| {
             let t = t.ok_or_else(|| ts_cells.missing(i))?;
             limit.check(&ts_cells, i, t)?;
-            out.push(c, t);
+            out.push(ids[i], t);
+            Ok(())
+        };
+        match parsed {
+            Some(ts) => ts
+                .into_iter()
+                .enumerate()
+                .try_for_each(|(i, t)| keep(i, t))?,
+            None => ts_cells.for_each_timestamp(format, keep)?,
         }
         Ok(out)
     })?;

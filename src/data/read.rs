@@ -255,11 +255,7 @@ impl Cells<'_> {
     pub fn timestamps(&self, format: Option<&str>) -> Result<Vec<Option<Ts>>> {
         match self.col.dtype() {
             DataType::Datetime(unit, _) => {
-                let per_sec: i64 = match unit {
-                    TimeUnit::Nanoseconds => 1_000_000_000,
-                    TimeUnit::Microseconds => 1_000_000,
-                    TimeUnit::Milliseconds => 1_000,
-                };
+                let per_sec = per_second(*unit);
                 Ok(self
                     .col
                     .datetime()?
@@ -297,6 +293,42 @@ impl Cells<'_> {
             }
             other => Err(self.bad(0, format!("<{other}>"), "column has a non-datetime type")),
         }
+    }
+
+    /// Visit every datetime (as [`Cells::timestamps`]) without collecting a typed column first.
+    pub fn for_each_timestamp(
+        &self,
+        format: Option<&str>,
+        mut f: impl FnMut(usize, Option<Ts>) -> Result<()>,
+    ) -> Result<()> {
+        if let DataType::Datetime(unit, _) = self.col.dtype() {
+            let per_sec = per_second(*unit);
+            let ca = self.col.datetime()?;
+            for (i, v) in ca.physical().iter().enumerate() {
+                f(i, v.map(|x| x.div_euclid(per_sec)))?;
+            }
+            return Ok(());
+        }
+        for (i, v) in self.timestamps(format)?.into_iter().enumerate() {
+            f(i, v)?;
+        }
+        Ok(())
+    }
+
+    /// The first number below `min`, if any (as [`Cells::floats`], without collecting them).
+    pub fn first_below(&self, min: f64) -> Result<Option<(usize, f64)>> {
+        if self.col.dtype() == &DataType::Float64 {
+            let ca = self.col.f64()?;
+            return Ok(ca
+                .iter()
+                .enumerate()
+                .find_map(|(i, x)| x.filter(|x| *x < min).map(|x| (i, x))));
+        }
+        Ok(self
+            .floats()?
+            .into_iter()
+            .enumerate()
+            .find_map(|(i, x)| x.filter(|x| *x < min).map(|x| (i, x))))
     }
 
     /// Dates as days since the epoch; empty cells are `None`.
@@ -403,6 +435,15 @@ impl Cells<'_> {
         reason: impl Into<String>,
     ) -> Error {
         self.bad(i, value, reason)
+    }
+}
+
+/// Ticks of a datetime unit per second.
+fn per_second(unit: TimeUnit) -> i64 {
+    match unit {
+        TimeUnit::Nanoseconds => 1_000_000_000,
+        TimeUnit::Microseconds => 1_000_000,
+        TimeUnit::Milliseconds => 1_000,
     }
 }
 
