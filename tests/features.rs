@@ -170,6 +170,7 @@ fn tabular_mode_refuses_event_flags_and_needs_a_label() {
         ],
         vec!["--table", t, "--label", "Churn", "--data", d],
         vec!["--table", t],
+        vec!["--table", t, "--label", "Churn", "--horizon", "60"],
         vec!["--data", d, "--as-of", "2025-06-01", "--label", "Churn"],
         vec!["--as-of", "2025-06-01"],
     ] {

@@ -39,10 +39,15 @@ pub struct Args {
     #[arg(long, value_name = "RANGE", conflicts_with = "table")]
     pub snapshots: Option<String>,
     /// Label horizon H in days (event mode).
-    #[arg(long, default_value_t = 30)]
+    #[arg(long, default_value_t = 30, conflicts_with = "table")]
     pub horizon: u32,
     /// Label definition (event mode).
-    #[arg(long, default_value = "cancellation", value_parser = ["cancellation", "inactivity"])]
+    #[arg(
+        long,
+        default_value = "cancellation",
+        value_parser = ["cancellation", "inactivity"],
+        conflicts_with = "table"
+    )]
     pub definition: String,
     /// One-row-per-customer CSV (tabular mode): every column but the id and label is a feature.
     #[arg(long, value_name = "FILE", requires = "label")]

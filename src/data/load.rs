@@ -827,9 +827,10 @@ fn load_events(
         let format = p.format(col::TIMESTAMP);
         // Text timestamps are parsed first, so an unparseable cell is reported before a negative
         // quantity or an empty or late timestamp; typed ones are read in the row loop below.
-        let parsed = match ts_cells.col.dtype().is_string() {
-            true => Some(ts_cells.timestamps(format)?),
-            false => None,
+        let parsed = if ts_cells.col.dtype().is_string() {
+            Some(ts_cells.timestamps(format)?)
+        } else {
+            None
         };
         if let Some(q) = p.cells(col::QUANTITY) {
             if let Some((i, x)) = q.first_below(0.0)? {
