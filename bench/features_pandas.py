@@ -2,9 +2,10 @@
 as the baseline for `bench/features.sh` (the "pandas notebook" churn is meant to beat).
 
     pip install pandas pyarrow
-    python3 bench/features_pandas.py DATA_DIR 2025-12-01
+    python3 bench/features_pandas.py DATA_DIR 2025-12-01 [--out FEATURES.csv]
 
-Reads the same tables (CSV or Parquet, files or folders of parts) and prints wall time, events per
+With --out, also writes the feature table (customer_id, then the features) to cross-check against
+`churn features` with bench/compare_features.py. Reads the same tables (CSV or Parquet, files or folders of parts) and prints wall time, events per
 second and peak RSS. Only the columns each feature needs are read.
 """
 import glob
@@ -28,7 +29,8 @@ def read(data, table, columns):
 
 
 def to_ts(s):
-    return pd.to_datetime(s, utc=True).dt.tz_localize(None)
+    # ISO 8601 with or without a zone (no zone = UTC, contract section 1), mixed in one column.
+    return pd.to_datetime(s, utc=True, format="ISO8601").dt.tz_localize(None)
 
 
 def count_in(df, col, T, days):
@@ -37,7 +39,13 @@ def count_in(df, col, T, days):
 
 
 def main():
-    data, as_of = sys.argv[1], pd.Timestamp(sys.argv[2])
+    args = sys.argv[1:]
+    out_path = None
+    if "--out" in args:
+        i = args.index("--out")
+        out_path = args[i + 1]
+        del args[i : i + 2]
+    data, as_of = args[0], pd.Timestamp(args[1])
     t0 = time.time()
     cu = read(data, "customers", ["customer_id", "signup_date", "monthly_revenue", "contract_months", "plan"])
     cu["signup_date"] = to_ts(cu["signup_date"])
@@ -47,6 +55,9 @@ def main():
     tk = read(data, "tickets", ["customer_id", "opened_at", "resolved_at", "priority", "category"])
     tk["opened_at"] = to_ts(tk["opened_at"])
     tk["resolved_at"] = to_ts(tk["resolved_at"])
+    # churn reads enumerations in any case (`HIGH` is `high`).
+    tk["priority"] = tk["priority"].str.lower()
+    tk["category"] = tk["category"].str.lower()
     nps = read(data, "nps", ["customer_id", "responded_at", "score"])
     nps["responded_at"] = to_ts(nps["responded_at"])
     t_load = time.time() - t0
@@ -107,6 +118,8 @@ def main():
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"pandas: load {t_load:.2f} s, total {total:.2f} s for {len(out)} rows, {len(ev)} events "
           f"({len(ev) / total / 1e6:.2f} M events/s end to end), peak RSS {rss:.0f} MiB")
+    if out_path:
+        out.sort_index().to_csv(out_path, index_label="customer_id", float_format="%.17g")
 
 
 if __name__ == "__main__":

@@ -31,6 +31,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let all = default_cutoffs(&history, 30);
     let last12: Vec<_> = all.iter().rev().take(12).rev().copied().collect();
+    if let (Some(first), Some(last)) = (last12.first(), last12.last()) {
+        println!(
+            "cutoffs: one T = {}; 12 monthly = {}..{}",
+            churn::time::format_day(*last),
+            churn::time::format_day(*first),
+            churn::time::format_day(*last)
+        );
+    }
     for (name, cutoffs) in [
         ("1 cutoff", vec![*last12.last().ok_or("no cutoff")?]),
         ("12 monthly cutoffs", last12),

@@ -1,38 +1,66 @@
 //! `churn features`: point-in-time features and labels, event mode or tabular mode.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use churn::data::load::load_history;
 use churn::features::output::write_features;
 use churn::features::snapshot::parse_snapshots;
+use churn::features::tabular::{load_table, TabularOptions};
 use churn::features::{build_features, FeatureSpec, LabelDefinition};
+use churn::frame::FeatureTable;
 use churn::time;
 
 use super::common::DataArgs;
 
-/// Flags of `churn features`.
+/// Flags of `churn features`: `--data` with `--as-of` or `--snapshots` (event mode), or
+/// `--table` with `--label` (tabular mode).
 #[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("mode").required(true).args(["data", "table"])))]
 pub struct Args {
-    #[command(flatten)]
-    pub data: DataArgs,
+    /// Folder with the contract's tables (CSV or Parquet files, or folders of parts).
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// TOML mapping file: column renames, date formats, derived customers table.
+    #[arg(long, value_name = "FILE", requires = "data")]
+    pub mapping: Option<PathBuf>,
+    /// End of the data (YYYY-MM-DD); default: the latest time in any table.
+    #[arg(long, value_name = "DATE", requires = "data")]
+    pub data_end: Option<String>,
     /// One cutoff date T (YYYY-MM-DD): features see only rows before T 00:00 UTC.
     #[arg(
         long,
         value_name = "DATE",
-        conflicts_with = "snapshots",
-        required_unless_present = "snapshots"
+        conflicts_with_all = ["snapshots", "table"],
+        required_unless_present_any = ["snapshots", "table"]
     )]
     pub as_of: Option<String>,
     /// Monthly cutoffs FROM..TO:monthly, e.g. 2025-01-01..2025-12-01:monthly.
-    #[arg(long, value_name = "RANGE")]
+    #[arg(long, value_name = "RANGE", conflicts_with = "table")]
     pub snapshots: Option<String>,
-    /// Label horizon H in days.
-    #[arg(long, default_value_t = 30)]
+    /// Label horizon H in days (event mode).
+    #[arg(long, default_value_t = 30, conflicts_with = "table")]
     pub horizon: u32,
-    /// Label definition.
-    #[arg(long, default_value = "cancellation", value_parser = ["cancellation", "inactivity"])]
+    /// Label definition (event mode).
+    #[arg(
+        long,
+        default_value = "cancellation",
+        value_parser = ["cancellation", "inactivity"],
+        conflicts_with = "table"
+    )]
     pub definition: String,
+    /// One-row-per-customer CSV (tabular mode): every column but the id and label is a feature.
+    #[arg(long, value_name = "FILE", requires = "label")]
+    pub table: Option<PathBuf>,
+    /// Customer id column of the table (default: the 1-based row number).
+    #[arg(long, value_name = "COL", requires = "table", conflicts_with = "data")]
+    pub id: Option<String>,
+    /// Label column of the table (two values: Yes/No, True/False, 1/0, churned/active).
+    #[arg(long, value_name = "COL", requires = "table", conflicts_with = "data")]
+    pub label: Option<String>,
+    /// The label value meaning "churned", when it is not one of the understood spellings.
+    #[arg(long, value_name = "VALUE", requires = "label")]
+    pub positive: Option<String>,
     /// Output file, .csv or .parquet.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
@@ -40,6 +68,23 @@ pub struct Args {
 
 /// Run `churn features`.
 pub fn run(args: Args) -> anyhow::Result<()> {
+    let (table, what) = match (&args.data, &args.table) {
+        (Some(dir), _) => event_table(&args, dir)?,
+        (None, Some(path)) => tabular_table(&args, path)?,
+        (None, None) => unreachable!("clap requires one of --data and --table"),
+    };
+    write_features(&table, &args.out).with_context(|| format!("writing {}", args.out.display()))?;
+    let labelled = table.labels.iter().filter(|l| l.is_some()).count();
+    log::info!(
+        "{} rows ({what}, {labelled} with labels) -> {}",
+        table.n_rows(),
+        args.out.display()
+    );
+    Ok(())
+}
+
+/// Event mode: snapshot the history at the cutoffs; also says how many cutoffs.
+fn event_table(args: &Args, dir: &Path) -> anyhow::Result<(FeatureTable, String)> {
     let cutoffs = match (&args.as_of, &args.snapshots) {
         (Some(d), _) => vec![time::parse_day(d, None).ok_or_else(|| {
             churn::Error::Usage(format!("--as-of {d:?} is not a date (YYYY-MM-DD)"))
@@ -52,16 +97,26 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         horizon_days: args.horizon,
         definition: args.definition.parse::<LabelDefinition>()?,
     };
-    let history = load_history(&args.data.load_options()?)?;
+    let data = DataArgs {
+        data: dir.to_path_buf(),
+        mapping: args.mapping.clone(),
+        data_end: args.data_end.clone(),
+    };
+    let history = load_history(&data.load_options()?)?;
     let table = build_features(&history, &spec)?;
-    write_features(&table, &args.out).with_context(|| format!("writing {}", args.out.display()))?;
-    let labelled = table.labels.iter().filter(|l| l.is_some()).count();
-    log::info!(
-        "{} rows ({} cutoffs, {} with complete labels) -> {}",
-        table.n_rows(),
-        spec.cutoffs.len(),
-        labelled,
-        args.out.display()
-    );
-    Ok(())
+    Ok((table, format!("{} cutoffs", spec.cutoffs.len())))
+}
+
+/// Tabular mode: one row per customer, `as_of` empty.
+fn tabular_table(args: &Args, path: &Path) -> anyhow::Result<(FeatureTable, String)> {
+    let label = args
+        .label
+        .as_ref()
+        .expect("clap requires --label with --table");
+    let mut opts = TabularOptions::new().label(label);
+    opts.id_column = args.id.clone();
+    opts.positive = args.positive.clone();
+    let table = load_table(path, &opts)?;
+    let what = format!("{} features", table.n_features());
+    Ok((table, what))
 }

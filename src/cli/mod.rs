@@ -40,7 +40,8 @@ pub enum Command {
     Validate(validate::Args),
     /// Retention KPIs per calendar period (churn rate, CRR), as a table, CSV and chart.
     Kpis(kpis::Args),
-    /// Point-in-time features and labels for one as-of date or monthly snapshots.
+    /// Point-in-time features and labels for one as-of date or monthly snapshots, or a
+    /// one-row-per-customer table (tabular mode).
     Features(features::Args),
     /// Train the logistic churn model (grid x folds in parallel) into the model registry.
     Train(train::Args),

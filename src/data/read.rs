@@ -79,12 +79,18 @@ fn has_ext(p: &Path, ext: &str) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case(ext))
 }
 
+/// One part as read: the wanted columns it has, and the (cleaned) name of every column it has.
+pub struct PartFrame {
+    pub df: DataFrame,
+    pub header: Vec<String>,
+}
+
 /// Read one part, keeping only the `wanted` source columns that exist. CSV cells stay text (we
 /// parse and check them ourselves, to name the row); Parquet keeps its types.
 ///
 /// # Errors
 /// An empty or unreadable file (a binary file, ragged rows, a broken Parquet footer).
-pub fn read_part(table: &str, part: &Part, wanted: &[&str]) -> Result<DataFrame> {
+pub fn read_part(table: &str, part: &Part, wanted: &[&str]) -> Result<PartFrame> {
     let unreadable = |reason: String| Error::Unreadable {
         table: table.into(),
         path: part.path.clone(),
@@ -131,7 +137,7 @@ fn looks_binary(path: &Path) -> bool {
     head[..n].contains(&0)
 }
 
-fn scan(part: &Part, wanted: &[&str]) -> PolarsResult<DataFrame> {
+fn scan(part: &Part, wanted: &[&str]) -> PolarsResult<PartFrame> {
     let path = PlRefPath::new(part.path.to_string_lossy().into_owned());
     let mut lf = if part.csv {
         LazyCsvReader::new(path)
@@ -143,31 +149,23 @@ fn scan(part: &Part, wanted: &[&str]) -> PolarsResult<DataFrame> {
     };
     let schema = lf.collect_schema()?;
     let names: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
-    let mut exprs = Vec::new();
-    for (i, name) in names.iter().enumerate() {
-        // A UTF-8 byte-order mark sticks to the first header name.
-        let clean = if i == 0 {
-            name.trim_start_matches('\u{feff}')
-        } else {
-            name.as_str()
-        };
-        let clean = clean.trim();
-        if wanted.contains(&clean) {
-            exprs.push(col(name.as_str()).alias(clean));
-        }
-    }
-    if exprs.is_empty() {
-        // Keep the header so the caller can report which columns exist.
-        return Ok(DataFrame::empty_with_schema(&Schema::from_iter(
-            names.iter().map(|n| {
-                Field::new(
-                    n.trim_start_matches('\u{feff}').trim().into(),
-                    DataType::String,
-                )
-            }),
-        )));
-    }
-    lf.select(exprs).collect()
+    // A UTF-8 byte-order mark sticks to the first header name.
+    let header: Vec<String> = names
+        .iter()
+        .map(|n| n.trim_start_matches('\u{feff}').trim().to_string())
+        .collect();
+    let exprs: Vec<Expr> = names
+        .iter()
+        .zip(&header)
+        .filter(|(_, clean)| wanted.contains(&clean.as_str()))
+        .map(|(name, clean)| col(name.as_str()).alias(clean.as_str()))
+        .collect();
+    let df = if exprs.is_empty() {
+        DataFrame::empty()
+    } else {
+        lf.select(exprs).collect()?
+    };
+    Ok(PartFrame { df, header })
 }
 
 /// The first CSV line whose field count differs from the header's (quote-aware), as
@@ -257,11 +255,7 @@ impl Cells<'_> {
     pub fn timestamps(&self, format: Option<&str>) -> Result<Vec<Option<Ts>>> {
         match self.col.dtype() {
             DataType::Datetime(unit, _) => {
-                let per_sec: i64 = match unit {
-                    TimeUnit::Nanoseconds => 1_000_000_000,
-                    TimeUnit::Microseconds => 1_000_000,
-                    TimeUnit::Milliseconds => 1_000,
-                };
+                let per_sec = per_second(*unit);
                 Ok(self
                     .col
                     .datetime()?
@@ -299,6 +293,42 @@ impl Cells<'_> {
             }
             other => Err(self.bad(0, format!("<{other}>"), "column has a non-datetime type")),
         }
+    }
+
+    /// Visit every datetime (as [`Cells::timestamps`]) without collecting a typed column first.
+    pub fn for_each_timestamp(
+        &self,
+        format: Option<&str>,
+        mut f: impl FnMut(usize, Option<Ts>) -> Result<()>,
+    ) -> Result<()> {
+        if let DataType::Datetime(unit, _) = self.col.dtype() {
+            let per_sec = per_second(*unit);
+            let ca = self.col.datetime()?;
+            for (i, v) in ca.physical().iter().enumerate() {
+                f(i, v.map(|x| x.div_euclid(per_sec)))?;
+            }
+            return Ok(());
+        }
+        for (i, v) in self.timestamps(format)?.into_iter().enumerate() {
+            f(i, v)?;
+        }
+        Ok(())
+    }
+
+    /// The first number below `min`, if any (as [`Cells::floats`], without collecting them).
+    pub fn first_below(&self, min: f64) -> Result<Option<(usize, f64)>> {
+        if self.col.dtype() == &DataType::Float64 {
+            let ca = self.col.f64()?;
+            return Ok(ca
+                .iter()
+                .enumerate()
+                .find_map(|(i, x)| x.filter(|x| *x < min).map(|x| (i, x))));
+        }
+        Ok(self
+            .floats()?
+            .into_iter()
+            .enumerate()
+            .find_map(|(i, x)| x.filter(|x| *x < min).map(|x| (i, x))))
     }
 
     /// Dates as days since the epoch; empty cells are `None`.
@@ -405,6 +435,15 @@ impl Cells<'_> {
         reason: impl Into<String>,
     ) -> Error {
         self.bad(i, value, reason)
+    }
+}
+
+/// Ticks of a datetime unit per second.
+fn per_second(unit: TimeUnit) -> i64 {
+    match unit {
+        TimeUnit::Nanoseconds => 1_000_000_000,
+        TimeUnit::Microseconds => 1_000_000,
+        TimeUnit::Milliseconds => 1_000,
     }
 }
 
