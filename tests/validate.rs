@@ -410,3 +410,26 @@ fn cdnow_loads_by_mapping_alone() {
         "inactivity labels: {churned}"
     );
 }
+
+#[test]
+fn a_mapping_constant_for_a_column_that_cannot_be_constant_is_a_usage_error() {
+    let env = tiny_with(&[(
+        "tickets.csv",
+        "customer_id,ticket_id,opened_at,resolved_at,category\na1,t1,2025-03-10T09:00:00Z,,bug\n",
+    )]);
+    env.write(
+        "m.toml",
+        "[tickets]\ndefaults = { priority = \"normal\" }\n",
+    );
+    env.run(&["validate", "--data", "data", "--mapping", "m.toml"])
+        .code(2)
+        .stderr_has(&["mapping [tickets]", "`priority` cannot be a constant"]);
+    // Where the loader can fill it, a constant stands in for the missing column.
+    env.write(
+        "m2.toml",
+        "[customers]\ndefaults = { plan = \"standard\" }\n",
+    );
+    env.write("data/customers.csv", "customer_id,signup_date,monthly_revenue,contract_months\na1,2025-01-05,49,1\na2,2025-01-20,19,12\na3,2025-02-03,49,1\na4,2025-02-14,199,12\na5,2025-03-01,19,1\n");
+    env.run(&["validate", "--data", "data", "--mapping", "m2.toml"])
+        .ok();
+}

@@ -117,14 +117,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     summary.timings.features_s = features_done - summary.timings.load_s;
     summary.timings.score_s = score_done - features_done;
     let model_dir = registry::model_dir(&args.models, &model.model_id);
-    write_outputs(&scored.rows, &args.out, format, &model_dir)?;
+    write_outputs(&scored.list, &args.out, format, &model_dir)?;
     summary.timings.write_s = t0.elapsed().as_secs_f64() - score_done;
     if let Some(path) = &args.summary_json {
         churn::util::write_json(path, &summary)?;
     }
     log::info!(
         "scored {} customers with {} -> {} (high {}, medium {}, low {}; revenue at risk {:.0}; {:.2} s)",
-        scored.rows.len(),
+        scored.list.rows.len(),
         model.model_id,
         args.out.display(),
         summary.tiers.high,

@@ -122,6 +122,15 @@ pub struct History {
     pub summary: LoadSummary,
 }
 
+/// Columns a mapping's `defaults` can fill with a constant when the file lacks them.
+const CONSTANT_COLUMNS: [&str; 5] = [
+    col::PLAN,
+    col::SEGMENT,
+    col::MONTHLY_REVENUE,
+    col::CONTRACT_MONTHS,
+    col::EVENT_TYPE,
+];
+
 /// A table's files and mapping. Parts are read one at a time by [`TableData::map_parts`], so a
 /// part's frame lives only while its rows are extracted.
 struct TableData<'m> {
@@ -225,11 +234,19 @@ impl PartData<'_> {
     fn require(&self, columns: &[&str]) -> Result<()> {
         let t = self.table;
         for c in columns {
-            if t.mapping.defaults.contains_key(*c) {
-                continue;
-            }
             let source = t.mapping.source(c);
-            if !self.frame.header.iter().any(|h| h == source) {
+            let present = self.frame.header.iter().any(|h| h == source);
+            if !present && t.mapping.defaults.contains_key(*c) {
+                if CONSTANT_COLUMNS.contains(c) {
+                    continue;
+                }
+                return Err(Error::Usage(format!(
+                    "mapping [{}]: `{c}` cannot be a constant (defaults can fill {})",
+                    t.name,
+                    CONSTANT_COLUMNS.join(", ")
+                )));
+            }
+            if !present {
                 let column = if source == *c {
                     c.to_string()
                 } else {

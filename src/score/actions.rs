@@ -16,43 +16,55 @@
 
 use crate::schema::feature as f;
 
-/// One reason: a feature, its raw value as text, and its push on the log-odds.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Reason {
-    pub feature: String,
-    pub value: String,
-    pub push: f64,
+/// Render a reason: `open_tickets=4 (+0.61)`.
+pub fn render_reason(feature: &str, value: impl std::fmt::Display, push: f64) -> String {
+    format!("{feature}={value} ({push:+.2})")
 }
 
-impl Reason {
-    /// `open_tickets=4 (+0.61)`.
-    pub fn render(&self) -> String {
-        format!("{}={} ({:+.2})", self.feature, self.value, self.push)
+/// A raw numeric value as shown in a reason: whole numbers without decimals, others to 2
+/// places, missing as `missing`.
+pub struct ReasonValue(pub f64);
+
+impl std::fmt::Display for ReasonValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let x = self.0;
+        if x.is_nan() {
+            f.write_str("missing")
+        } else if x.fract() == 0.0 && x.abs() < 1e15 {
+            write!(f, "{}", x as i64)
+        } else {
+            write!(f, "{x:.2}")
+        }
     }
 }
 
-/// Format a raw numeric value for a reason: whole numbers without decimals, others to 2 places,
-/// missing as `missing`.
-pub fn format_value(x: f64) -> String {
-    if x.is_nan() {
-        "missing".into()
-    } else if x.fract() == 0.0 && x.abs() < 1e15 {
-        format!("{}", x as i64)
-    } else {
-        format!("{x:.2}")
+/// The top `K` positive pushes, largest first (ties by feature name), as indices into
+/// `pushes`, and how many there are (fewer than `K` when fewer pushes are positive).
+pub fn top_pushes<const K: usize>(pushes: &[f64], names: &[String]) -> ([usize; K], usize) {
+    let mut best = [0usize; K];
+    let mut n = 0;
+    let better = |a: usize, b: usize| {
+        pushes[a] > pushes[b] || (pushes[a] == pushes[b] && names[a] < names[b])
+    };
+    for (i, &p) in pushes.iter().enumerate() {
+        if p <= 0.0 || p.is_nan() {
+            continue;
+        }
+        let mut pos = n;
+        while pos > 0 && better(i, best[pos - 1]) {
+            pos -= 1;
+        }
+        if pos == K {
+            continue;
+        }
+        let end = if n < K { n } else { K - 1 };
+        for q in (pos..end).rev() {
+            best[q + 1] = best[q];
+        }
+        best[pos] = i;
+        n = (n + 1).min(K);
     }
-}
-
-/// The top `k` positive contributions, largest first (ties by feature name).
-pub fn top_reasons(mut candidates: Vec<Reason>, k: usize) -> Vec<Reason> {
-    candidates.retain(|r| r.push > 0.0);
-    candidates.sort_by(|a, b| {
-        b.push
-            .total_cmp(&a.push)
-            .then_with(|| a.feature.cmp(&b.feature))
-    });
-    candidates.truncate(k);
-    candidates
+    (best, n)
 }
 
 /// The retention plays.
@@ -134,16 +146,22 @@ fn play_of(feature: &str, tenure_days: Option<f64>) -> Play {
     }
 }
 
-/// The play whose reasons push hardest in total (ties: the play of the first reason).
-pub fn suggest_action(reasons: &[Reason], tenure_days: Option<f64>) -> &'static str {
-    let mut totals: Vec<(Play, f64)> = Vec::new();
-    for r in reasons {
-        let p = play_of(&r.feature, tenure_days);
-        match totals.iter_mut().find(|(q, _)| *q == p) {
-            Some((_, s)) => *s += r.push,
-            None => totals.push((p, r.push)),
+/// The play whose reasons push hardest in total (ties: the play of the first reason), given
+/// the reasons as (feature, push), largest first.
+pub fn suggest_action(reasons: &[(&str, f64)], tenure_days: Option<f64>) -> &'static str {
+    let mut totals: [(Play, f64); 3] = [(Play::AccountReview, 0.0); 3];
+    let mut n = 0;
+    for &(feature, push) in reasons.iter().take(3) {
+        let p = play_of(feature, tenure_days);
+        match totals[..n].iter_mut().find(|(q, _)| *q == p) {
+            Some((_, s)) => *s += push,
+            None => {
+                totals[n] = (p, push);
+                n += 1;
+            }
         }
     }
+    let totals = &totals[..n];
     // Strictly greater keeps the earliest (largest single reason's) play on ties.
     let best = totals
         .iter()
@@ -158,40 +176,31 @@ pub fn suggest_action(reasons: &[Reason], tenure_days: Option<f64>) -> &'static 
 mod tests {
     use super::*;
 
-    fn r(feature: &str, push: f64) -> Reason {
-        Reason {
-            feature: feature.into(),
-            value: "1".into(),
-            push,
-        }
+    fn r(feature: &str, push: f64) -> (&str, f64) {
+        (feature, push)
     }
 
     #[test]
     fn renders_like_the_contract_example() {
-        let reason = Reason {
-            feature: "open_tickets".into(),
-            value: format_value(4.0),
-            push: 0.6149,
-        };
-        assert_eq!(reason.render(), "open_tickets=4 (+0.61)");
-        assert_eq!(format_value(2.456), "2.46");
-        assert_eq!(format_value(f64::NAN), "missing");
+        assert_eq!(
+            render_reason("open_tickets", ReasonValue(4.0), 0.6149),
+            "open_tickets=4 (+0.61)"
+        );
+        assert_eq!(ReasonValue(2.456).to_string(), "2.46");
+        assert_eq!(ReasonValue(f64::NAN).to_string(), "missing");
     }
 
     #[test]
-    fn top_reasons_keep_only_positive_pushes_largest_first() {
-        let top = top_reasons(
-            vec![
-                r("a", 0.1),
-                r("b", -0.5),
-                r("c", 0.7),
-                r("d", 0.3),
-                r("e", 0.2),
-            ],
-            3,
-        );
-        let names: Vec<&str> = top.iter().map(|x| x.feature.as_str()).collect();
-        assert_eq!(names, ["c", "d", "e"]);
+    fn top_pushes_keep_only_positive_ones_largest_first_ties_by_name() {
+        let names: Vec<String> = ["a", "b", "c", "d", "e", "f"].map(String::from).to_vec();
+        let (best, n) = top_pushes::<3>(&[0.1, -0.5, 0.7, 0.3, 0.3, 0.05], &names);
+        assert_eq!(&best[..n], [2, 3, 4]);
+        let (best, n) = top_pushes::<3>(&[0.2, 0.9, 0.1, 0.5, 0.8, 0.3], &names);
+        assert_eq!(&best[..n], [1, 4, 3]);
+        let (_, n) = top_pushes::<3>(&[-0.1, 0.0, f64::NAN], &names[..3]);
+        assert_eq!(n, 0);
+        let (best, n) = top_pushes::<3>(&[0.0, 0.4], &names[..2]);
+        assert_eq!(&best[..n], [1]);
     }
 
     #[test]

@@ -10,8 +10,8 @@ use crate::model::artifact::Tiers;
 use crate::model::ChurnModel;
 use crate::schema::feature;
 
-use super::actions::{format_value, suggest_action, top_reasons, Reason};
-use super::list::{as_of_text, ranking, AtRiskRow};
+use super::actions::{render_reason, suggest_action, top_pushes, ReasonValue};
+use super::list::{as_of_text, ranking, AtRiskList, AtRiskRow};
 
 /// PSI above which a feature is reported as drifted.
 pub const PSI_WARN: f64 = 0.1;
@@ -41,7 +41,7 @@ pub struct FeatureDrift {
 /// The scored list and what monitoring needs to know about it.
 #[derive(Debug, Clone)]
 pub struct Scored {
-    pub rows: Vec<AtRiskRow>,
+    pub list: AtRiskList,
     pub tiers: TierCounts,
     pub total_revenue_at_risk: f64,
     /// PSI per numeric feature, in model order.
@@ -80,12 +80,14 @@ fn source_index(model: &ChurnModel) -> Result<Vec<usize>> {
         .collect()
 }
 
-/// The raw value of `column` at `row`, as shown in a reason.
-fn raw_value(column: Option<&ColumnValues>, row: usize) -> String {
+/// A reason with the raw value of `column` at `row`: `open_tickets=4 (+0.61)`.
+fn render(feature: &str, column: Option<&ColumnValues>, row: usize, push: f64) -> String {
     match column {
-        Some(ColumnValues::Numeric(v)) => format_value(v[row]),
-        Some(ColumnValues::Categorical(v)) => v[row].clone().unwrap_or_else(|| "missing".into()),
-        None => "missing".into(),
+        Some(ColumnValues::Numeric(v)) => render_reason(feature, ReasonValue(v[row]), push),
+        Some(ColumnValues::Categorical(v)) => {
+            render_reason(feature, v[row].as_deref().unwrap_or("missing"), push)
+        }
+        None => render_reason(feature, "missing", push),
     }
 }
 
@@ -101,64 +103,72 @@ fn numeric<'a>(table: &'a FeatureTable, name: &str) -> Option<&'a [f64]> {
 /// # Errors
 /// `ModelMismatch` when the table lacks the model's features or has them with another kind.
 pub fn score(model: &ChurnModel, table: &FeatureTable, settings: &ScoreSettings) -> Result<Scored> {
+    let t0 = std::time::Instant::now();
     let x = model.matrix(table)?;
     let probabilities = model.predict_matrix(&x)?;
     let order = ranking(&table.ids, &probabilities);
+    let t_predict = t0.elapsed().as_secs_f64();
     let sources = source_index(model)?;
-    let columns: Vec<Option<&ColumnValues>> = model
+    let names: Vec<String> = model
         .source_features
         .iter()
-        .map(|f| table.column(&f.name).map(|c| &c.values))
+        .map(|f| f.name.clone())
+        .collect();
+    let columns: Vec<Option<&ColumnValues>> = names
+        .iter()
+        .map(|f| table.column(f).map(|c| &c.values))
         .collect();
     let revenue = numeric(table, feature::MONTHLY_REVENUE);
     let tenure = numeric(table, feature::TENURE_DAYS);
-    // Rows are independent: build them in parallel; collect keeps the ranked order.
+    // Rows are independent: build them in parallel (a push buffer per worker); collect keeps
+    // the ranked order.
     let rows: Vec<AtRiskRow> = order
         .par_iter()
         .enumerate()
-        .map(|(k, &i)| {
-            let mut push = vec![0.0; model.source_features.len()];
-            for (j, &s) in sources.iter().enumerate() {
-                push[s] += model.coefficients[j] * x[(i, j)];
-            }
-            let candidates = push
-                .iter()
-                .enumerate()
-                .filter(|(_, &p)| p > 0.0)
-                .map(|(s, &p)| Reason {
-                    feature: model.source_features[s].name.clone(),
-                    value: raw_value(columns[s], i),
-                    push: p,
-                })
-                .collect();
-            let reasons = top_reasons(candidates, 3);
-            let p = probabilities[i];
-            let risk_tier = tier(&model.tiers, p, k + 1, settings.capacity);
-            // Low-risk customers get no play: a CS team's time goes to the high and medium tiers.
-            let action = if risk_tier == "low" {
-                "monitor"
-            } else {
-                suggest_action(&reasons, tenure.map(|t| t[i]))
-            };
-            let text = |n: usize| reasons.get(n).map(Reason::render).unwrap_or_default();
-            AtRiskRow {
-                rank: k + 1,
-                customer_id: table.ids[i].clone(),
-                churn_probability: p,
-                risk_tier,
-                revenue_at_risk: revenue
-                    .map(|r| r[i])
-                    .filter(|r| !r.is_nan())
-                    .map(|r| p * r * 12.0),
-                reason_1: text(0),
-                reason_2: text(1),
-                reason_3: text(2),
-                suggested_action: action.to_string(),
-                model_id: model.model_id.clone(),
-                as_of: as_of_text(table.as_of[i]),
-            }
-        })
+        .map_init(
+            || vec![0.0; names.len()],
+            |push, (k, &i)| {
+                push.fill(0.0);
+                for (j, &s) in sources.iter().enumerate() {
+                    push[s] += model.coefficients[j] * x[(i, j)];
+                }
+                let (top, n_top) = top_pushes::<3>(push, &names);
+                let top = &top[..n_top];
+                let p = probabilities[i];
+                let risk_tier = tier(&model.tiers, p, k + 1, settings.capacity);
+                // Low-risk customers get no play: a CS team's time goes to the high and medium tiers.
+                let suggested_action = if risk_tier == "low" {
+                    "monitor"
+                } else {
+                    let pairs: [(&str, f64); 3] = std::array::from_fn(|r| {
+                        top.get(r)
+                            .map_or(("", 0.0), |&s| (names[s].as_str(), push[s]))
+                    });
+                    suggest_action(&pairs[..n_top], tenure.map(|t| t[i]))
+                };
+                let reason = |r: usize| {
+                    top.get(r).map_or(String::new(), |&s| {
+                        render(&names[s], columns[s], i, push[s])
+                    })
+                };
+                AtRiskRow {
+                    rank: k + 1,
+                    customer_id: table.ids[i].clone(),
+                    churn_probability: p,
+                    risk_tier,
+                    revenue_at_risk: revenue
+                        .map(|r| r[i])
+                        .filter(|r| !r.is_nan())
+                        .map(|r| p * r * 12.0),
+                    reason_1: reason(0),
+                    reason_2: reason(1),
+                    reason_3: reason(2),
+                    suggested_action,
+                }
+            },
+        )
         .collect();
+    let t_rows = t0.elapsed().as_secs_f64();
     let mut tiers = TierCounts::default();
     for r in &rows {
         match r.risk_tier {
@@ -168,11 +178,25 @@ pub fn score(model: &ChurnModel, table: &FeatureTable, settings: &ScoreSettings)
         }
     }
     let total_revenue_at_risk = rows.iter().filter_map(|r| r.revenue_at_risk).sum();
-    Ok(Scored {
+    let psi = drift(model, table);
+    log::debug!(
+        "scoring (cumulative s): predict and rank {:.3}, rows {:.3}, psi {:.3}",
+        t_predict,
+        t_rows,
+        t0.elapsed().as_secs_f64()
+    );
+    // One as-of date per scoring run (event mode), or none (tabular).
+    let as_of = as_of_text(table.as_of.first().copied().flatten());
+    let list = AtRiskList {
+        model_id: model.model_id.clone(),
+        as_of,
         rows,
+    };
+    Ok(Scored {
+        list,
         tiers,
         total_revenue_at_risk,
-        psi: drift(model, table),
+        psi,
     })
 }
 

@@ -14,7 +14,7 @@ use crate::model::ChurnModel;
 use crate::time::{self, Day};
 
 use super::batch::{FeatureDrift, Scored, TierCounts, PSI_WARN};
-use super::list::{write_list, AtRiskRow, ListFormat};
+use super::list::{write_list, AtRiskList, ListFormat};
 
 /// Rows of the last list kept beside the model for `churn report`'s preview.
 pub const PREVIEW_ROWS: usize = 20;
@@ -111,7 +111,7 @@ impl ScoreSummary {
         ScoreSummary {
             model_id: model.model_id.clone(),
             as_of: as_of.map(time::format_day),
-            population: scored.rows.len(),
+            population: scored.list.rows.len(),
             tiers: scored.tiers.clone(),
             capacity,
             total_revenue_at_risk: scored.total_revenue_at_risk,
@@ -134,14 +134,14 @@ impl ScoreSummary {
 /// # Errors
 /// I/O errors (nothing half-written is left).
 pub fn write_outputs(
-    rows: &[AtRiskRow],
+    list: &AtRiskList,
     out: &Path,
     format: ListFormat,
     model_dir: &Path,
 ) -> Result<()> {
-    write_list(rows, out, format)?;
+    write_list(list, out, format)?;
     write_list(
-        &rows[..rows.len().min(PREVIEW_ROWS)],
+        &list.head(PREVIEW_ROWS),
         &model_dir.join(PREVIEW_FILE),
         ListFormat::Csv,
     )

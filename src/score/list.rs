@@ -12,8 +12,8 @@ use crate::schema::AT_RISK_COLUMNS;
 use crate::time::{self, Day};
 use crate::util::{csv_cell, write_atomic};
 
-/// One customer on the list.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One customer on the list (the model id and as-of date are the list's, see [`AtRiskList`]).
+#[derive(Debug, Clone, PartialEq)]
 pub struct AtRiskRow {
     pub rank: usize,
     pub customer_id: String,
@@ -24,10 +24,59 @@ pub struct AtRiskRow {
     pub reason_1: String,
     pub reason_2: String,
     pub reason_3: String,
-    pub suggested_action: String,
+    pub suggested_action: &'static str,
+}
+
+/// The ranked list of one scoring run: every row shares the model and the as-of date.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AtRiskList {
     pub model_id: String,
     /// `YYYY-MM-DD`; empty in tabular mode.
     pub as_of: String,
+    pub rows: Vec<AtRiskRow>,
+}
+
+/// One output record with the contract's eleven fields, for JSON Lines.
+#[derive(Serialize)]
+struct Record<'a> {
+    rank: usize,
+    customer_id: &'a str,
+    churn_probability: f64,
+    risk_tier: &'a str,
+    revenue_at_risk: Option<f64>,
+    reason_1: &'a str,
+    reason_2: &'a str,
+    reason_3: &'a str,
+    suggested_action: &'a str,
+    model_id: &'a str,
+    as_of: &'a str,
+}
+
+impl AtRiskList {
+    /// The first `n` rows as a list of their own.
+    pub fn head(&self, n: usize) -> AtRiskList {
+        AtRiskList {
+            model_id: self.model_id.clone(),
+            as_of: self.as_of.clone(),
+            rows: self.rows[..n.min(self.rows.len())].to_vec(),
+        }
+    }
+
+    fn record<'a>(&'a self, r: &'a AtRiskRow) -> Record<'a> {
+        Record {
+            rank: r.rank,
+            customer_id: &r.customer_id,
+            churn_probability: r.churn_probability,
+            risk_tier: r.risk_tier,
+            revenue_at_risk: r.revenue_at_risk,
+            reason_1: &r.reason_1,
+            reason_2: &r.reason_2,
+            reason_3: &r.reason_3,
+            suggested_action: r.suggested_action,
+            model_id: &self.model_id,
+            as_of: &self.as_of,
+        }
+    }
 }
 
 /// Output format of the list.
@@ -72,18 +121,18 @@ pub fn as_of_text(day: Option<Day>) -> String {
 ///
 /// # Errors
 /// I/O and Parquet errors; nothing is left at `path` on failure.
-pub fn write_list(rows: &[AtRiskRow], path: &Path, format: ListFormat) -> Result<()> {
+pub fn write_list(list: &AtRiskList, path: &Path, format: ListFormat) -> Result<()> {
     match format {
-        ListFormat::Csv => write_atomic(path, |w| write_csv(rows, w, path)),
+        ListFormat::Csv => write_atomic(path, |w| write_csv(list, w, path)),
         ListFormat::Jsonl => write_atomic(path, |w| {
-            for r in rows {
-                serde_json::to_writer(&mut *w, r)?;
+            for r in &list.rows {
+                serde_json::to_writer(&mut *w, &list.record(r))?;
                 w.write_all(b"\n").map_err(|e| Error::io(path, e))?;
             }
             Ok(())
         }),
         ListFormat::Parquet => {
-            let mut df = to_dataframe(rows)?;
+            let mut df = to_dataframe(list)?;
             write_atomic(path, |w| {
                 ParquetWriter::new(w).finish(&mut df)?;
                 Ok(())
@@ -92,10 +141,11 @@ pub fn write_list(rows: &[AtRiskRow], path: &Path, format: ListFormat) -> Result
     }
 }
 
-fn write_csv(rows: &[AtRiskRow], w: &mut dyn Write, path: &Path) -> Result<()> {
+fn write_csv(list: &AtRiskList, w: &mut dyn Write, path: &Path) -> Result<()> {
     let io = |e| Error::io(path, e);
     writeln!(w, "{}", AT_RISK_COLUMNS.join(",")).map_err(io)?;
-    for r in rows {
+    let (model_id, as_of) = (csv_cell(&list.model_id), csv_cell(&list.as_of));
+    for r in &list.rows {
         writeln!(
             w,
             "{},{},{:.6},{},{},{},{},{},{},{},{}",
@@ -109,16 +159,18 @@ fn write_csv(rows: &[AtRiskRow], w: &mut dyn Write, path: &Path) -> Result<()> {
             csv_cell(&r.reason_1),
             csv_cell(&r.reason_2),
             csv_cell(&r.reason_3),
-            csv_cell(&r.suggested_action),
-            csv_cell(&r.model_id),
-            r.as_of
+            csv_cell(r.suggested_action),
+            model_id,
+            as_of
         )
         .map_err(io)?;
     }
     Ok(())
 }
 
-fn to_dataframe(rows: &[AtRiskRow]) -> Result<DataFrame> {
+fn to_dataframe(list: &AtRiskList) -> Result<DataFrame> {
+    let rows = &list.rows;
+    let n = rows.len();
     let text = |f: fn(&AtRiskRow) -> &str| rows.iter().map(f).collect::<Vec<&str>>();
     let cols = vec![
         Column::new(
@@ -138,9 +190,9 @@ fn to_dataframe(rows: &[AtRiskRow]) -> Result<DataFrame> {
         Column::new(AT_RISK_COLUMNS[5].into(), text(|r| &r.reason_1)),
         Column::new(AT_RISK_COLUMNS[6].into(), text(|r| &r.reason_2)),
         Column::new(AT_RISK_COLUMNS[7].into(), text(|r| &r.reason_3)),
-        Column::new(AT_RISK_COLUMNS[8].into(), text(|r| &r.suggested_action)),
-        Column::new(AT_RISK_COLUMNS[9].into(), text(|r| &r.model_id)),
-        Column::new(AT_RISK_COLUMNS[10].into(), text(|r| &r.as_of)),
+        Column::new(AT_RISK_COLUMNS[8].into(), text(|r| r.suggested_action)),
+        Column::new(AT_RISK_COLUMNS[9].into(), vec![list.model_id.as_str(); n]),
+        Column::new(AT_RISK_COLUMNS[10].into(), vec![list.as_of.as_str(); n]),
     ];
     Ok(DataFrame::new_infer_height(cols)?)
 }
