@@ -425,6 +425,7 @@ fn a_mapping_constant_for_a_column_that_cannot_be_constant_is_a_usage_error() {
         .code(2)
         .stderr_has(&["mapping [tickets]", "`priority` cannot be a constant"]);
     // Where the loader can fill it, a constant stands in for the missing column.
+    let env = tiny_with(&[]);
     env.write(
         "m2.toml",
         "[customers]\ndefaults = { plan = \"standard\" }\n",
