@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use ndarray::{Array2, ShapeBuilder};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -145,36 +146,44 @@ impl Preprocessor {
         };
         let n = rows.len();
         let codes = self.level_codes(&sources, rows);
-        let mut data = Vec::with_capacity(n * self.columns.len());
-        for col in &self.columns {
-            let f = self.feature_index(&col.source);
-            let scale = |raw: f64| (raw - col.mean) / col.std;
-            match (&col.encoding, &sources[f]) {
-                (Encoding::Value, Source::Numeric(v)) => {
-                    let median = self.features[f].median.unwrap_or(0.0);
-                    let impute = |x: f64| if x.is_nan() { median } else { x };
-                    data.extend(rows.iter().map(|&i| scale(impute(v[i]))));
+        let mut data = vec![0.0; n * self.columns.len()];
+        // Column-major: each matrix column is its own slice, filled independently in parallel.
+        data.par_chunks_mut(n.max(1))
+            .zip(self.columns.par_iter())
+            .try_for_each(|(out, col)| {
+                let f = self.feature_index(&col.source);
+                let scale = |raw: f64| (raw - col.mean) / col.std;
+                let fill = |out: &mut [f64], values: &mut dyn Iterator<Item = f64>| {
+                    out.iter_mut().zip(values).for_each(|(o, x)| *o = scale(x));
+                };
+                match (&col.encoding, &sources[f]) {
+                    (Encoding::Value, Source::Numeric(v)) => {
+                        let median = self.features[f].median.unwrap_or(0.0);
+                        let impute = |x: f64| if x.is_nan() { median } else { x };
+                        fill(out, &mut rows.iter().map(|&i| impute(v[i])));
+                    }
+                    (Encoding::Missing, Source::Numeric(v)) => {
+                        fill(out, &mut rows.iter().map(|&i| indicator(v[i].is_nan())));
+                    }
+                    (Encoding::Level(level), Source::Categorical(_)) => {
+                        let target = self.features[f].levels.iter().position(|l| l == level);
+                        let code = codes[f].as_ref().expect("codes of a categorical source");
+                        fill(
+                            out,
+                            &mut code.iter().map(|&c| indicator(c.is_some() && c == target)),
+                        );
+                    }
+                    _ => {
+                        let reason =
+                            format!("column `{}` does not match its source's kind", col.name);
+                        return Err(Error::ModelMismatch {
+                            model_id: String::new(),
+                            reason,
+                        });
+                    }
                 }
-                (Encoding::Missing, Source::Numeric(v)) => {
-                    data.extend(rows.iter().map(|&i| scale(indicator(v[i].is_nan()))));
-                }
-                (Encoding::Level(level), Source::Categorical(_)) => {
-                    let target = self.features[f].levels.iter().position(|l| l == level);
-                    let code = codes[f].as_ref().expect("codes of a categorical source");
-                    data.extend(
-                        code.iter()
-                            .map(|&c| scale(indicator(c.is_some() && c == target))),
-                    );
-                }
-                _ => {
-                    let reason = format!("column `{}` does not match its source's kind", col.name);
-                    return Err(Error::ModelMismatch {
-                        model_id: String::new(),
-                        reason,
-                    });
-                }
-            }
-        }
+                Ok(())
+            })?;
         Ok(Array2::from_shape_vec((n, self.columns.len()).f(), data)
             .expect("n * p values for an (n, p) matrix"))
     }

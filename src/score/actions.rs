@@ -16,11 +16,6 @@
 
 use crate::schema::feature as f;
 
-/// Render a reason: `open_tickets=4 (+0.61)`.
-pub fn render_reason(feature: &str, value: impl std::fmt::Display, push: f64) -> String {
-    format!("{feature}={value} ({push:+.2})")
-}
-
 /// A raw numeric value as shown in a reason: whole numbers without decimals, others to 2
 /// places, missing as `missing`.
 pub struct ReasonValue(pub f64);
@@ -181,11 +176,8 @@ mod tests {
     }
 
     #[test]
-    fn renders_like_the_contract_example() {
-        assert_eq!(
-            render_reason("open_tickets", ReasonValue(4.0), 0.6149),
-            "open_tickets=4 (+0.61)"
-        );
+    fn formats_raw_values_for_reasons() {
+        assert_eq!(ReasonValue(4.0).to_string(), "4");
         assert_eq!(ReasonValue(2.456).to_string(), "2.46");
         assert_eq!(ReasonValue(f64::NAN).to_string(), "missing");
     }

@@ -10,8 +10,8 @@ use crate::model::artifact::Tiers;
 use crate::model::ChurnModel;
 use crate::schema::feature;
 
-use super::actions::{render_reason, suggest_action, top_pushes, ReasonValue};
-use super::list::{as_of_text, ranking, AtRiskList, AtRiskRow};
+use super::actions::{suggest_action, top_pushes};
+use super::list::{as_of_text, ranking, AtRiskList, AtRiskRow, RawValue, Reason};
 
 /// PSI above which a feature is reported as drifted.
 pub const PSI_WARN: f64 = 0.1;
@@ -48,6 +48,13 @@ pub struct Scored {
     pub psi: Vec<FeatureDrift>,
 }
 
+/// A row's strongest positive pushes: source-feature indices and pushes, largest first.
+struct Top {
+    idx: [usize; 3],
+    n: usize,
+    push: [f64; 3],
+}
+
 /// The tier of a probability at a 1-based rank; with a capacity N exactly the top N are high.
 pub fn tier(tiers: &Tiers, p: f64, rank: usize, capacity: Option<usize>) -> &'static str {
     match capacity {
@@ -80,14 +87,14 @@ fn source_index(model: &ChurnModel) -> Result<Vec<usize>> {
         .collect()
 }
 
-/// A reason with the raw value of `column` at `row`: `open_tickets=4 (+0.61)`.
-fn render(feature: &str, column: Option<&ColumnValues>, row: usize, push: f64) -> String {
+/// The raw value of `column` at `row`, as a reason shows it.
+fn raw_value(column: Option<&ColumnValues>, row: usize) -> RawValue {
     match column {
-        Some(ColumnValues::Numeric(v)) => render_reason(feature, ReasonValue(v[row]), push),
+        Some(ColumnValues::Numeric(v)) => RawValue::Number(v[row]),
         Some(ColumnValues::Categorical(v)) => {
-            render_reason(feature, v[row].as_deref().unwrap_or("missing"), push)
+            v[row].clone().map_or(RawValue::Missing, RawValue::Text)
         }
-        None => render_reason(feature, "missing", push),
+        None => RawValue::Missing,
     }
 }
 
@@ -120,53 +127,65 @@ pub fn score(model: &ChurnModel, table: &FeatureTable, settings: &ScoreSettings)
         .collect();
     let revenue = numeric(table, feature::MONTHLY_REVENUE);
     let tenure = numeric(table, feature::TENURE_DAYS);
-    // Rows are independent: build them in parallel (a push buffer per worker); collect keeps
-    // the ranked order.
-    let rows: Vec<AtRiskRow> = order
-        .par_iter()
-        .enumerate()
+    // Pass 1, in row order: X is column-major, so consecutive rows read consecutive memory in
+    // every column. Rows are independent: in parallel, a push buffer per worker.
+    let tops: Vec<Top> = (0..table.n_rows())
+        .into_par_iter()
         .map_init(
             || vec![0.0; names.len()],
-            |push, (k, &i)| {
+            |push, i| {
                 push.fill(0.0);
                 for (j, &s) in sources.iter().enumerate() {
                     push[s] += model.coefficients[j] * x[(i, j)];
                 }
-                let (top, n_top) = top_pushes::<3>(push, &names);
-                let top = &top[..n_top];
-                let p = probabilities[i];
-                let risk_tier = tier(&model.tiers, p, k + 1, settings.capacity);
-                // Low-risk customers get no play: a CS team's time goes to the high and medium tiers.
-                let suggested_action = if risk_tier == "low" {
-                    "monitor"
-                } else {
-                    let pairs: [(&str, f64); 3] = std::array::from_fn(|r| {
-                        top.get(r)
-                            .map_or(("", 0.0), |&s| (names[s].as_str(), push[s]))
-                    });
-                    suggest_action(&pairs[..n_top], tenure.map(|t| t[i]))
-                };
-                let reason = |r: usize| {
-                    top.get(r).map_or(String::new(), |&s| {
-                        render(&names[s], columns[s], i, push[s])
-                    })
-                };
-                AtRiskRow {
-                    rank: k + 1,
-                    customer_id: table.ids[i].clone(),
-                    churn_probability: p,
-                    risk_tier,
-                    revenue_at_risk: revenue
-                        .map(|r| r[i])
-                        .filter(|r| !r.is_nan())
-                        .map(|r| p * r * 12.0),
-                    reason_1: reason(0),
-                    reason_2: reason(1),
-                    reason_3: reason(2),
-                    suggested_action,
+                let (idx, n) = top_pushes::<3>(push, &names);
+                Top {
+                    idx,
+                    n,
+                    push: idx.map(|s| push[s]),
                 }
             },
         )
+        .collect();
+    // Pass 2, in ranked order: the list's rows; collect keeps the order.
+    let rows: Vec<AtRiskRow> = order
+        .par_iter()
+        .enumerate()
+        .map(|(k, &i)| {
+            let top = &tops[i];
+            let p = probabilities[i];
+            let risk_tier = tier(&model.tiers, p, k + 1, settings.capacity);
+            // Low-risk customers get no play: a CS team's time goes to the high and medium tiers.
+            let suggested_action = if risk_tier == "low" {
+                "monitor"
+            } else {
+                let pairs: [(&str, f64); 3] =
+                    std::array::from_fn(|r| (names[top.idx[r]].as_str(), top.push[r]));
+                suggest_action(&pairs[..top.n], tenure.map(|t| t[i]))
+            };
+            let reasons: [Option<Reason>; 3] = std::array::from_fn(|r| {
+                (r < top.n).then(|| {
+                    let s = top.idx[r];
+                    Reason {
+                        feature: s,
+                        value: raw_value(columns[s], i),
+                        push: top.push[r],
+                    }
+                })
+            });
+            AtRiskRow {
+                rank: k + 1,
+                customer_id: table.ids[i].clone(),
+                churn_probability: p,
+                risk_tier,
+                revenue_at_risk: revenue
+                    .map(|r| r[i])
+                    .filter(|r| !r.is_nan())
+                    .map(|r| p * r * 12.0),
+                reasons,
+                suggested_action,
+            }
+        })
         .collect();
     let t_rows = t0.elapsed().as_secs_f64();
     let mut tiers = TierCounts::default();
@@ -190,6 +209,7 @@ pub fn score(model: &ChurnModel, table: &FeatureTable, settings: &ScoreSettings)
     let list = AtRiskList {
         model_id: model.model_id.clone(),
         as_of,
+        features: names,
         rows,
     };
     Ok(Scored {

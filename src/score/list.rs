@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::Path;
 
 use polars::prelude::*;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -12,7 +13,26 @@ use crate::schema::AT_RISK_COLUMNS;
 use crate::time::{self, Day};
 use crate::util::{csv_cell, write_atomic};
 
-/// One customer on the list (the model id and as-of date are the list's, see [`AtRiskList`]).
+use super::actions::ReasonValue;
+
+/// The raw value behind a reason, as the customer's data has it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawValue {
+    Number(f64),
+    Text(String),
+    Missing,
+}
+
+/// One reason: a feature (an index into the list's `features`), its raw value and its push on
+/// the churn log-odds. Rendered as `open_tickets=4 (+0.61)` only when the list is written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reason {
+    pub feature: usize,
+    pub value: RawValue,
+    pub push: f64,
+}
+
+/// One customer on the list (the model id, as-of date and feature names are the list's).
 #[derive(Debug, Clone, PartialEq)]
 pub struct AtRiskRow {
     pub rank: usize,
@@ -21,9 +41,8 @@ pub struct AtRiskRow {
     pub risk_tier: &'static str,
     /// `churn_probability * monthly_revenue * 12`; `None` without a revenue.
     pub revenue_at_risk: Option<f64>,
-    pub reason_1: String,
-    pub reason_2: String,
-    pub reason_3: String,
+    /// `reason_1..reason_3`, strongest first; `None` where fewer features push the score up.
+    pub reasons: [Option<Reason>; 3],
     pub suggested_action: &'static str,
 }
 
@@ -33,7 +52,28 @@ pub struct AtRiskList {
     pub model_id: String,
     /// `YYYY-MM-DD`; empty in tabular mode.
     pub as_of: String,
+    /// Feature names the reasons point into.
+    pub features: Vec<String>,
     pub rows: Vec<AtRiskRow>,
+}
+
+/// A reason's text: `feature=value (+push)`; empty for no reason.
+pub struct ReasonText<'a> {
+    features: &'a [String],
+    reason: Option<&'a Reason>,
+}
+
+impl std::fmt::Display for ReasonText<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Some(r) = self.reason else { return Ok(()) };
+        write!(f, "{}=", self.features[r.feature])?;
+        match &r.value {
+            RawValue::Number(x) => write!(f, "{}", ReasonValue(*x))?,
+            RawValue::Text(t) => f.write_str(t)?,
+            RawValue::Missing => f.write_str("missing")?,
+        }
+        write!(f, " ({:+.2})", r.push)
+    }
 }
 
 /// One output record with the contract's eleven fields, for JSON Lines.
@@ -44,9 +84,9 @@ struct Record<'a> {
     churn_probability: f64,
     risk_tier: &'a str,
     revenue_at_risk: Option<f64>,
-    reason_1: &'a str,
-    reason_2: &'a str,
-    reason_3: &'a str,
+    reason_1: String,
+    reason_2: String,
+    reason_3: String,
     suggested_action: &'a str,
     model_id: &'a str,
     as_of: &'a str,
@@ -58,7 +98,16 @@ impl AtRiskList {
         AtRiskList {
             model_id: self.model_id.clone(),
             as_of: self.as_of.clone(),
+            features: self.features.clone(),
             rows: self.rows[..n.min(self.rows.len())].to_vec(),
+        }
+    }
+
+    /// The text of reason `k` (0-based) of a row.
+    pub fn reason<'a>(&'a self, row: &'a AtRiskRow, k: usize) -> ReasonText<'a> {
+        ReasonText {
+            features: &self.features,
+            reason: row.reasons[k].as_ref(),
         }
     }
 
@@ -69,9 +118,9 @@ impl AtRiskList {
             churn_probability: r.churn_probability,
             risk_tier: r.risk_tier,
             revenue_at_risk: r.revenue_at_risk,
-            reason_1: &r.reason_1,
-            reason_2: &r.reason_2,
-            reason_3: &r.reason_3,
+            reason_1: self.reason(r, 0).to_string(),
+            reason_2: self.reason(r, 1).to_string(),
+            reason_3: self.reason(r, 2).to_string(),
             suggested_action: r.suggested_action,
             model_id: &self.model_id,
             as_of: &self.as_of,
@@ -104,7 +153,8 @@ impl std::str::FromStr for ListFormat {
 /// Order of the list: probability descending, ties by customer id ascending.
 pub fn ranking(ids: &[String], probabilities: &[f64]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..ids.len()).collect();
-    order.sort_by(|&a, &b| {
+    // A stable parallel sort on a total order: the same ranking whatever the thread count.
+    order.par_sort_by(|&a, &b| {
         probabilities[b]
             .total_cmp(&probabilities[a])
             .then_with(|| ids[a].cmp(&ids[b]))
@@ -145,7 +195,13 @@ fn write_csv(list: &AtRiskList, w: &mut dyn Write, path: &Path) -> Result<()> {
     let io = |e| Error::io(path, e);
     writeln!(w, "{}", AT_RISK_COLUMNS.join(",")).map_err(io)?;
     let (model_id, as_of) = (csv_cell(&list.model_id), csv_cell(&list.as_of));
+    let mut reasons = [String::new(), String::new(), String::new()];
     for r in &list.rows {
+        for (k, text) in reasons.iter_mut().enumerate() {
+            text.clear();
+            std::fmt::Write::write_fmt(text, format_args!("{}", list.reason(r, k)))
+                .expect("writing to a String");
+        }
         writeln!(
             w,
             "{},{},{:.6},{},{},{},{},{},{},{},{}",
@@ -156,9 +212,9 @@ fn write_csv(list: &AtRiskList, w: &mut dyn Write, path: &Path) -> Result<()> {
             r.revenue_at_risk
                 .map(|x| format!("{x:.2}"))
                 .unwrap_or_default(),
-            csv_cell(&r.reason_1),
-            csv_cell(&r.reason_2),
-            csv_cell(&r.reason_3),
+            csv_cell(&reasons[0]),
+            csv_cell(&reasons[1]),
+            csv_cell(&reasons[2]),
             csv_cell(r.suggested_action),
             model_id,
             as_of
@@ -172,6 +228,11 @@ fn to_dataframe(list: &AtRiskList) -> Result<DataFrame> {
     let rows = &list.rows;
     let n = rows.len();
     let text = |f: fn(&AtRiskRow) -> &str| rows.iter().map(f).collect::<Vec<&str>>();
+    let reasons = |k: usize| {
+        rows.iter()
+            .map(|r| list.reason(r, k).to_string())
+            .collect::<Vec<String>>()
+    };
     let cols = vec![
         Column::new(
             AT_RISK_COLUMNS[0].into(),
@@ -187,9 +248,9 @@ fn to_dataframe(list: &AtRiskList) -> Result<DataFrame> {
             AT_RISK_COLUMNS[4].into(),
             rows.iter().map(|r| r.revenue_at_risk).collect::<Vec<_>>(),
         ),
-        Column::new(AT_RISK_COLUMNS[5].into(), text(|r| &r.reason_1)),
-        Column::new(AT_RISK_COLUMNS[6].into(), text(|r| &r.reason_2)),
-        Column::new(AT_RISK_COLUMNS[7].into(), text(|r| &r.reason_3)),
+        Column::new(AT_RISK_COLUMNS[5].into(), reasons(0)),
+        Column::new(AT_RISK_COLUMNS[6].into(), reasons(1)),
+        Column::new(AT_RISK_COLUMNS[7].into(), reasons(2)),
         Column::new(AT_RISK_COLUMNS[8].into(), text(|r| r.suggested_action)),
         Column::new(AT_RISK_COLUMNS[9].into(), vec![list.model_id.as_str(); n]),
         Column::new(AT_RISK_COLUMNS[10].into(), vec![list.as_of.as_str(); n]),
@@ -200,6 +261,39 @@ fn to_dataframe(list: &AtRiskList) -> Result<DataFrame> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reasons_render_like_the_contract_example() {
+        let reason = |feature, value, push| {
+            Some(Reason {
+                feature,
+                value,
+                push,
+            })
+        };
+        let row = AtRiskRow {
+            rank: 1,
+            customer_id: "c1".into(),
+            churn_probability: 0.5,
+            risk_tier: "high",
+            revenue_at_risk: None,
+            reasons: [
+                reason(0, RawValue::Number(4.0), 0.6149),
+                reason(1, RawValue::Text("pro".into()), 0.2),
+                None,
+            ],
+            suggested_action: "support follow-up",
+        };
+        let list = AtRiskList {
+            model_id: "m".into(),
+            as_of: String::new(),
+            features: vec!["open_tickets".into(), "plan".into()],
+            rows: vec![row.clone()],
+        };
+        assert_eq!(list.reason(&row, 0).to_string(), "open_tickets=4 (+0.61)");
+        assert_eq!(list.reason(&row, 1).to_string(), "plan=pro (+0.20)");
+        assert_eq!(list.reason(&row, 2).to_string(), "");
+    }
 
     #[test]
     fn ranking_sorts_by_probability_then_id() {
