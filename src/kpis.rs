@@ -171,6 +171,40 @@ pub fn format_table(rows: &[PeriodKpis]) -> String {
     s
 }
 
+/// The chart of churn rate and CRR per period (periods with no starting customers are gaps).
+pub fn kpi_chart(rows: &[PeriodKpis]) -> LineChart {
+    let points = |f: fn(&PeriodKpis) -> Option<f64>| -> Vec<(f64, f64)> {
+        rows.iter()
+            .enumerate()
+            .filter_map(|(i, r)| f(r).map(|v| (i as f64, v)))
+            .collect()
+    };
+    let mut chart = LineChart::new(
+        "Retention KPIs per period",
+        "period start",
+        "percent of customers at the start",
+    );
+    chart.series = vec![
+        Series::with_markers("churn rate % (lost / S)", points(|r| r.churn_rate_pct)),
+        Series::with_markers("CRR % ((E - N) / S)", points(|r| r.crr_pct)),
+    ];
+    chart.x_categories = Some(
+        rows.iter()
+            .map(|r| time::format_day(r.period_start))
+            .collect(),
+    );
+    chart.legend_at = LegendAt::LowerRight;
+    chart
+}
+
+/// Line chart of churn rate and CRR per period, as `<stem>.png` and `<stem>.svg`.
+///
+/// # Errors
+/// Plotting and I/O errors.
+pub fn plot_kpis(rows: &[PeriodKpis], stem: &Path) -> Result<()> {
+    line_chart(stem, &kpi_chart(rows))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -267,38 +301,4 @@ mod tests {
         assert_eq!(starts, ["2025-01-01", "2025-04-01"]);
         assert_eq!((k[1].customers_start, k[1].new), (1, 1));
     }
-}
-
-/// The chart of churn rate and CRR per period (periods with no starting customers are gaps).
-pub fn kpi_chart(rows: &[PeriodKpis]) -> LineChart {
-    let points = |f: fn(&PeriodKpis) -> Option<f64>| -> Vec<(f64, f64)> {
-        rows.iter()
-            .enumerate()
-            .filter_map(|(i, r)| f(r).map(|v| (i as f64, v)))
-            .collect()
-    };
-    let mut chart = LineChart::new(
-        "Retention KPIs per period",
-        "period start",
-        "percent of customers at the start",
-    );
-    chart.series = vec![
-        Series::with_markers("churn rate % (lost / S)", points(|r| r.churn_rate_pct)),
-        Series::with_markers("CRR % ((E - N) / S)", points(|r| r.crr_pct)),
-    ];
-    chart.x_categories = Some(
-        rows.iter()
-            .map(|r| time::format_day(r.period_start))
-            .collect(),
-    );
-    chart.legend_at = LegendAt::LowerRight;
-    chart
-}
-
-/// Line chart of churn rate and CRR per period, as `<stem>.png` and `<stem>.svg`.
-///
-/// # Errors
-/// Plotting and I/O errors.
-pub fn plot_kpis(rows: &[PeriodKpis], stem: &Path) -> Result<()> {
-    line_chart(stem, &kpi_chart(rows))
 }

@@ -19,6 +19,9 @@ use plotters::style::{register_font, FontStyle};
 use crate::error::{Error, Result};
 use crate::util::write_atomic;
 
+/// Formats an axis tick value.
+type TickFormat<'a> = &'a dyn Fn(&f64) -> String;
+
 /// Pixel size of a chart unless the spec says otherwise.
 pub const DEFAULT_SIZE: (u32, u32) = (900, 600);
 
@@ -701,8 +704,7 @@ impl Draw for BarChart {
             .txt()?;
         let cat_fmt = |c: &f64| self.category_text(*c);
         let val_fmt = |v: &f64| fmt_tick(*v);
-        let (x_fmt, y_fmt): (&dyn Fn(&f64) -> String, &dyn Fn(&f64) -> String) = if self.horizontal
-        {
+        let (x_fmt, y_fmt): (TickFormat, TickFormat) = if self.horizontal {
             (&val_fmt, &cat_fmt)
         } else {
             (&cat_fmt, &val_fmt)

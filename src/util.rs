@@ -73,6 +73,32 @@ pub fn fmt_f64(x: f64) -> String {
     }
 }
 
+/// Peak resident memory of this process in MiB (`VmHWM` from `/proc/self/status`), for
+/// benchmarks; `None` where that file does not exist.
+pub fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+/// A progress bar on stderr for a long step: drawn only on a terminal with info logging on
+/// (not under `--quiet`, not in logs or pipes, where it stays hidden and costs nothing).
+pub fn progress_bar(len: u64, what: &str) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if !(std::io::stderr().is_terminal() && log::log_enabled!(log::Level::Info)) {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} {elapsed} (eta {eta})")
+    {
+        bar.set_style(style);
+    }
+    bar.set_message(what.to_string());
+    bar
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,30 +134,4 @@ mod tests {
         assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_cell("plain"), "plain");
     }
-}
-
-/// Peak resident memory of this process in MiB (`VmHWM` from `/proc/self/status`), for
-/// benchmarks; `None` where that file does not exist.
-pub fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
-}
-
-/// A progress bar on stderr for a long step: drawn only on a terminal with info logging on
-/// (not under `--quiet`, not in logs or pipes, where it stays hidden and costs nothing).
-pub fn progress_bar(len: u64, what: &str) -> indicatif::ProgressBar {
-    use std::io::IsTerminal;
-    if !(std::io::stderr().is_terminal() && log::log_enabled!(log::Level::Info)) {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(len);
-    if let Ok(style) =
-        indicatif::ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} {elapsed} (eta {eta})")
-    {
-        bar.set_style(style);
-    }
-    bar.set_message(what.to_string());
-    bar
 }

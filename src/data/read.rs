@@ -269,7 +269,7 @@ impl Cells<'_> {
                 .date()?
                 .physical()
                 .iter()
-                .map(|v| v.map(|d| time::day_start(d)))
+                .map(|v| v.map(time::day_start))
                 .collect()),
             DataType::String => {
                 let mut out = Vec::with_capacity(self.col.len());
