@@ -207,6 +207,28 @@ fn first_ragged_line(path: &Path) -> Option<String> {
     }
 }
 
+/// Read a whole CSV file with every column as text (cells are parsed by the caller, so that its
+/// errors can name the row); the table is named by the file's path.
+///
+/// # Errors
+/// `Unreadable` for a missing or unparsable file.
+pub fn read_text_csv(path: &Path) -> Result<DataFrame> {
+    let unreadable = |reason: String| Error::Unreadable {
+        table: path.display().to_string(),
+        path: path.to_path_buf(),
+        reason,
+    };
+    if !path.is_file() {
+        return Err(unreadable("no such file".into()));
+    }
+    CsvReadOptions::default()
+        .with_has_header(true)
+        .with_infer_schema_length(Some(0))
+        .try_into_reader_with_file_path(Some(path.to_path_buf()))
+        .and_then(|r| r.finish())
+        .map_err(|e| unreadable(e.to_string()))
+}
+
 /// One column of one part, with what is needed to name its cells in errors.
 pub struct Cells<'a> {
     pub table: &'a str,
@@ -251,6 +273,24 @@ impl Cells<'_> {
         Ok(())
     }
 
+    /// Parse every text cell; empty cells are `None`, a cell `parse` rejects is an error
+    /// naming its row, value and `expected`.
+    fn parse_text<T>(
+        &self,
+        parse: impl Fn(&str) -> Option<T>,
+        expected: &str,
+    ) -> Result<Vec<Option<T>>> {
+        let mut out = Vec::with_capacity(self.col.len());
+        self.for_each_str(|i, v| {
+            out.push(match v {
+                None => None,
+                Some(s) => Some(parse(s).ok_or_else(|| self.bad(i, s, expected))?),
+            });
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
     /// Datetimes as seconds since the epoch; empty cells are `None`.
     pub fn timestamps(&self, format: Option<&str>) -> Result<Vec<Option<Ts>>> {
         match self.col.dtype() {
@@ -271,26 +311,13 @@ impl Cells<'_> {
                 .iter()
                 .map(|v| v.map(time::day_start))
                 .collect()),
-            DataType::String => {
-                let mut out = Vec::with_capacity(self.col.len());
-                self.for_each_str(|i, v| {
-                    out.push(match v {
-                        None => None,
-                        Some(s) => Some(time::parse_ts(s, format).ok_or_else(|| {
-                            self.bad(
-                                i,
-                                s,
-                                format!(
-                                    "not a datetime{}",
-                                    expect_fmt(format, "ISO 8601, e.g. 2025-03-04T12:34:56Z")
-                                ),
-                            )
-                        })?),
-                    });
-                    Ok(())
-                })?;
-                Ok(out)
-            }
+            DataType::String => self.parse_text(
+                |s| time::parse_ts(s, format),
+                &format!(
+                    "not a datetime{}",
+                    expect_fmt(format, "ISO 8601, e.g. 2025-03-04T12:34:56Z")
+                ),
+            ),
             other => Err(self.bad(0, format!("<{other}>"), "column has a non-datetime type")),
         }
     }
@@ -340,23 +367,10 @@ impl Cells<'_> {
                 .into_iter()
                 .map(|v| v.map(time::day_of_ts))
                 .collect()),
-            DataType::String => {
-                let mut out = Vec::with_capacity(self.col.len());
-                self.for_each_str(|i, v| {
-                    out.push(match v {
-                        None => None,
-                        Some(s) => Some(time::parse_day(s, format).ok_or_else(|| {
-                            self.bad(
-                                i,
-                                s,
-                                format!("not a date{}", expect_fmt(format, "YYYY-MM-DD")),
-                            )
-                        })?),
-                    });
-                    Ok(())
-                })?;
-                Ok(out)
-            }
+            DataType::String => self.parse_text(
+                |s| time::parse_day(s, format),
+                &format!("not a date{}", expect_fmt(format, "YYYY-MM-DD")),
+            ),
             other => Err(self.bad(0, format!("<{other}>"), "column has a non-date type")),
         }
     }
@@ -364,22 +378,10 @@ impl Cells<'_> {
     /// Numbers; empty cells are `None`, text that is not a number is an error.
     pub fn floats(&self) -> Result<Vec<Option<f64>>> {
         match self.col.dtype() {
-            DataType::String => {
-                let mut out = Vec::with_capacity(self.col.len());
-                self.for_each_str(|i, v| {
-                    out.push(match v {
-                        None => None,
-                        Some(s) => Some(
-                            s.parse::<f64>()
-                                .ok()
-                                .filter(|x| x.is_finite())
-                                .ok_or_else(|| self.bad(i, s, "not a number"))?,
-                        ),
-                    });
-                    Ok(())
-                })?;
-                Ok(out)
-            }
+            DataType::String => self.parse_text(
+                |s| s.parse::<f64>().ok().filter(|x| x.is_finite()),
+                "not a number",
+            ),
             dt if dt.is_primitive_numeric() || dt == &DataType::Boolean => {
                 let c = self.col.cast(&DataType::Float64)?;
                 Ok(c.f64()?.iter().collect())

@@ -61,21 +61,8 @@ pub fn read_scored_csv(
     score_col: &str,
 ) -> Result<(Vec<bool>, Vec<f64>)> {
     let table = path.display().to_string();
-    let unreadable = |reason: String| Error::Unreadable {
-        table: table.clone(),
-        path: path.to_path_buf(),
-        reason,
-    };
-    if !path.is_file() {
-        return Err(unreadable("no such file".into()));
-    }
     // Every column as text: each cell is parsed below so that errors can name the row.
-    let df = CsvReadOptions::default()
-        .with_has_header(true)
-        .with_infer_schema_length(Some(0))
-        .try_into_reader_with_file_path(Some(path.to_path_buf()))
-        .and_then(|r| r.finish())
-        .map_err(|e| unreadable(e.to_string()))?;
+    let df = crate::data::read::read_text_csv(path)?;
     let labels = parse_column(
         &df,
         &table,

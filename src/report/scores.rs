@@ -2,8 +2,6 @@
 
 use std::path::Path;
 
-use polars::prelude::*;
-
 use super::{Section, Table};
 use crate::error::{Error, Result};
 use crate::schema::AT_RISK_COLUMNS;
@@ -22,21 +20,8 @@ pub use crate::score::job::PREVIEW_ROWS;
 /// `Unreadable` for a missing or unparsable file, `MissingColumn` for an absent contract column.
 pub fn read_at_risk_top(path: &Path, n: usize) -> Result<Vec<Vec<String>>> {
     let table = path.display().to_string();
-    let unreadable = |reason: String| Error::Unreadable {
-        table: table.clone(),
-        path: path.to_path_buf(),
-        reason,
-    };
-    if !path.is_file() {
-        return Err(unreadable("no such file".into()));
-    }
     // Every column as text: the cells are shown, not computed with.
-    let df = CsvReadOptions::default()
-        .with_has_header(true)
-        .with_infer_schema_length(Some(0))
-        .try_into_reader_with_file_path(Some(path.to_path_buf()))
-        .and_then(|r| r.finish())
-        .map_err(|e| unreadable(e.to_string()))?;
+    let df = crate::data::read::read_text_csv(path)?;
     let found = || {
         df.get_column_names()
             .iter()
