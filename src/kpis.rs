@@ -188,12 +188,17 @@ pub fn kpi_chart(rows: &[PeriodKpis]) -> LineChart {
         Series::with_markers("churn rate % (lost / S)", points(|r| r.churn_rate_pct)),
         Series::with_markers("CRR % ((E - N) / S)", points(|r| r.crr_pct)),
     ];
-    chart.x_categories = Some(
-        rows.iter()
-            .map(|r| time::format_day(r.period_start))
-            .collect(),
-    );
-    chart.legend_at = LegendAt::LowerRight;
+    // Periods start on the 1st: the month names them.
+    let month = |r: &PeriodKpis| time::format_day(r.period_start)[..7].to_string();
+    chart.x_categories = Some(rows.iter().map(month).collect());
+    // Headroom above the data for the legend, so it never hides the latest periods.
+    let values = rows
+        .iter()
+        .flat_map(|r| [r.churn_rate_pct, r.crr_pct])
+        .flatten();
+    let (lo, hi) = values.fold((0.0f64, 100.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    chart.y_range = Some((lo - 2.0, hi * 1.25));
+    chart.legend_at = LegendAt::UpperRight;
     chart
 }
 
