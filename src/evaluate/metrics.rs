@@ -54,21 +54,16 @@ pub fn average_precision(labels: &[bool], scores: &[f64]) -> Option<f64> {
 /// Mean log loss with probabilities clipped to `[LOG_LOSS_EPS, 1 - LOG_LOSS_EPS]`
 /// (`sklearn.metrics.log_loss`). NaN for no rows.
 pub fn log_loss(labels: &[bool], probs: &[f64]) -> f64 {
-    assert_eq!(
-        labels.len(),
-        probs.len(),
-        "labels and probabilities differ in length"
-    );
-    labels
-        .iter()
-        .zip(probs)
-        .map(|(&y, &p)| log_loss_term(y, p))
-        .sum::<f64>()
-        / labels.len() as f64
+    mean_of(labels, probs, log_loss_term)
 }
 
 /// Brier score: the mean of `(p - y)^2` (`sklearn.metrics.brier_score_loss`). NaN for no rows.
 pub fn brier_score(labels: &[bool], probs: &[f64]) -> f64 {
+    mean_of(labels, probs, brier_term)
+}
+
+/// The mean over rows of a per-row term.
+fn mean_of(labels: &[bool], probs: &[f64], term: fn(bool, f64) -> f64) -> f64 {
     assert_eq!(
         labels.len(),
         probs.len(),
@@ -77,7 +72,7 @@ pub fn brier_score(labels: &[bool], probs: &[f64]) -> f64 {
     labels
         .iter()
         .zip(probs)
-        .map(|(&y, &p)| brier_term(y, p))
+        .map(|(&y, &p)| term(y, p))
         .sum::<f64>()
         / labels.len() as f64
 }
