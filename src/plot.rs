@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Once;
 
+use plotters::chart::MeshStyle;
 use plotters::coord::cartesian::Cartesian2d;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::coord::types::RangedCoordf64;
@@ -557,16 +558,11 @@ impl Draw for LineChart {
             Some(c) => category_at(c, *x),
             None => fmt_tick(*x),
         };
-        chart
-            .configure_mesh()
+        house_style(&mut chart.configure_mesh())
             .x_desc(&self.x_label)
             .y_desc(&self.y_label)
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&|y| fmt_tick(*y))
-            .axis_desc_style(axis_font())
-            .label_style(tick_font())
-            .light_line_style(WHITE.mix(0.0))
-            .bold_line_style(BLACK.mix(0.12))
             .draw()
             .txt()?;
         self.draw_lines(&mut chart)?;
@@ -575,6 +571,21 @@ impl Draw for LineChart {
         }
         root.present().txt()
     }
+}
+
+/// The grid, axis titles and tick labels every chart shares.
+fn house_style<'a, 'b, 'm, X, Y, DB>(
+    mesh: &'m mut MeshStyle<'a, 'b, X, Y, DB>,
+) -> &'m mut MeshStyle<'a, 'b, X, Y, DB>
+where
+    X: Ranged,
+    Y: Ranged,
+    DB: DrawingBackend,
+{
+    mesh.axis_desc_style(axis_font())
+        .label_style(tick_font())
+        .light_line_style(WHITE.mix(0.0))
+        .bold_line_style(BLACK.mix(0.12))
 }
 
 fn draw_legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
@@ -709,16 +720,11 @@ impl Draw for BarChart {
         } else {
             (&cat_fmt, &val_fmt)
         };
-        chart
-            .configure_mesh()
+        house_style(&mut chart.configure_mesh())
             .x_desc(x_desc)
             .y_desc(y_desc)
             .x_label_formatter(x_fmt)
             .y_label_formatter(y_fmt)
-            .axis_desc_style(axis_font())
-            .label_style(tick_font())
-            .light_line_style(WHITE.mix(0.0))
-            .bold_line_style(BLACK.mix(0.12))
             .draw()
             .txt()?;
         self.draw_bars(&mut chart)?;
@@ -822,16 +828,11 @@ impl Draw for HistogramChart {
             .y_label_area_size(75)
             .build_cartesian_2d(ticked(lo, hi, numeric_ticks(lo, hi, 11)), 0.0..top)
             .txt()?;
-        chart
-            .configure_mesh()
+        house_style(&mut chart.configure_mesh())
             .x_desc(&self.x_label)
             .y_desc(&self.y_label)
             .x_label_formatter(&|x| fmt_tick(*x))
             .y_label_formatter(&|y| fmt_tick(*y))
-            .axis_desc_style(axis_font())
-            .label_style(tick_font())
-            .light_line_style(WHITE.mix(0.0))
-            .bold_line_style(BLACK.mix(0.12))
             .draw()
             .txt()?;
         for (i, ((name, _), h)) in self.series.iter().zip(&heights).enumerate() {

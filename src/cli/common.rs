@@ -1,6 +1,6 @@
 //! Flags shared by several subcommands.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use churn::config::Mapping;
 use churn::data::load::LoadOptions;
@@ -22,13 +22,26 @@ pub struct DataArgs {
 impl DataArgs {
     /// Resolve into the library's load options.
     pub fn load_options(&self) -> anyhow::Result<LoadOptions> {
-        let mut opts = LoadOptions::new(&self.data);
-        if let Some(path) = &self.mapping {
-            opts.mapping = Mapping::load(path)?;
-        }
-        if let Some(end) = &self.data_end {
-            opts.mapping.data_end = Some(end.clone());
-        }
-        Ok(opts)
+        load_options(
+            &self.data,
+            self.mapping.as_deref(),
+            self.data_end.as_deref(),
+        )
     }
+}
+
+/// Load options from the data flags, for commands whose `--data` is optional.
+pub fn load_options(
+    data: &Path,
+    mapping: Option<&Path>,
+    data_end: Option<&str>,
+) -> anyhow::Result<LoadOptions> {
+    let mut opts = LoadOptions::new(data);
+    if let Some(path) = mapping {
+        opts.mapping = Mapping::load(path)?;
+    }
+    if let Some(end) = data_end {
+        opts.mapping.data_end = Some(end.to_string());
+    }
+    Ok(opts)
 }

@@ -11,7 +11,7 @@ use churn::features::{build_features, FeatureSpec, LabelDefinition};
 use churn::frame::FeatureTable;
 use churn::time;
 
-use super::common::DataArgs;
+use super::common::load_options;
 
 /// Flags of `churn features`: `--data` with `--as-of` or `--snapshots` (event mode), or
 /// `--table` with `--label` (tabular mode).
@@ -97,12 +97,8 @@ fn event_table(args: &Args, dir: &Path) -> anyhow::Result<(FeatureTable, String)
         horizon_days: args.horizon,
         definition: args.definition.parse::<LabelDefinition>()?,
     };
-    let data = DataArgs {
-        data: dir.to_path_buf(),
-        mapping: args.mapping.clone(),
-        data_end: args.data_end.clone(),
-    };
-    let history = load_history(&data.load_options()?)?;
+    let opts = load_options(dir, args.mapping.as_deref(), args.data_end.as_deref())?;
+    let history = load_history(&opts)?;
     let table = build_features(&history, &spec)?;
     Ok((table, format!("{} cutoffs", spec.cutoffs.len())))
 }

@@ -9,7 +9,7 @@ use churn::features::tabular::{load_table, TabularOptions};
 use churn::model::registry::{model_dir, resolve};
 use churn::report::{build_report, write_report, ReportData};
 
-use super::common::DataArgs;
+use super::common::load_options;
 
 /// Flags of `churn report`.
 #[derive(Debug, clap::Args)]
@@ -64,12 +64,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 /// The history or table named on the command line, loaded.
 fn report_data(args: &Args) -> anyhow::Result<ReportData> {
     if let Some(dir) = &args.data {
-        let data = DataArgs {
-            data: dir.clone(),
-            mapping: args.mapping.clone(),
-            data_end: args.data_end.clone(),
-        };
-        let history = load_history(&data.load_options()?)?;
+        let opts = load_options(dir, args.mapping.as_deref(), args.data_end.as_deref())?;
+        let history = load_history(&opts)?;
         return Ok(ReportData::History(Box::new(history)));
     }
     let Some(path) = &args.table else {

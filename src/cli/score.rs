@@ -13,7 +13,7 @@ use churn::score::job::{check_drift, check_mode, features_at, write_outputs, Sco
 use churn::score::list::ListFormat;
 use churn::time;
 
-use super::common::DataArgs;
+use super::common::load_options;
 
 /// Flags of `churn score`.
 #[derive(Debug, clap::Args)]
@@ -77,12 +77,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             let as_of = time::parse_day(as_of_text, None).ok_or_else(|| {
                 churn::Error::Usage(format!("--as-of {as_of_text:?} is not a date (YYYY-MM-DD)"))
             })?;
-            let data = DataArgs {
-                data: dir.clone(),
-                mapping: args.mapping.clone(),
-                data_end: args.data_end.clone(),
-            };
-            let history = load_history(&data.load_options()?)?;
+            let opts = load_options(dir, args.mapping.as_deref(), args.data_end.as_deref())?;
+            let history = load_history(&opts)?;
             let load_s = t0.elapsed().as_secs_f64();
             (features_at(&model, &history, as_of)?, Some((as_of, load_s)))
         }

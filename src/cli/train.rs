@@ -11,7 +11,7 @@ use churn::frame::{ColumnValues, FeatureTable};
 use churn::model::{registry, train, TrainOutcome, TrainSettings};
 use churn::score::psi::PsiReference;
 
-use super::common::DataArgs;
+use super::common::load_options;
 
 /// Label definitions of event mode.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -92,12 +92,8 @@ fn event_table(
     args: &Args,
     dir: &std::path::Path,
 ) -> anyhow::Result<(FeatureTable, TrainSettings)> {
-    let data = DataArgs {
-        data: dir.to_path_buf(),
-        mapping: args.mapping.clone(),
-        data_end: args.data_end.clone(),
-    };
-    let history = load_history(&data.load_options()?)?;
+    let opts = load_options(dir, args.mapping.as_deref(), args.data_end.as_deref())?;
+    let history = load_history(&opts)?;
     let definition = match args.definition {
         Definition::Cancellation => LabelDefinition::Cancellation,
         Definition::Inactivity => LabelDefinition::Inactivity,
