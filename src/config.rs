@@ -7,6 +7,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::schema::col;
 
 /// How to derive the customers table when the export has none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,7 +81,43 @@ impl Mapping {
                 "mapping: only [customers] can be derived".into(),
             ));
         }
+        m.check_defaults()?;
         Ok(m)
+    }
+
+    /// Constants must obey the same rules as the cells they stand for.
+    fn check_defaults(&self) -> Result<()> {
+        let tables = [
+            &self.customers,
+            &self.events,
+            &self.tickets,
+            &self.nps,
+            &self.churn,
+        ];
+        for (name, value) in tables.iter().flat_map(|t| t.defaults.iter()) {
+            let ok = match name.as_str() {
+                col::MONTHLY_REVENUE => value
+                    .trim()
+                    .parse::<f64>()
+                    .is_ok_and(|x| x.is_finite() && x >= 0.0),
+                col::CONTRACT_MONTHS => value
+                    .trim()
+                    .parse::<u32>()
+                    .is_ok_and(|m| (1..=1200).contains(&m)),
+                _ => true,
+            };
+            if !ok {
+                let rule = if name == col::MONTHLY_REVENUE {
+                    "a number >= 0"
+                } else {
+                    "a whole number 1..1200"
+                };
+                return Err(Error::Usage(format!(
+                    "mapping: default {name} = {value:?} must be {rule}"
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// The mapping of one table by name.

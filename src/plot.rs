@@ -569,7 +569,8 @@ impl Draw for LineChart {
         if self.series.len() + usize::from(self.baseline.is_some()) > 1 {
             draw_legend(&mut chart, self.legend_at)?;
         }
-        root.present().txt()
+        // The caller presents (writes) the drawing once.
+        Ok(())
     }
 }
 
@@ -731,7 +732,8 @@ impl Draw for BarChart {
         if self.baseline.is_some() {
             draw_legend(&mut chart, self.legend_at)?;
         }
-        root.present().txt()
+        // The caller presents (writes) the drawing once.
+        Ok(())
     }
 }
 
@@ -860,7 +862,8 @@ impl Draw for HistogramChart {
         if self.series.len() > 1 {
             draw_legend(&mut chart, self.legend_at)?;
         }
-        root.present().txt()
+        // The caller presents (writes) the drawing once.
+        Ok(())
     }
 }
 

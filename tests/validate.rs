@@ -434,3 +434,33 @@ fn a_mapping_constant_for_a_column_that_cannot_be_constant_is_a_usage_error() {
     env.run(&["validate", "--data", "data", "--mapping", "m2.toml"])
         .ok();
 }
+
+#[test]
+fn mapping_constants_obey_the_cells_rules() {
+    let env = tiny_with(&[]);
+    env.write(
+        "m.toml",
+        "[customers]\ndefaults = { contract_months = \"200000000\" }\n",
+    );
+    env.run(&["validate", "--data", "data", "--mapping", "m.toml"])
+        .code(2)
+        .stderr_has(&["default contract_months", "whole number 1..1200"]);
+    env.write(
+        "m.toml",
+        "[customers]\ndefaults = { monthly_revenue = \"-3\" }\n",
+    );
+    env.run(&["validate", "--data", "data", "--mapping", "m.toml"])
+        .code(2)
+        .stderr_has(&["default monthly_revenue", "a number >= 0"]);
+}
+
+#[test]
+fn far_past_dates_are_rejected_with_their_row() {
+    let env = tiny_with(&[(
+        "customers.csv",
+        &format!("{}a1,1850-01-05,pro,49,1\n", customers_header()),
+    )]);
+    env.run(&["validate", "--data", "data"])
+        .code(BAD_DATA)
+        .stderr_has(&["column `signup_date`", "line 2", "dated before 1900"]);
+}

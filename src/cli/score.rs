@@ -68,6 +68,11 @@ pub struct Args {
 /// Run `churn score`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let format: ListFormat = args.format.parse()?;
+    if let Some(x) = args.max_psi.filter(|x| !(x.is_finite() && *x >= 0.0)) {
+        return Err(
+            churn::Error::Usage(format!("--max-psi must be a number >= 0, not {x}")).into(),
+        );
+    }
     let model = registry::load(&args.models, &args.model)?;
     check_mode(&model, args.data.is_some())?;
     let t0 = Instant::now();

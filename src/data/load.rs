@@ -298,8 +298,15 @@ struct TimeLimit {
     explicit: bool,
 }
 
+/// 1900-01-01T00:00:00Z: anything earlier is a broken value (and beyond what calendar
+/// arithmetic should be asked to handle).
+const EARLIEST: Ts = -2_208_988_800;
+
 impl TimeLimit {
     fn check(&self, cells: &Cells, i: usize, t: Ts) -> Result<()> {
+        if t < EARLIEST {
+            return Err(cells.out_of_range(i, time::format_ts(t), "dated before 1900"));
+        }
         if t < self.limit {
             return Ok(());
         }

@@ -318,7 +318,7 @@ impl Cells<'_> {
                     expect_fmt(format, "ISO 8601, e.g. 2025-03-04T12:34:56Z")
                 ),
             ),
-            other => Err(self.bad(0, format!("<{other}>"), "column has a non-datetime type")),
+            other => Err(self.wrong_type(&other, "a datetime")),
         }
     }
 
@@ -371,7 +371,7 @@ impl Cells<'_> {
                 |s| time::parse_day(s, format),
                 &format!("not a date{}", expect_fmt(format, "YYYY-MM-DD")),
             ),
-            other => Err(self.bad(0, format!("<{other}>"), "column has a non-date type")),
+            other => Err(self.wrong_type(&other, "a date")),
         }
     }
 
@@ -386,7 +386,7 @@ impl Cells<'_> {
                 let c = self.col.cast(&DataType::Float64)?;
                 Ok(c.f64()?.iter().collect())
             }
-            other => Err(self.bad(0, format!("<{other}>"), "column has a non-numeric type")),
+            other => Err(self.wrong_type(&other, "a number")),
         }
     }
 
@@ -422,6 +422,17 @@ impl Cells<'_> {
             Ok(())
         })?;
         Ok(out)
+    }
+
+    /// Error for a whole column whose type cannot hold the contract's values.
+    fn wrong_type(&self, found: &DataType, expected: &str) -> Error {
+        Error::BadValue {
+            table: self.table.into(),
+            column: self.column.into(),
+            row: format!("every row of {}", self.part.path.display()),
+            value: format!("<{found}>"),
+            reason: format!("the column's type cannot hold {expected}"),
+        }
     }
 
     /// Error for a required cell that is empty.

@@ -246,6 +246,35 @@ impl ChurnModel {
         out
     }
 
+    /// How this model's features are built at `cutoffs`: its horizon and label definition.
+    ///
+    /// # Errors
+    /// `ModelMismatch` for a model without a horizon or with an unknown label definition (a
+    /// tabular model, or a damaged file).
+    pub fn feature_spec(
+        &self,
+        cutoffs: Vec<crate::time::Day>,
+    ) -> Result<crate::features::FeatureSpec> {
+        let mismatch = |reason: String| Error::ModelMismatch {
+            model_id: self.model_id.clone(),
+            reason,
+        };
+        let horizon_days = self
+            .horizon_days
+            .ok_or_else(|| mismatch("no label horizon: not an event-mode model".into()))?;
+        let definition = self
+            .label_definition
+            .as_deref()
+            .unwrap_or("cancellation")
+            .parse()
+            .map_err(|e: Error| mismatch(e.to_string()))?;
+        Ok(crate::features::FeatureSpec {
+            cutoffs,
+            horizon_days,
+            definition,
+        })
+    }
+
     /// Refuse a model file this version cannot read or that is inconsistent.
     ///
     /// # Errors
@@ -273,7 +302,7 @@ impl ChurnModel {
                 reason,
             });
         }
-        Ok(())
+        self.preprocessor.check().map_err(|e| self.tag(e))
     }
 
     /// Fill this model's id into a mismatch error from below.

@@ -188,6 +188,39 @@ impl Preprocessor {
             .expect("n * p values for an (n, p) matrix"))
     }
 
+    /// Every matrix column names a source feature of the right kind and has a usable scale,
+    /// so transforming never meets an inconsistent (damaged or hand-edited) model file.
+    ///
+    /// # Errors
+    /// `ModelMismatch` (without a model id) naming the first bad column.
+    pub fn check(&self) -> Result<()> {
+        for col in &self.columns {
+            let kind = self
+                .features
+                .iter()
+                .find(|f| f.name == col.source)
+                .map(|f| f.kind);
+            let fits = matches!(
+                (&col.encoding, kind),
+                (
+                    Encoding::Value | Encoding::Missing,
+                    Some(FeatureKind::Numeric)
+                ) | (Encoding::Level(_), Some(FeatureKind::Categorical))
+            );
+            if !fits || !col.std.is_finite() || col.std <= 0.0 || !col.mean.is_finite() {
+                let reason = format!(
+                    "matrix column `{}` does not fit its source `{}`",
+                    col.name, col.source
+                );
+                return Err(Error::ModelMismatch {
+                    model_id: String::new(),
+                    reason,
+                });
+            }
+        }
+        Ok(())
+    }
+
     fn feature_index(&self, name: &str) -> usize {
         self.features
             .iter()

@@ -128,6 +128,10 @@ impl TrainSettings {
         if !(self.leak_threshold > 0.5 && self.leak_threshold <= 1.0) {
             return bad("leak_threshold must be in (0.5, 1]");
         }
+        // A 0-day horizon would let each fold train on its own validation cutoff's rows.
+        if self.horizon_days == Some(0) {
+            return bad("horizon_days must be at least 1");
+        }
         Ok(())
     }
 }

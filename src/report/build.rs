@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::evaluate::model_dir::plots_dir;
 use crate::evaluate::plots::PLOT_STEMS;
 use crate::evaluate::Evaluation;
-use crate::features::{build_features, FeatureSpec, LabelDefinition};
+use crate::features::build_features;
 use crate::frame::FeatureTable;
 use crate::kpis::{kpi_chart, retention_kpis, Period, PeriodKpis, KPI_COLUMNS};
 use crate::model::registry::{read_model, METRICS_FILE, MODEL_FILE};
@@ -183,25 +183,12 @@ fn rebuild_training_rows(model: &ChurnModel, history: &History) -> Result<Featur
         model_id: model.model_id.clone(),
         reason,
     };
-    let horizon_days = model
-        .horizon_days
-        .ok_or_else(|| mismatch("event model without a horizon".into()))?;
-    let definition: LabelDefinition = model
-        .label_definition
-        .as_deref()
-        .unwrap_or("cancellation")
-        .parse()?;
     let cutoffs = model
         .training_cutoffs
         .iter()
         .map(|s| parse_day(s, None).ok_or_else(|| mismatch(format!("bad training cutoff {s:?}"))))
         .collect::<Result<Vec<_>>>()?;
-    let spec = FeatureSpec {
-        cutoffs,
-        horizon_days,
-        definition,
-    };
-    build_features(history, &spec)
+    build_features(history, &model.feature_spec(cutoffs)?)
 }
 
 /// Section 1: what the model is and how it was trained.

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::data::load::History;
 use crate::error::{Error, Result};
-use crate::features::{build_features, FeatureSpec, LabelDefinition};
+use crate::features::build_features;
 use crate::frame::FeatureTable;
 use crate::model::folds::Mode;
 use crate::model::ChurnModel;
@@ -61,16 +61,7 @@ pub fn features_at(model: &ChurnModel, history: &History, as_of: Day) -> Result<
             time::format_day(as_of)
         );
     }
-    let definition = match model.label_definition.as_deref() {
-        Some("inactivity") => LabelDefinition::Inactivity,
-        _ => LabelDefinition::Cancellation,
-    };
-    let spec = FeatureSpec {
-        cutoffs: vec![as_of],
-        horizon_days: model.horizon_days.unwrap_or(30),
-        definition,
-    };
-    build_features(history, &spec)
+    build_features(history, &model.feature_spec(vec![as_of])?)
 }
 
 /// Wall time of each step, in seconds.
@@ -129,10 +120,12 @@ impl ScoreSummary {
     }
 }
 
-/// Write the list, then the preview of its top rows beside the model, each atomically.
+/// Write the list, then the preview of its top rows beside the model, each atomically. The
+/// preview is a convenience for `churn report`: failing to write it is a warning, never a failed
+/// run after the list was written.
 ///
 /// # Errors
-/// I/O errors (nothing half-written is left).
+/// I/O errors writing the list (nothing half-written is left).
 pub fn write_outputs(
     list: &AtRiskList,
     out: &Path,
@@ -140,11 +133,14 @@ pub fn write_outputs(
     model_dir: &Path,
 ) -> Result<()> {
     write_list(list, out, format)?;
-    write_list(
-        &list.head(PREVIEW_ROWS),
-        &model_dir.join(PREVIEW_FILE),
-        ListFormat::Csv,
-    )
+    let preview = model_dir.join(PREVIEW_FILE);
+    if let Err(e) = write_list(&list.head(PREVIEW_ROWS), &preview, ListFormat::Csv) {
+        log::warn!(
+            "could not keep the list's preview in {}: {e}",
+            preview.display()
+        );
+    }
+    Ok(())
 }
 
 /// Warn about every feature above PSI 0.1; fail with the drift error above `max_psi`.
