@@ -41,7 +41,8 @@ pub struct TableMapping {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Mapping {
-    /// End of the data (`YYYY-MM-DD`): labels need `T + H <= data_end`; rows after it are errors.
+    /// End of the data (`YYYY-MM-DD`), covered as a whole day: labels need `T + H` to be at most
+    /// the start of the next day; rows dated after that day are errors.
     /// Default: the latest time in any table.
     pub data_end: Option<String>,
     #[serde(default)]

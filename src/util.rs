@@ -25,13 +25,13 @@ where
         .prefix(".churn-tmp-")
         .tempfile_in(dir)
         .map_err(|e| Error::io(dir, e))?;
-    // Outputs are ordinary files (0644 less the umask), not tempfile's private 0600.
+    // Outputs are ordinary shared-readable files (0644), not tempfile's private 0600.
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let umask_safe = std::fs::Permissions::from_mode(0o644);
+        let readable = std::fs::Permissions::from_mode(0o644);
         tmp.as_file()
-            .set_permissions(umask_safe)
+            .set_permissions(readable)
             .map_err(|e| Error::io(path, e))?;
     }
     {

@@ -464,3 +464,14 @@ fn far_past_dates_are_rejected_with_their_row() {
         .code(BAD_DATA)
         .stderr_has(&["column `signup_date`", "line 2", "dated before 1900"]);
 }
+
+#[test]
+fn a_bad_auto_renew_value_is_named() {
+    let env = tiny_with(&[(
+        "customers.csv",
+        "customer_id,signup_date,plan,monthly_revenue,contract_months,auto_renew\na1,2025-01-05,pro,49,1,sometimes\n",
+    )]);
+    env.run(&["validate", "--data", "data"])
+        .code(BAD_DATA)
+        .stderr_has(&["column `auto_renew`", "line 2", "\"sometimes\""]);
+}

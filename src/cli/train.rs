@@ -7,9 +7,8 @@ use churn::data::load::load_history;
 use churn::features::snapshot::{default_cutoffs, label_complete, parse_snapshots};
 use churn::features::tabular::{load_table, TabularOptions};
 use churn::features::{build_features, FeatureSpec, LabelDefinition};
-use churn::frame::{ColumnValues, FeatureTable};
+use churn::frame::FeatureTable;
 use churn::model::{registry, train, TrainOutcome, TrainSettings};
-use churn::score::psi::PsiReference;
 
 use super::common::load_options;
 
@@ -82,7 +81,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let settings = settings.seed(args.seed).fail_on_leak(args.fail_on_leak);
     let mut outcome = train(&table, &settings)?;
-    outcome.model.psi_reference = psi_references(&table, &outcome.model);
     let dir = registry::save(&args.models, &mut outcome)?;
     print_summary(&outcome, &dir, args.json)
 }
@@ -104,23 +102,27 @@ fn event_table(
         )
         .into());
     }
+    // Default cutoffs all have complete labels; given ones may not, and those are dropped.
     let cutoffs = match &args.snapshots {
-        Some(s) => parse_snapshots(s)?,
+        Some(s) => {
+            let given = parse_snapshots(s)?;
+            let complete: Vec<_> = given
+                .iter()
+                .copied()
+                .filter(|&t| label_complete(&history, t, args.horizon))
+                .collect();
+            if complete.len() < given.len() {
+                log::warn!(
+                    "{} cutoffs have incomplete label windows and are not used",
+                    given.len() - complete.len()
+                );
+            }
+            complete
+        }
         None => default_cutoffs(&history, args.horizon),
     };
-    let complete: Vec<_> = cutoffs
-        .iter()
-        .copied()
-        .filter(|&t| label_complete(&history, t, args.horizon))
-        .collect();
-    if complete.len() < cutoffs.len() {
-        log::warn!(
-            "{} cutoffs have incomplete label windows and are not used",
-            cutoffs.len() - complete.len()
-        );
-    }
     let spec = FeatureSpec {
-        cutoffs: complete,
+        cutoffs,
         horizon_days: args.horizon,
         definition,
     };
@@ -135,30 +137,6 @@ fn event_table(
         .horizon_days(args.horizon)
         .label_definition(definition.name());
     Ok((table, settings))
-}
-
-/// The training distribution of every numeric source feature, for drift (PSI) at scoring time:
-/// the labelled rows of the training cutoffs (event mode) or all labelled rows (tabular).
-fn psi_references(table: &FeatureTable, model: &churn::model::ChurnModel) -> Vec<PsiReference> {
-    let rows: Vec<usize> = table
-        .labelled_rows()
-        .into_iter()
-        .filter(|&i| match table.as_of[i] {
-            Some(d) => model.training_cutoffs.contains(&churn::time::format_day(d)),
-            None => true,
-        })
-        .collect();
-    table
-        .columns
-        .iter()
-        .filter_map(|c| match &c.values {
-            ColumnValues::Numeric(v) => {
-                let values: Vec<f64> = rows.iter().map(|&i| v[i]).collect();
-                Some(PsiReference::fit(&c.name, &values))
-            }
-            ColumnValues::Categorical(_) => None,
-        })
-        .collect()
 }
 
 /// Tabular mode: one row per customer from a CSV.

@@ -116,8 +116,9 @@ pub struct History {
     pub nps: Option<Grouped<NpsAnswer>>,
     /// Whether a churn table was present.
     pub has_churn: bool,
-    /// End of the data: the given `data_end`, or the latest time in any table (exclusive bound,
-    /// the start of the day after the latest time).
+    /// End of the data: the latest time in any table, or with a given `data_end` date the start
+    /// of the day after it (the data covers that whole day). A cutoff's labels are complete
+    /// when `T + H <= data_end`.
     pub data_end: Ts,
     pub summary: LoadSummary,
 }
@@ -360,6 +361,7 @@ pub fn load_history(opts: &LoadOptions) -> Result<History> {
     summary
         .rows
         .push((table::CUSTOMERS.into(), customers.len()));
+    bar.inc(1);
     let index = id_index(&customers.ids);
     let event_rows = load_events(&events, &index, limit, &mut summary)?;
     bar.inc(1);
@@ -620,6 +622,7 @@ fn load_customers(opts: &LoadOptions, limit: TimeLimit) -> Result<Customers> {
         col::MONTHLY_REVENUE,
         col::CONTRACT_MONTHS,
         col::SEGMENT,
+        col::AUTO_RENEW,
     ];
     let t = TableData::locate(opts, table::CUSTOMERS, &cols, &[])?
         .ok_or_else(|| missing_table(opts, table::CUSTOMERS))?;
@@ -631,6 +634,10 @@ fn load_customers(opts: &LoadOptions, limit: TimeLimit) -> Result<Customers> {
             .enumerate()
             .map(|(i, id)| id.ok_or_else(|| ids.missing(i)))
             .collect::<Result<Vec<_>>>()?;
+        // Optional and not a feature, but part of the contract: a bad value is still an error.
+        if let Some(auto_renew) = p.cells(col::AUTO_RENEW) {
+            auto_renew.bools()?;
+        }
         Ok(CustomerPart {
             signup: required_days(p, col::SIGNUP_DATE, limit)?,
             plan: text_or_constant(p, col::PLAN, ids.len())?,

@@ -12,36 +12,7 @@ pub const LOG_LOSS_EPS: f64 = f64::EPSILON;
 /// ROC AUC with ties counted half (the Mann-Whitney statistic, as `sklearn.metrics.roc_auc_score`).
 /// `None` when only one class is present.
 pub fn roc_auc(labels: &[bool], scores: &[f64]) -> Option<f64> {
-    assert_eq!(
-        labels.len(),
-        scores.len(),
-        "labels and scores differ in length"
-    );
-    let mut idx: Vec<usize> = (0..scores.len()).collect();
-    idx.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]));
-    let (mut rank_sum_pos, mut n_pos) = (0.0f64, 0usize);
-    let mut i = 0;
-    while i < idx.len() {
-        // A run of tied scores shares the mean of its ranks.
-        let mut j = i;
-        while j + 1 < idx.len() && scores[idx[j + 1]] == scores[idx[i]] {
-            j += 1;
-        }
-        let mean_rank = (i + j) as f64 / 2.0 + 1.0;
-        for &k in &idx[i..=j] {
-            if labels[k] {
-                rank_sum_pos += mean_rank;
-                n_pos += 1;
-            }
-        }
-        i = j + 1;
-    }
-    let n_neg = labels.len() - n_pos;
-    if n_pos == 0 || n_neg == 0 {
-        return None;
-    }
-    let u = rank_sum_pos - (n_pos * (n_pos + 1)) as f64 / 2.0;
-    Some(u / (n_pos as f64 * n_neg as f64))
+    auc_from_groups(&Ranked::new(labels, scores).groups(None))
 }
 
 /// Average precision exactly as `sklearn.metrics.average_precision_score`: the step-wise sum

@@ -12,12 +12,8 @@ use crate::error::{Error, Result};
 use crate::schema::PREDICTION_COLUMNS;
 use crate::util::write_json;
 
-/// The model's holdout predictions inside a model folder.
-pub const PREDICTIONS_FILE: &str = "predictions.csv";
-/// The model artifact (read for `feature_names` and `coefficients`).
-pub const MODEL_FILE: &str = "model.json";
-/// Metrics of the model; the evaluation goes under its `evaluation` key.
-pub const METRICS_FILE: &str = "metrics.json";
+/// The files of a model folder, as the registry names them.
+pub use crate::model::registry::{METRICS_FILE, MODEL_FILE, PREDICTIONS_FILE};
 /// Folder of the plots inside a model folder.
 pub const PLOTS_DIR: &str = "plots";
 

@@ -17,12 +17,13 @@ pub fn fill(history: &History, c: usize, at: Ts, out: &mut [f64]) {
     out[1] = e30 as f64;
     out[2] = in_window(ev, end, at, 90) as f64;
     let start30 = end - e30;
-    let mut days = ev[start30..end]
+    // Events are sorted: distinct days are the changes of day along the window.
+    let mut previous = None;
+    out[3] = ev[start30..end]
         .iter()
         .map(|&t| time::day_of_ts(t))
-        .collect::<Vec<_>>();
-    days.dedup();
-    out[3] = days.len() as f64;
+        .filter(|&d| previous.replace(d) != Some(d))
+        .count() as f64;
     let last = if end > 0 {
         ev[end - 1]
     } else {

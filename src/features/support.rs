@@ -34,19 +34,15 @@ pub fn fill(history: &History, c: usize, at: Ts, out: &mut [f64]) {
         .iter()
         .filter(|t| t.category == CATEGORY_BILLING || t.category == CATEGORY_DISCOUNT)
         .count() as f64;
-    let resolved: Vec<f64> = last90
+    let (hours, n) = last90
         .iter()
         .filter_map(|t| {
             t.resolved_at
                 .filter(|&r| r < at)
                 .map(|r| (r - t.opened_at) as f64 / 3600.0)
         })
-        .collect();
-    out[5] = if resolved.is_empty() {
-        0.0
-    } else {
-        resolved.iter().sum::<f64>() / resolved.len() as f64
-    };
+        .fold((0.0, 0usize), |(sum, n), h| (sum + h, n + 1));
+    out[5] = if n == 0 { 0.0 } else { hours / n as f64 };
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ use super::matrix::Preprocessor;
 use crate::error::{Error, Result};
 use crate::evaluate::metrics::roc_auc;
 use crate::frame::{ColumnValues, FeatureTable};
+use crate::score::psi::PsiReference;
 use crate::time::{format_day, Day};
 
 /// How to train: the grid, folds, solver and guards. Built with `TrainSettings::new()` and
@@ -497,6 +498,22 @@ struct Final {
     leak_flags: Vec<LeakFlag>,
 }
 
+/// The training distribution of every numeric source feature over the final training rows,
+/// for drift (PSI) when scoring.
+fn psi_references(table: &FeatureTable, rows: &[usize]) -> Vec<PsiReference> {
+    table
+        .columns
+        .iter()
+        .filter_map(|c| match &c.values {
+            ColumnValues::Numeric(v) => {
+                let values: Vec<f64> = rows.iter().map(|&i| v[i]).collect();
+                Some(PsiReference::fit(&c.name, &values))
+            }
+            ColumnValues::Categorical(_) => None,
+        })
+        .collect()
+}
+
 fn assemble(
     table: &FeatureTable,
     settings: &TrainSettings,
@@ -556,7 +573,7 @@ fn assemble(
         train_params: settings.clone(),
         n_rows: y.len(),
         churn_share: y.iter().filter(|&&b| b).count() as f64 / y.len() as f64,
-        psi_reference: Vec::new(),
+        psi_reference: psi_references(table, &plan.final_train),
     }
 }
 

@@ -6,6 +6,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
 
+use crate::features::account::next_renewal;
 use crate::time::{self, Day, Ts};
 
 /// Plan names; revenue, usage and ticket volume grow along this list.
@@ -344,19 +345,6 @@ fn draw_traits(customer: &Customer, rng: &mut ChaCha8Rng) -> Traits {
         usage: USAGE_BY_PLAN[customer.plan as usize] * (USAGE_SPREAD * spread).exp(),
         fade_days: fades.then(|| rng.gen_range(FADE_DAYS.0..=FADE_DAYS.1)),
         survey_phase: rng.gen_range(FIRST_SURVEY_DAYS.0..FIRST_SURVEY_DAYS.1),
-    }
-}
-
-/// The first renewal date on or after `from`: `signup + k * contract_months` months (k >= 1),
-/// each counted from the signup date and clamped to the month's end.
-pub(super) fn next_renewal(signup: Day, contract_months: u32, from: Day) -> Day {
-    let mut k = 1;
-    loop {
-        let renewal = time::add_months(signup, k * contract_months as i32);
-        if renewal >= from {
-            return renewal;
-        }
-        k += 1;
     }
 }
 
