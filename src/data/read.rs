@@ -318,7 +318,7 @@ impl Cells<'_> {
                     expect_fmt(format, "ISO 8601, e.g. 2025-03-04T12:34:56Z")
                 ),
             ),
-            other => Err(self.wrong_type(&other, "a datetime")),
+            other => Err(self.wrong_type(other, "a datetime")),
         }
     }
 
@@ -371,7 +371,7 @@ impl Cells<'_> {
                 |s| time::parse_day(s, format),
                 &format!("not a date{}", expect_fmt(format, "YYYY-MM-DD")),
             ),
-            other => Err(self.wrong_type(&other, "a date")),
+            other => Err(self.wrong_type(other, "a date")),
         }
     }
 
@@ -386,7 +386,7 @@ impl Cells<'_> {
                 let c = self.col.cast(&DataType::Float64)?;
                 Ok(c.f64()?.iter().collect())
             }
-            other => Err(self.wrong_type(&other, "a number")),
+            other => Err(self.wrong_type(other, "a number")),
         }
     }
 
