@@ -14,7 +14,7 @@ pub struct Args {
     /// CSV file with a header row.
     #[arg(long, value_name = "FILE")]
     pub predictions: PathBuf,
-    /// Label column: 0/1, true/false or yes/no (any case); true means churned.
+    /// Label column: 0/1, true/false, yes/no or churned/active (any case).
     #[arg(long, value_name = "COL")]
     pub label: String,
     /// Score column: predicted churn probabilities in [0, 1].

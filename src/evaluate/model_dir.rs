@@ -46,7 +46,7 @@ pub fn evaluate_model_dir(model_dir: &Path, settings: &EvalSettings) -> Result<E
 }
 
 /// Read a label column and a probability column from a CSV file with a header. Labels may be
-/// 0/1, true/false or yes/no (any case); probabilities must be numbers in [0, 1].
+/// 0/1, true/false, yes/no or churned/active (any case); probabilities must be numbers in [0, 1].
 ///
 /// # Errors
 /// `Error::Unreadable` for a missing or unparsable file, `Error::MissingColumn` naming the column,
@@ -64,7 +64,7 @@ pub fn read_scored_csv(
         &table,
         label_col,
         parse_label,
-        "expected 0/1, true/false or yes/no",
+        "expected 0/1, true/false, yes/no or churned/active",
     )?;
     let scores = parse_column(
         &df,
@@ -108,14 +108,8 @@ fn parse_column<T>(
         .collect()
 }
 
-/// A label cell: 0/1, true/false, yes/no, any case, surrounding blanks ignored.
-pub fn parse_label(cell: &str) -> Option<bool> {
-    match cell.trim().to_ascii_lowercase().as_str() {
-        "1" | "1.0" | "true" | "yes" => Some(true),
-        "0" | "0.0" | "false" | "no" => Some(false),
-        _ => None,
-    }
-}
+/// A label cell, in the spellings tabular mode understands (yes/no, true/false, 1/0, churned/active).
+pub use crate::features::tabular::parse_label;
 
 fn parse_probability(cell: &str) -> Option<f64> {
     cell.trim()

@@ -10,12 +10,27 @@ use crate::error::{Error, Result};
 use crate::frame::{ColumnValues, FeatureColumn, FeatureTable};
 
 /// Label spellings understood without `--positive`, as (positive, negative), lower case.
-const LABEL_PAIRS: [(&str, &str); 4] = [
+pub const LABEL_PAIRS: [(&str, &str); 5] = [
     ("yes", "no"),
     ("true", "false"),
     ("1", "0"),
+    ("1.0", "0.0"),
     ("churned", "active"),
 ];
+
+/// One label cell in any of the understood spellings (any case, blanks around ignored).
+pub fn parse_label(cell: &str) -> Option<bool> {
+    let c = cell.trim();
+    LABEL_PAIRS.iter().find_map(|(pos, neg)| {
+        if c.eq_ignore_ascii_case(pos) {
+            Some(true)
+        } else if c.eq_ignore_ascii_case(neg) {
+            Some(false)
+        } else {
+            None
+        }
+    })
+}
 
 /// Cell texts read as a missing number in an otherwise numeric column, lower case.
 const MISSING_TOKENS: [&str; 6] = ["", "na", "n/a", "nan", "null", "?"];
