@@ -226,9 +226,22 @@ pub struct GridSearch {
 pub fn train(table: &FeatureTable, settings: &TrainSettings) -> Result<TrainOutcome> {
     let search = grid_search(table, settings)?;
     let alpha = settings.alphas[search.chosen];
-    let (pre, final_fit) = fit_final(table, &search.plan.final_train, alpha, settings)?;
-    let predictions = holdout_predictions(table, &search, &pre, &final_fit)?;
-    let leak_flags = leak_check(table, &search.plan.holdout, &pre, settings.leak_threshold)?;
+    let plan = &search.plan;
+    let (pre, final_fit, x_final) = fit_final(table, &plan.final_train, alpha, settings)?;
+    // The holdout rows' matrix, built once (in tabular mode they are the final training rows).
+    let x_holdout = if plan.holdout == plan.final_train {
+        x_final
+    } else {
+        pre.transform(table, Some(&plan.holdout))?
+    };
+    let predictions = holdout_predictions(table, &search, &x_holdout, &final_fit)?;
+    let leak_flags = leak_check(
+        table,
+        &plan.holdout,
+        &x_holdout,
+        &pre,
+        settings.leak_threshold,
+    );
     if settings.fail_on_leak && !leak_flags.is_empty() {
         return Err(Error::Leak {
             features: describe_leaks(&leak_flags),
@@ -366,17 +379,17 @@ fn choose(mean_auc: &[AlphaSummary]) -> usize {
     best
 }
 
-/// The final preprocessor and fit on the final training rows.
+/// The final preprocessor and fit on the final training rows, and their matrix.
 fn fit_final(
     table: &FeatureTable,
     rows: &[usize],
     alpha: f64,
     settings: &TrainSettings,
-) -> Result<(Preprocessor, LogitFit)> {
+) -> Result<(Preprocessor, LogitFit, Array2<f64>)> {
     let pre = Preprocessor::fit(table, rows)?;
     let x = pre.transform(table, Some(rows))?;
     let m = fit::fit(x.view(), &labels_of(table, rows), alpha, &settings.solver)?;
-    Ok((pre, m))
+    Ok((pre, m, x))
 }
 
 /// Out-of-fold predictions of the chosen alpha (tabular) or the final model on the held-out
@@ -384,7 +397,7 @@ fn fit_final(
 fn holdout_predictions(
     table: &FeatureTable,
     search: &GridSearch,
-    pre: &Preprocessor,
+    x_holdout: &Array2<f64>,
     m: &LogitFit,
 ) -> Result<Vec<HoldoutPrediction>> {
     let plan = &search.plan;
@@ -400,8 +413,7 @@ fn holdout_predictions(
             }
         }
         Mode::Event => {
-            let x = pre.transform(table, Some(&plan.holdout))?;
-            let pred = fit::predict(&m.coefficients, m.intercept, x.view())?;
+            let pred = fit::predict(&m.coefficients, m.intercept, x_holdout.view())?;
             for (&i, p) in plan.holdout.iter().zip(pred) {
                 probability[i] = p;
             }
@@ -424,10 +436,10 @@ fn holdout_predictions(
 fn leak_check(
     table: &FeatureTable,
     rows: &[usize],
+    x: &Array2<f64>,
     pre: &Preprocessor,
     threshold: f64,
-) -> Result<Vec<LeakFlag>> {
-    let x = pre.transform(table, Some(rows))?;
+) -> Vec<LeakFlag> {
     let y = labels_of(table, rows);
     let mut flags = Vec::new();
     for (col, values) in pre.columns.iter().zip(x.axis_iter(Axis(1))) {
@@ -442,7 +454,7 @@ fn leak_check(
             });
         }
     }
-    Ok(flags)
+    flags
 }
 
 fn describe_leaks(flags: &[LeakFlag]) -> String {
