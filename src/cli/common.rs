@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use churn::config::Mapping;
 use churn::data::load::LoadOptions;
+use churn::features::LabelDefinition;
 
 /// Where the history tables are.
 #[derive(Debug, Clone, clap::Args)]
@@ -44,4 +45,22 @@ pub fn load_options(
         opts.mapping.data_end = Some(end.to_string());
     }
     Ok(opts)
+}
+
+/// `--definition` values: what counts as churn in event mode.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Definition {
+    /// Churn is an explicit cancellation within the horizon.
+    Cancellation,
+    /// Churn is no activity within the horizon.
+    Inactivity,
+}
+
+impl From<Definition> for LabelDefinition {
+    fn from(d: Definition) -> Self {
+        match d {
+            Definition::Cancellation => LabelDefinition::Cancellation,
+            Definition::Inactivity => LabelDefinition::Inactivity,
+        }
+    }
 }

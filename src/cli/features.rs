@@ -7,11 +7,11 @@ use churn::data::load::load_history;
 use churn::features::output::write_features;
 use churn::features::snapshot::parse_snapshots;
 use churn::features::tabular::{load_table, TabularOptions};
-use churn::features::{build_features, FeatureSpec, LabelDefinition};
+use churn::features::{build_features, FeatureSpec};
 use churn::frame::FeatureTable;
 use churn::time;
 
-use super::common::load_options;
+use super::common::{load_options, Definition};
 
 /// Flags of `churn features`: `--data` with `--as-of` or `--snapshots` (event mode), or
 /// `--table` with `--label` (tabular mode).
@@ -44,11 +44,11 @@ pub struct Args {
     /// Label definition (event mode).
     #[arg(
         long,
+        value_enum,
         default_value = "cancellation",
-        value_parser = ["cancellation", "inactivity"],
         conflicts_with = "table"
     )]
-    pub definition: String,
+    pub definition: Definition,
     /// One-row-per-customer CSV (tabular mode): every column but the id and label is a feature.
     #[arg(long, value_name = "FILE", requires = "label")]
     pub table: Option<PathBuf>,
@@ -95,7 +95,7 @@ fn event_table(args: &Args, dir: &Path) -> anyhow::Result<(FeatureTable, String)
     let spec = FeatureSpec {
         cutoffs,
         horizon_days: args.horizon,
-        definition: args.definition.parse::<LabelDefinition>()?,
+        definition: args.definition.into(),
     };
     let opts = load_options(dir, args.mapping.as_deref(), args.data_end.as_deref())?;
     let history = load_history(&opts)?;

@@ -10,16 +10,7 @@ use churn::features::{build_features, FeatureSpec, LabelDefinition};
 use churn::frame::FeatureTable;
 use churn::model::{registry, train, TrainOutcome, TrainSettings};
 
-use super::common::load_options;
-
-/// Label definitions of event mode.
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum Definition {
-    /// Churn is an explicit cancellation within the horizon.
-    Cancellation,
-    /// Churn is no activity within the horizon.
-    Inactivity,
-}
+use super::common::{load_options, Definition};
 
 /// Flags of `churn train`.
 #[derive(Debug, clap::Args)]
@@ -92,10 +83,7 @@ fn event_table(
 ) -> anyhow::Result<(FeatureTable, TrainSettings)> {
     let opts = load_options(dir, args.mapping.as_deref(), args.data_end.as_deref())?;
     let history = load_history(&opts)?;
-    let definition = match args.definition {
-        Definition::Cancellation => LabelDefinition::Cancellation,
-        Definition::Inactivity => LabelDefinition::Inactivity,
-    };
+    let definition = LabelDefinition::from(args.definition);
     if definition == LabelDefinition::Cancellation && !history.has_churn {
         return Err(churn::Error::BadData(
             "no churn table: cancellation labels need one (use --definition inactivity for non-contractual data)".into(),

@@ -3,6 +3,7 @@
 
 use super::{Figure, Section, Table};
 use crate::error::Result;
+use crate::evaluate::bootstrap::quantile;
 use crate::frame::{ColumnValues, FeatureTable};
 use crate::model::{ChurnModel, FeatureKind};
 use crate::plot::{histogram_chart_png, histogram_chart_svg, HistogramChart};
@@ -141,12 +142,6 @@ pub fn stats_table(model: &ChurnModel, table: &FeatureTable) -> Table {
         header: header.iter().map(|h| h.to_string()).collect(),
         rows,
     }
-}
-
-/// The value at quantile `q` of sorted finite values.
-fn quantile(sorted: &[f64], q: f64) -> f64 {
-    let i = ((sorted.len() - 1) as f64 * q).round() as usize;
-    sorted[i]
 }
 
 /// Histogram range and bins: the 1st to 99th percentile of both classes (so one extreme customer
