@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::curves::{calibration_bins, cumulative_gains, lift_by_decile, pr_curve, roc_curve};
 use super::Evaluation;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::plot::{
     bar_chart, histogram_chart, line_chart, output_paths, Annotation, Bar, BarChart,
     HistogramChart, LegendAt, LineChart, Series,
@@ -54,9 +54,21 @@ pub fn write_plots(
         &score_distribution_chart(labels, probs),
     )?;
     let mut written = 6;
-    if let Some(coefs) = coefficients {
-        bar_chart(&stem("odds_ratios"), &odds_ratio_chart(coefs))?;
-        written += 1;
+    match coefficients {
+        Some(coefs) => {
+            bar_chart(&stem("odds_ratios"), &odds_ratio_chart(coefs))?;
+            written += 1;
+        }
+        // No coefficients now: an odds-ratio plot from an earlier run would describe nothing.
+        None => {
+            for path in output_paths(&stem("odds_ratios")) {
+                if let Err(e) = std::fs::remove_file(&path) {
+                    if e.kind() != std::io::ErrorKind::NotFound {
+                        return Err(Error::io(&path, e));
+                    }
+                }
+            }
+        }
     }
     Ok(PLOT_STEMS[..written]
         .iter()
