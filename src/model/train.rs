@@ -540,7 +540,11 @@ fn assemble(
         leak_flags,
     } = fitted;
     let plan = &search.plan;
-    let created = Utc::now();
+    // A fixed clock (RFC 3339 in CHURN_NOW) makes model ids and files reproducible in tests.
+    let created = std::env::var("CHURN_NOW")
+        .ok()
+        .and_then(|s| chrono::DateTime::parse_from_rfc3339(&s).ok())
+        .map_or_else(Utc::now, |t| t.with_timezone(&Utc));
     let fingerprint = fingerprint(table, &plan.final_train);
     let y = labels_of(table, &plan.final_train);
     let probabilities: Vec<f64> = predictions.iter().map(|p| p.probability).collect();
