@@ -11,8 +11,9 @@ use std::time::Instant;
 
 use churn::frame::{ColumnValues, FeatureColumn, FeatureTable};
 use churn::model::fit::{self, SolverOptions};
-use churn::model::train::{grid_search, TrainSettings};
+use churn::model::train::grid_search;
 use churn::model::Preprocessor;
+use churn::model::TrainParams;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
 
@@ -53,7 +54,7 @@ fn generate(n: usize, p: usize, seed: u64) -> FeatureTable {
     }
     let labels = logit
         .iter()
-        .map(|&l| Some(rng.gen::<f64>() < fit::sigmoid(l)))
+        .map(|&l| Some(rng.gen::<f64>() < churn::stats::sigmoid(l)))
         .collect();
     FeatureTable {
         ids: (0..n).map(|i| i.to_string()).collect(),
@@ -108,7 +109,9 @@ fn main() {
     );
     drop(x);
 
-    let settings = TrainSettings::new();
+    let settings = TrainParams::new()
+        .check()
+        .expect("default settings are valid");
     let mut walls = Vec::new();
     for threads in [1, 2] {
         let pool = rayon::ThreadPoolBuilder::new()
@@ -125,9 +128,9 @@ fn main() {
         println!(
             "grid search {} alphas x {} folds, {threads} thread(s): {wall:.2} s wall, \
              {cores:.2} cores busy (chosen alpha {}, load average {})",
-            settings.alphas.len(),
+            settings.alphas().len(),
             search.plan.folds.len(),
-            settings.alphas[search.chosen],
+            settings.alphas()[search.chosen],
             load_average()
         );
         walls.push(wall);

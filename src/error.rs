@@ -56,6 +56,10 @@ pub enum Error {
     #[error("{what}: only one class present ({detail}); need churners and non-churners")]
     SingleClass { what: String, detail: String },
 
+    /// Cancellation labels were asked for but the history has no churn table.
+    #[error("no churn table: cancellation labels need one")]
+    NoChurnTable,
+
     /// Any other problem with the input data (bad settings against the data, no usable cutoff...).
     #[error("{0}")]
     BadData(String),
@@ -145,6 +149,7 @@ impl Error {
             | Error::EmptyTable { .. }
             | Error::Unreadable { .. }
             | Error::SingleClass { .. }
+            | Error::NoChurnTable
             | Error::BadData(_)
             | Error::Toml(_) => ErrorKind::BadData,
             Error::ModelMismatch { .. } | Error::ModelNotFound { .. } => ErrorKind::ModelMismatch,

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::data::load::Customers;
+use crate::data::history::Customers;
 use crate::error::{Error, Result};
 use crate::plot::{line_chart, LegendAt, LineChart, Series};
 use crate::time::{self, Day, Ts};

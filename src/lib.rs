@@ -24,9 +24,12 @@ pub mod frame;
 pub mod kpis;
 pub mod model;
 pub mod plot;
+pub mod progress;
 pub mod report;
 pub mod schema;
 pub mod score;
+pub mod stats;
+pub mod store;
 pub mod time;
 pub mod util;
 

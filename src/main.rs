@@ -21,6 +21,9 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             eprintln!("error: {err:#}");
+            if let Some(hint) = cli::hint(&err) {
+                eprintln!("hint: {hint}");
+            }
             ExitCode::from(cli::exit_code(&err))
         }
     }

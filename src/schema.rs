@@ -1,5 +1,5 @@
 //! The data contract's names in one place: tables, columns, features, output columns.
-//! See `../shared/DATA_CONTRACT.md`; nothing else in the crate spells these as literals.
+//! See `docs/data-contract.md`; nothing else in the crate spells these as literals.
 
 /// Table names (file stems in the data folder).
 pub mod table {
@@ -126,5 +126,50 @@ pub const AT_RISK_COLUMNS: [&str; 11] = [
     "as_of",
 ];
 
-/// Columns of a model's holdout `predictions.csv`.
+/// Columns of a model's holdout predictions file.
 pub const PREDICTION_COLUMNS: [&str; 4] = ["customer_id", "as_of", "label", "probability"];
+
+/// Label spellings understood without naming the positive value, as (positive, negative), lower
+/// case.
+pub const LABEL_PAIRS: [(&str, &str); 5] = [
+    ("yes", "no"),
+    ("true", "false"),
+    ("1", "0"),
+    ("1.0", "0.0"),
+    ("churned", "active"),
+];
+
+/// One label cell in any of the understood spellings (any case, blanks around ignored).
+pub fn parse_label(cell: &str) -> Option<bool> {
+    let c = cell.trim();
+    LABEL_PAIRS.iter().find_map(|(pos, neg)| {
+        if c.eq_ignore_ascii_case(pos) {
+            Some(true)
+        } else if c.eq_ignore_ascii_case(neg) {
+            Some(false)
+        } else {
+            None
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_accept_common_spellings() {
+        for (cell, want) in [
+            ("1", true),
+            ("Yes", true),
+            (" TRUE ", true),
+            ("0", false),
+            ("no", false),
+            ("False", false),
+        ] {
+            assert_eq!(parse_label(cell), Some(want), "{cell:?}");
+        }
+        assert_eq!(parse_label("2"), None);
+        assert_eq!(parse_label(""), None);
+    }
+}

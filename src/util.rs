@@ -82,23 +82,6 @@ pub fn peak_rss_mib() -> Option<f64> {
     Some(kib / 1024.0)
 }
 
-/// A progress bar on stderr for a long step: drawn only on a terminal with info logging on
-/// (not under `--quiet`, not in logs or pipes, where it stays hidden and costs nothing).
-pub fn progress_bar(len: u64, what: &str) -> indicatif::ProgressBar {
-    use std::io::IsTerminal;
-    if !(std::io::stderr().is_terminal() && log::log_enabled!(log::Level::Info)) {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(len);
-    if let Ok(style) =
-        indicatif::ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} {elapsed} (eta {eta})")
-    {
-        bar.set_style(style);
-    }
-    bar.set_message(what.to_string());
-    bar
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,50 +1,67 @@
-//! Flags shared by several subcommands.
+//! What several subcommands share: the history flags, typed values parsed at the clap edge
+//! (dates, formats, label definitions), the terminal progress bar and the clock.
 
-use std::path::{Path, PathBuf};
+use std::io::IsTerminal;
+use std::path::PathBuf;
 
+use chrono::{DateTime, Utc};
 use churn::config::Mapping;
 use churn::data::load::LoadOptions;
 use churn::features::LabelDefinition;
+use churn::progress::Progress;
+use churn::score::list::ListFormat;
+use churn::time::{self, Day};
 
-/// Where the history tables are.
+/// Where the history tables are. Every command that reads a history flattens this; a command
+/// says with an argument group whether `--data` is required or an alternative to `--table`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct DataArgs {
     /// Folder with the contract's tables (CSV or Parquet files, or folders of parts).
     #[arg(long, value_name = "DIR")]
-    pub data: PathBuf,
+    pub data: Option<PathBuf>,
     /// TOML mapping file: column renames, date formats, derived customers table.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", requires = "data")]
     pub mapping: Option<PathBuf>,
-    /// End of the data (YYYY-MM-DD); default: the latest time in any table.
-    #[arg(long, value_name = "DATE")]
-    pub data_end: Option<String>,
+    /// End of the data (YYYY-MM-DD), covered as a whole day; default: the latest time in any
+    /// table.
+    #[arg(long, value_name = "DATE", requires = "data", value_parser = parse_date)]
+    pub data_end: Option<Day>,
 }
 
 impl DataArgs {
-    /// Resolve into the library's load options.
-    pub fn load_options(&self) -> anyhow::Result<LoadOptions> {
-        load_options(
-            &self.data,
-            self.mapping.as_deref(),
-            self.data_end.as_deref(),
-        )
+    /// The library's load options, when `--data` was given.
+    pub fn load_options(&self) -> anyhow::Result<Option<LoadOptions>> {
+        let Some(dir) = &self.data else {
+            return Ok(None);
+        };
+        let mut opts = LoadOptions::new(dir);
+        if let Some(path) = &self.mapping {
+            opts.mapping = Mapping::load(path)?;
+        }
+        opts.data_end = self.data_end;
+        Ok(Some(opts))
+    }
+
+    /// The load options of a command whose argument group requires `--data`.
+    pub fn required(&self) -> anyhow::Result<LoadOptions> {
+        self.load_options()?
+            .ok_or_else(|| churn::Error::Usage("--data DIR is required".into()).into())
     }
 }
 
-/// Load options from the data flags, for commands whose `--data` is optional.
-pub fn load_options(
-    data: &Path,
-    mapping: Option<&Path>,
-    data_end: Option<&str>,
-) -> anyhow::Result<LoadOptions> {
-    let mut opts = LoadOptions::new(data);
-    if let Some(path) = mapping {
-        opts.mapping = Mapping::load(path)?;
-    }
-    if let Some(end) = data_end {
-        opts.mapping.data_end = Some(end.to_string());
-    }
-    Ok(opts)
+/// A calendar date, `YYYY-MM-DD` exactly (four-digit year, no sign).
+pub fn parse_date(s: &str) -> Result<Day, String> {
+    let b = s.as_bytes();
+    let shaped = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    shaped
+        .then(|| time::parse_day(s, None))
+        .flatten()
+        .ok_or_else(|| format!("{s:?} is not a date (YYYY-MM-DD)"))
 }
 
 /// `--definition` values: what counts as churn in event mode.
@@ -61,6 +78,100 @@ impl From<Definition> for LabelDefinition {
         match d {
             Definition::Cancellation => LabelDefinition::Cancellation,
             Definition::Inactivity => LabelDefinition::Inactivity,
+        }
+    }
+}
+
+/// `--format` values of the at-risk list.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ListFormatArg {
+    Csv,
+    Parquet,
+    Jsonl,
+}
+
+impl From<ListFormatArg> for ListFormat {
+    fn from(f: ListFormatArg) -> Self {
+        match f {
+            ListFormatArg::Csv => ListFormat::Csv,
+            ListFormatArg::Parquet => ListFormat::Parquet,
+            ListFormatArg::Jsonl => ListFormat::Jsonl,
+        }
+    }
+}
+
+/// Progress of the library's long steps as a bar on stderr: drawn only on a terminal with info
+/// logging on (not under `--quiet`, not in logs or pipes, where it stays hidden and costs
+/// nothing).
+pub struct Bar {
+    bar: indicatif::ProgressBar,
+}
+
+impl Bar {
+    /// A bar that draws when stderr is a terminal and info messages are shown.
+    pub fn new() -> Self {
+        let visible = std::io::stderr().is_terminal() && log::log_enabled!(log::Level::Info);
+        let bar = if visible {
+            indicatif::ProgressBar::new(0)
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{msg} {bar:40} {pos}/{len} {elapsed} (eta {eta})",
+        ) {
+            bar.set_style(style);
+        }
+        Bar { bar }
+    }
+}
+
+impl Progress for Bar {
+    fn start(&self, step: &str, total: u64) {
+        self.bar.reset();
+        self.bar.set_length(total);
+        self.bar.set_message(step.to_string());
+    }
+
+    fn advance(&self, n: u64) {
+        self.bar.inc(n);
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+/// The creation time of a new model: now, or the RFC 3339 time in `CHURN_NOW` (so that tests
+/// and reproducible builds get the same model id and file).
+pub fn now() -> anyhow::Result<DateTime<Utc>> {
+    match std::env::var("CHURN_NOW") {
+        Ok(s) => Ok(DateTime::parse_from_rfc3339(&s)
+            .map_err(|e| {
+                churn::Error::Usage(format!("CHURN_NOW={s:?} is not an RFC 3339 time: {e}"))
+            })?
+            .with_timezone(&Utc)),
+        Err(_) => Ok(Utc::now()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_must_be_plain_iso_days() {
+        assert_eq!(
+            parse_date("2025-01-31"),
+            Ok(time::parse_day("2025-01-31", None).unwrap())
+        );
+        for bad in [
+            "-2025-01-01",
+            "2025-1-01",
+            "2025-02-30",
+            "20250101",
+            " 2025-01-01",
+        ] {
+            assert!(parse_date(bad).is_err(), "{bad}");
         }
     }
 }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use churn::data::load::{load_history, LoadOptions};
-use churn::model::registry;
+use churn::store::Registry;
 use churn::time;
 use clap::Parser;
 
@@ -74,7 +74,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "--out",
         &out("report"),
     ])?;
-    let id = registry::resolve(Path::new(&models), "latest")?;
+    let model = Registry::new(&models).resolve("latest")?;
     println!(
         "\ndemo finished in {:.1} s; outputs:",
         started.elapsed().as_secs_f64()
@@ -84,10 +84,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "  retention KPIs {}/kpis.csv, kpis.png, kpis.svg",
         out("kpis")
     );
-    println!("  model          {models}/{id}/ (model.json, metrics.json, predictions.csv)");
-    println!("  plots          {models}/{id}/plots/");
+    println!(
+        "  model          {}/ (model, metrics, holdout predictions)",
+        model.path().display()
+    );
+    println!("  plots          {}/", model.plots_dir().display());
     println!("  at-risk list   {list} (monitoring summary: {summary})");
-    println!("  report         {}/{id}.html and .md", out("report"));
+    println!(
+        "  report         {}/{}.html and .md",
+        out("report"),
+        model.id()
+    );
     Ok(())
 }
 

@@ -1,12 +1,11 @@
 //! `churn evaluate`: metrics with bootstrap intervals and plots for a registered model's holdout
-//! predictions, recorded in the model's `metrics.json`.
+//! predictions, recorded in the model's metrics.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context;
-use churn::evaluate::model_dir::{plots_dir, METRICS_FILE};
-use churn::evaluate::{evaluate_model_dir, EvalSettings, Evaluation};
-use churn::model::registry;
+use churn::evaluate::{evaluate_model, EvalSettings, Evaluation};
+use churn::store::{ModelDir, Registry};
 
 /// Bootstrap and capacity flags shared with `churn metrics`.
 #[derive(Debug, Clone, clap::Args)]
@@ -47,19 +46,18 @@ pub struct Args {
 
 /// Run `churn evaluate`.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let id = registry::resolve(&args.models, &args.model)?;
-    let dir = registry::model_dir(&args.models, &id);
-    let evaluation = evaluate_model_dir(&dir, &args.eval.settings())
-        .with_context(|| format!("evaluating model {}", dir.display()))?;
+    let dir = Registry::new(&args.models).resolve(&args.model)?;
+    let evaluation = evaluate_model(&dir, &args.eval.settings())
+        .with_context(|| format!("evaluating model {}", dir.path().display()))?;
     print!("{}", summary(&dir, &evaluation));
     Ok(())
 }
 
 /// The metric table printed after an evaluation.
-fn summary(dir: &Path, e: &Evaluation) -> String {
+fn summary(dir: &ModelDir, e: &Evaluation) -> String {
     let mut out = format!(
         "{}: {} rows, {} churners (base rate {:.1} %); 95 % bootstrap intervals from {} resamples, seed {}\n\n",
-        dir.display(),
+        dir.path().display(),
         e.n,
         e.positives,
         100.0 * e.base_rate,
@@ -77,8 +75,8 @@ fn summary(dir: &Path, e: &Evaluation) -> String {
     }
     out += &format!(
         "\nplots:   {}/ (PNG and SVG)\nmetrics: {}\n",
-        plots_dir(dir).display(),
-        dir.join(METRICS_FILE).display()
+        dir.plots_dir().display(),
+        dir.metrics_path().display()
     );
     out
 }

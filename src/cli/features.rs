@@ -3,38 +3,32 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use churn::data::load::load_history;
+use churn::data::load::{load_history_with, LoadOptions};
 use churn::features::output::write_features;
 use churn::features::snapshot::parse_snapshots;
 use churn::features::tabular::{load_table, TabularOptions};
-use churn::features::{build_features, FeatureSpec};
+use churn::features::{build_features_with, FeatureSpec};
 use churn::frame::FeatureTable;
-use churn::time;
+use churn::time::Day;
 
-use super::common::{load_options, Definition};
+use super::common::{parse_date, Bar, DataArgs, Definition};
 
 /// Flags of `churn features`: `--data` with `--as-of` or `--snapshots` (event mode), or
 /// `--table` with `--label` (tabular mode).
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("mode").required(true).args(["data", "table"])))]
 pub struct Args {
-    /// Folder with the contract's tables (CSV or Parquet files, or folders of parts).
-    #[arg(long, value_name = "DIR")]
-    pub data: Option<PathBuf>,
-    /// TOML mapping file: column renames, date formats, derived customers table.
-    #[arg(long, value_name = "FILE", requires = "data")]
-    pub mapping: Option<PathBuf>,
-    /// End of the data (YYYY-MM-DD); default: the latest time in any table.
-    #[arg(long, value_name = "DATE", requires = "data")]
-    pub data_end: Option<String>,
+    #[command(flatten)]
+    pub data: DataArgs,
     /// One cutoff date T (YYYY-MM-DD): features see only rows before T 00:00 UTC.
     #[arg(
         long,
         value_name = "DATE",
+        value_parser = parse_date,
         conflicts_with_all = ["snapshots", "table"],
         required_unless_present_any = ["snapshots", "table"]
     )]
-    pub as_of: Option<String>,
+    pub as_of: Option<Day>,
     /// Monthly cutoffs FROM..TO:monthly, e.g. 2025-01-01..2025-12-01:monthly.
     #[arg(long, value_name = "RANGE", conflicts_with = "table")]
     pub snapshots: Option<String>,
@@ -68,8 +62,8 @@ pub struct Args {
 
 /// Run `churn features`.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let (table, what) = match (&args.data, &args.table) {
-        (Some(dir), _) => event_table(&args, dir)?,
+    let (table, what) = match (args.data.load_options()?, &args.table) {
+        (Some(opts), _) => event_table(&args, &opts)?,
         (None, Some(path)) => tabular_table(&args, path)?,
         (None, None) => unreachable!("clap requires one of --data and --table"),
     };
@@ -84,11 +78,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 }
 
 /// Event mode: snapshot the history at the cutoffs; also says how many cutoffs.
-fn event_table(args: &Args, dir: &Path) -> anyhow::Result<(FeatureTable, String)> {
-    let cutoffs = match (&args.as_of, &args.snapshots) {
-        (Some(d), _) => vec![time::parse_day(d, None).ok_or_else(|| {
-            churn::Error::Usage(format!("--as-of {d:?} is not a date (YYYY-MM-DD)"))
-        })?],
+fn event_table(args: &Args, opts: &LoadOptions) -> anyhow::Result<(FeatureTable, String)> {
+    let cutoffs = match (args.as_of, &args.snapshots) {
+        (Some(d), _) => vec![d],
         (None, Some(s)) => parse_snapshots(s)?,
         (None, None) => unreachable!("clap requires one of --as-of and --snapshots"),
     };
@@ -97,9 +89,9 @@ fn event_table(args: &Args, dir: &Path) -> anyhow::Result<(FeatureTable, String)
         horizon_days: args.horizon,
         definition: args.definition.into(),
     };
-    let opts = load_options(dir, args.mapping.as_deref(), args.data_end.as_deref())?;
-    let history = load_history(&opts)?;
-    let table = build_features(&history, &spec)?;
+    let bar = Bar::new();
+    let history = load_history_with(opts, &bar)?;
+    let table = build_features_with(&history, &spec, &bar)?;
     Ok((table, format!("{} cutoffs", spec.cutoffs.len())))
 }
 

@@ -1,13 +1,14 @@
 //! `churn generate`: write a synthetic SaaS history (the contract's five tables) for demos,
 //! tests and benchmarks.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
 use churn::data::generate::{self, GenerateParams, GenerateSummary, TableFormat};
 use churn::time;
+
+use super::common::Bar;
 
 /// Flags of `churn generate`.
 #[derive(Debug, clap::Args)]
@@ -55,10 +56,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .months(args.months)
         .seed(args.seed)
         .format(args.format.into())
-        .part_size(args.part_size)
-        .progress(std::io::stderr().is_terminal() && log::log_enabled!(log::Level::Info));
+        .part_size(args.part_size);
     let started = Instant::now();
-    let summary = generate::generate(&params, &args.out)
+    let summary = generate::generate_with(&params, &args.out, &Bar::new())
         .with_context(|| format!("generating into {}", args.out.display()))?;
     log::info!("generated in {:.1} s", started.elapsed().as_secs_f64());
     if let Some(mib) = churn::util::peak_rss_mib() {

@@ -2,28 +2,45 @@
 
 use std::path::PathBuf;
 
-use churn::data::load::load_history;
+use churn::data::load::load_history_with;
 use churn::kpis::{format_table, retention_kpis, write_kpis_csv, Period};
 
-use super::common::DataArgs;
+use super::common::{Bar, DataArgs};
 
 /// Flags of `churn kpis`.
 #[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["data"])))]
 pub struct Args {
     #[command(flatten)]
     pub data: DataArgs,
     /// Calendar period.
-    #[arg(long, default_value = "month", value_parser = ["month", "quarter"])]
-    pub period: String,
+    #[arg(long, value_enum, default_value_t = PeriodArg::Month)]
+    pub period: PeriodArg,
     /// Folder for kpis.csv and the chart (kpis.png, kpis.svg).
     #[arg(long, value_name = "DIR", default_value = "kpis")]
     pub out: PathBuf,
 }
 
+/// `--period` values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum PeriodArg {
+    Month,
+    Quarter,
+}
+
+impl From<PeriodArg> for Period {
+    fn from(p: PeriodArg) -> Self {
+        match p {
+            PeriodArg::Month => Period::Month,
+            PeriodArg::Quarter => Period::Quarter,
+        }
+    }
+}
+
 /// Run `churn kpis`.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let period: Period = args.period.parse()?;
-    let history = load_history(&args.data.load_options()?)?;
+    let period = Period::from(args.period);
+    let history = load_history_with(&args.data.required()?, &Bar::new())?;
     let rows = retention_kpis(&history.customers, period, history.summary.last)?;
     print!("{}", format_table(&rows));
     let csv = args.out.join("kpis.csv");

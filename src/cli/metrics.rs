@@ -4,7 +4,8 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use churn::evaluate::{evaluate_predictions, read_scored_csv};
+use churn::data::read::read_scored_csv;
+use churn::evaluate::evaluate_predictions;
 
 use super::evaluate::EvalArgs;
 

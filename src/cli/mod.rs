@@ -17,6 +17,7 @@ mod score;
 mod train;
 mod validate;
 
+use churn::features::tabular::UNKNOWN_POSITIVE;
 use clap::{Parser, Subcommand};
 
 /// Churn prediction: point-in-time features, parallel logistic training, evaluation and nightly
@@ -91,6 +92,25 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
         .find_map(|e| e.downcast_ref::<churn::Error>())
         .map(|e| e.kind().exit_code())
         .unwrap_or(churn::ErrorKind::Internal.exit_code())
+}
+
+/// What to do about an error, in terms of this command line's flags (the library's messages name
+/// none).
+pub fn hint(err: &anyhow::Error) -> Option<&'static str> {
+    let err = err.chain().find_map(|e| e.downcast_ref::<churn::Error>())?;
+    match err {
+        churn::Error::BadValue { reason, .. } if reason == UNKNOWN_POSITIVE => {
+            Some("pass --positive VALUE naming the churned value")
+        }
+        churn::Error::NoChurnTable => {
+            Some("non-contractual data has no cancellations: use --definition inactivity")
+        }
+        churn::Error::Drift { .. } => Some("the alarm is set by --max-psi"),
+        churn::Error::Leak { .. } => {
+            Some("--fail-on-leak stopped the run; no model was registered")
+        }
+        _ => None,
+    }
 }
 
 /// True when the failure is writing to a closed pipe (`churn ... | head`).

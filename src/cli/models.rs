@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use churn::model::registry;
+use churn::store::Registry;
 
 /// Flags of `churn models`.
 #[derive(Debug, clap::Args)]
@@ -20,7 +20,7 @@ pub enum ModelsCommand {
         #[arg(long, value_name = "DIR", default_value = "models")]
         models: PathBuf,
     },
-    /// Print a model's `model.json`.
+    /// Print a model's model file (JSON).
     Show {
         /// Model id, or `latest`.
         #[arg(value_name = "ID|latest")]
@@ -36,7 +36,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     match args.command {
         ModelsCommand::List { models } => list(&models),
         ModelsCommand::Show { id, models } => {
-            let model = registry::load(&models, &id)?;
+            let (_, model) = Registry::new(models).open(&id)?;
             println!("{}", serde_json::to_string_pretty(&model)?);
             Ok(())
         }
@@ -44,7 +44,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 }
 
 fn list(models: &std::path::Path) -> anyhow::Result<()> {
-    let summaries = registry::list(models)?;
+    let summaries = Registry::new(models).list()?;
     if summaries.is_empty() {
         log::info!("no models in {}", models.display());
         return Ok(());
@@ -54,15 +54,11 @@ fn list(models: &std::path::Path) -> anyhow::Result<()> {
         "model_id", "created", "mode", "horizon", "holdout_auc"
     );
     for s in summaries {
-        let mode = serde_json::to_value(s.mode)?
-            .as_str()
-            .unwrap_or("?")
-            .to_string();
         let horizon = s.horizon_days.map_or("-".to_string(), |h| h.to_string());
         let auc = s.holdout_auc.map_or("-".to_string(), |a| format!("{a:.4}"));
         println!(
             "{:<26} {:<24} {:<8} {:>7} {:>11}",
-            s.model_id, s.created, mode, horizon, auc
+            s.model_id, s.created, s.mode, horizon, auc
         );
     }
     Ok(())

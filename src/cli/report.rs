@@ -4,12 +4,12 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use churn::data::load::load_history;
+use churn::data::load::load_history_with;
 use churn::features::tabular::{load_table, TabularOptions};
-use churn::model::registry::{model_dir, resolve};
 use churn::report::{build_report, write_report, ReportData};
+use churn::store::Registry;
 
-use super::common::load_options;
+use super::common::{Bar, DataArgs};
 
 /// Flags of `churn report`.
 #[derive(Debug, clap::Args)]
@@ -20,17 +20,11 @@ pub struct Args {
     /// The model registry folder.
     #[arg(long, value_name = "DIR", default_value = "models")]
     pub models: PathBuf,
-    /// History folder the model was trained on (event mode): data summary, KPIs, distributions.
-    #[arg(long, value_name = "DIR", conflicts_with = "table")]
-    pub data: Option<PathBuf>,
-    /// TOML mapping file for --data.
-    #[arg(long, value_name = "FILE", requires = "data")]
-    pub mapping: Option<PathBuf>,
-    /// End of the data for --data, YYYY-MM-DD.
-    #[arg(long, value_name = "DATE", requires = "data")]
-    pub data_end: Option<String>,
+    /// The history the model was trained on (event mode): data summary, KPIs, distributions.
+    #[command(flatten)]
+    pub data: DataArgs,
     /// One-row-per-customer CSV the model was trained on (tabular mode).
-    #[arg(long, value_name = "FILE", requires = "label")]
+    #[arg(long, value_name = "FILE", requires = "label", conflicts_with = "data")]
     pub table: Option<PathBuf>,
     /// Label column of --table.
     #[arg(long, value_name = "COL", requires = "table")]
@@ -41,7 +35,7 @@ pub struct Args {
     /// The label value meaning "churned", when it is not one of the understood spellings.
     #[arg(long, value_name = "VALUE", requires = "label")]
     pub positive: Option<String>,
-    /// An at-risk list CSV to preview [default: the model folder's latest_scores.csv, if any].
+    /// An at-risk list CSV to preview [default: the model's latest list, if it was scored].
     #[arg(long, value_name = "FILE")]
     pub scores: Option<PathBuf>,
     /// Folder for <model_id>.html and <model_id>.md.
@@ -51,21 +45,19 @@ pub struct Args {
 
 /// Run `churn report`.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let id = resolve(&args.models, &args.model)?;
-    let dir = model_dir(&args.models, &id);
+    let dir = Registry::new(&args.models).resolve(&args.model)?;
     let data = report_data(&args)?;
     let report = build_report(&dir, &data, args.scores.as_deref())
-        .with_context(|| format!("building the report of model {id}"))?;
-    let (html, md) = write_report(&report, &args.out, &id)?;
+        .with_context(|| format!("building the report of model {}", dir.id()))?;
+    let (html, md) = write_report(&report, &args.out, dir.id())?;
     println!("{}\n{}", html.display(), md.display());
     Ok(())
 }
 
 /// The history or table named on the command line, loaded.
 fn report_data(args: &Args) -> anyhow::Result<ReportData> {
-    if let Some(dir) = &args.data {
-        let opts = load_options(dir, args.mapping.as_deref(), args.data_end.as_deref())?;
-        let history = load_history(&opts)?;
+    if let Some(opts) = args.data.load_options()? {
+        let history = load_history_with(&opts, &Bar::new())?;
         return Ok(ReportData::History(Box::new(history)));
     }
     let Some(path) = &args.table else {

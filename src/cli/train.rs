@@ -2,26 +2,22 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
-use churn::data::load::load_history;
-use churn::features::snapshot::{default_cutoffs, label_complete, parse_snapshots};
+use churn::data::load::{load_history_with, LoadOptions};
+use churn::features::snapshot::{parse_snapshots, training_snapshots};
 use churn::features::tabular::{load_table, TabularOptions};
-use churn::features::{build_features, FeatureSpec, LabelDefinition};
+use churn::features::LabelDefinition;
 use churn::frame::FeatureTable;
-use churn::model::{registry, train, TrainOutcome, TrainSettings};
+use churn::model::{train, TrainOutcome, TrainParams};
+use churn::store::Registry;
 
-use super::common::{load_options, Definition};
+use super::common::{now, Bar, DataArgs, Definition};
 
 /// Flags of `churn train`.
 #[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["data", "table"])))]
 pub struct Args {
     /// One-row-per-customer CSV (tabular mode).
-    #[arg(
-        long,
-        value_name = "FILE",
-        required_unless_present = "data",
-        conflicts_with = "data"
-    )]
+    #[arg(long, value_name = "FILE", requires = "label")]
     pub table: Option<PathBuf>,
     /// Customer id column of the table (default: the row number).
     #[arg(long, value_name = "COL", requires = "table")]
@@ -32,15 +28,8 @@ pub struct Args {
     /// The label value meaning "churned", when it is not one of the understood spellings.
     #[arg(long, value_name = "VALUE", requires = "label")]
     pub positive: Option<String>,
-    /// Folder with the contract's history tables (event mode).
-    #[arg(long, value_name = "DIR")]
-    pub data: Option<PathBuf>,
-    /// TOML mapping file (event mode).
-    #[arg(long, value_name = "FILE", requires = "data")]
-    pub mapping: Option<PathBuf>,
-    /// End of the data, YYYY-MM-DD (event mode; default: the latest time in any table).
-    #[arg(long, value_name = "DATE", requires = "data")]
-    pub data_end: Option<String>,
+    #[command(flatten)]
+    pub data: DataArgs,
     /// Label horizon in days (event mode).
     #[arg(long, value_name = "DAYS", default_value_t = 30)]
     pub horizon: u32,
@@ -66,75 +55,36 @@ pub struct Args {
 
 /// Run `churn train`.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let (table, settings) = match &args.data {
-        Some(dir) => event_table(&args, dir)?,
+    let (table, params) = match args.data.load_options()? {
+        Some(opts) => event_table(&args, &opts)?,
         None => tabular_table(&args)?,
     };
-    let settings = settings.seed(args.seed).fail_on_leak(args.fail_on_leak);
-    let mut outcome = train(&table, &settings)?;
-    let dir = registry::save(&args.models, &mut outcome)?;
-    print_summary(&outcome, &dir, args.json)
+    let params = params
+        .seed(args.seed)
+        .fail_on_leak(args.fail_on_leak)
+        .check()?;
+    let mut outcome = train(&table, &params)?;
+    let dir = Registry::new(&args.models).save(&mut outcome, now()?)?;
+    print_summary(&outcome, dir.path(), args.json)
 }
 
 /// Event mode: snapshot features and labels from the history tables.
-fn event_table(
-    args: &Args,
-    dir: &std::path::Path,
-) -> anyhow::Result<(FeatureTable, TrainSettings)> {
-    let opts = load_options(dir, args.mapping.as_deref(), args.data_end.as_deref())?;
-    let history = load_history(&opts)?;
+fn event_table(args: &Args, opts: &LoadOptions) -> anyhow::Result<(FeatureTable, TrainParams)> {
+    let bar = Bar::new();
+    let history = load_history_with(opts, &bar)?;
     let definition = LabelDefinition::from(args.definition);
-    if definition == LabelDefinition::Cancellation && !history.has_churn {
-        return Err(churn::Error::BadData(
-            "no churn table: cancellation labels need one (use --definition inactivity for non-contractual data)".into(),
-        )
-        .into());
-    }
-    // Default cutoffs all have complete labels; given ones may not, and those are dropped.
-    let cutoffs = match &args.snapshots {
-        Some(s) => {
-            let given = parse_snapshots(s)?;
-            let complete: Vec<_> = given
-                .iter()
-                .copied()
-                .filter(|&t| label_complete(&history, t, args.horizon))
-                .collect();
-            if complete.len() < given.len() {
-                log::warn!(
-                    "{} cutoffs have incomplete label windows and are not used",
-                    given.len() - complete.len()
-                );
-            }
-            complete
-        }
-        None => default_cutoffs(&history, args.horizon),
-    };
-    let spec = FeatureSpec {
-        cutoffs,
-        horizon_days: args.horizon,
-        definition,
-    };
-    let table = build_features(&history, &spec)?;
-    log::info!(
-        "{}: {} rows from {} cutoffs",
-        dir.display(),
-        table.n_rows(),
-        spec.cutoffs.len()
-    );
-    let settings = TrainSettings::new()
+    let given = args.snapshots.as_deref().map(parse_snapshots).transpose()?;
+    let table = training_snapshots(&history, given.as_deref(), args.horizon, definition, &bar)?;
+    let params = TrainParams::new()
         .horizon_days(args.horizon)
-        .label_definition(definition.name());
-    Ok((table, settings))
+        .label_definition(definition);
+    Ok((table, params))
 }
 
 /// Tabular mode: one row per customer from a CSV.
-fn tabular_table(args: &Args) -> anyhow::Result<(FeatureTable, TrainSettings)> {
-    let path = args
-        .table
-        .as_ref()
-        .context("--table or --data is required")?;
-    let Some(label) = &args.label else {
-        return Err(churn::Error::Usage("--table needs --label COL".into()).into());
+fn tabular_table(args: &Args) -> anyhow::Result<(FeatureTable, TrainParams)> {
+    let (Some(path), Some(label)) = (&args.table, &args.label) else {
+        unreachable!("clap requires --table with --label, or --data");
     };
     let mut opts = TabularOptions::new().label(label);
     opts.id_column = args.id.clone();
@@ -146,7 +96,7 @@ fn tabular_table(args: &Args) -> anyhow::Result<(FeatureTable, TrainSettings)> {
         table.n_rows(),
         table.n_features()
     );
-    Ok((table, TrainSettings::new()))
+    Ok((table, TrainParams::new()))
 }
 
 /// The model id and a short metrics summary, as text or JSON.

@@ -1,12 +1,13 @@
 //! `churn validate`: load every table, check it against the contract, print a summary.
 
-use churn::data::load::load_history;
+use churn::data::load::load_history_with;
 use churn::time;
 
-use super::common::DataArgs;
+use super::common::{Bar, DataArgs};
 
 /// Flags of `churn validate`.
 #[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["data"])))]
 pub struct Args {
     #[command(flatten)]
     pub data: DataArgs,
@@ -14,9 +15,10 @@ pub struct Args {
 
 /// Run `churn validate`.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let history = load_history(&args.data.load_options()?)?;
+    let opts = args.data.required()?;
+    let history = load_history_with(&opts, &Bar::new())?;
     let s = &history.summary;
-    println!("data: {} — valid", args.data.data.display());
+    println!("data: {} — valid", opts.dir.display());
     for (table, rows) in &s.rows {
         println!("  {table:<10} {rows:>12} rows");
     }

@@ -7,6 +7,7 @@ use polars::prelude::*;
 
 use crate::config::TableMapping;
 use crate::error::{Error, Result};
+use crate::schema::parse_label;
 use crate::time::{self, Day, Ts};
 
 /// One file of a table, with enough to name its rows in errors.
@@ -467,9 +468,104 @@ fn expect_fmt(format: Option<&str>, default: &str) -> String {
     }
 }
 
+/// Read a label column and a probability column from a CSV file with a header. Labels may be
+/// 0/1, true/false, yes/no or churned/active (any case); probabilities must be numbers in [0, 1].
+///
+/// # Errors
+/// `Error::Unreadable` for a missing or unparsable file, `Error::MissingColumn` naming the column,
+/// `Error::BadValue` naming the row (data row and file line) and value.
+pub fn read_scored_csv(
+    path: &Path,
+    label_col: &str,
+    score_col: &str,
+) -> Result<(Vec<bool>, Vec<f64>)> {
+    let table = path.display().to_string();
+    // Every column as text: each cell is parsed below so that errors can name the row.
+    let df = read_text_csv(path)?;
+    let labels = parse_column(
+        &df,
+        &table,
+        label_col,
+        parse_label,
+        "expected 0/1, true/false, yes/no or churned/active",
+    )?;
+    let scores = parse_column(
+        &df,
+        &table,
+        score_col,
+        parse_probability,
+        "expected a number in [0, 1]",
+    )?;
+    Ok((labels, scores))
+}
+
+fn parse_column<T>(
+    df: &DataFrame,
+    table: &str,
+    column: &str,
+    parse: fn(&str) -> Option<T>,
+    expected: &str,
+) -> Result<Vec<T>> {
+    let col = df.column(column).map_err(|_| Error::MissingColumn {
+        table: table.to_string(),
+        column: column.to_string(),
+        found: df
+            .get_column_names()
+            .iter()
+            .map(|c| c.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+    })?;
+    let text = col.str()?;
+    text.iter()
+        .enumerate()
+        .map(|(i, cell)| {
+            cell.and_then(parse).ok_or_else(|| Error::BadValue {
+                table: table.to_string(),
+                column: column.to_string(),
+                row: format!("row {} (line {})", i + 1, i + 2),
+                value: cell.unwrap_or("").to_string(),
+                reason: expected.to_string(),
+            })
+        })
+        .collect()
+}
+
+fn parse_probability(cell: &str) -> Option<f64> {
+    cell.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|p| (0.0..=1.0).contains(p))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn missing_column_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.csv");
+        std::fs::write(&path, "label,prob\n1,0.5\n").unwrap();
+        let err = read_scored_csv(&path, "label", "score").unwrap_err();
+        assert!(
+            matches!(err, Error::MissingColumn { ref column, .. } if column == "score"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn bad_score_names_the_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.csv");
+        std::fs::write(&path, "label,score\n1,0.5\n0,abc\n").unwrap();
+        let err = read_scored_csv(&path, "label", "score").unwrap_err();
+        assert!(
+            matches!(err, Error::BadValue { ref row, .. } if row == "row 2 (line 3)"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("abc"));
+    }
 
     #[test]
     fn finds_the_first_ragged_line() {

@@ -5,6 +5,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
+use crate::stats::{quantile, Quantile};
+
 /// Fill `counts` with how often each of the `counts.len()` rows is drawn in resample `index`
 /// (`counts.len()` draws with replacement).
 pub fn resample_counts(seed: u64, index: u64, counts: &mut [u32]) {
@@ -38,18 +40,6 @@ where
         .collect()
 }
 
-/// The `q`-quantile (0..=1) of sorted values with linear interpolation (numpy's default method).
-///
-/// # Panics
-/// On an empty slice.
-pub fn quantile(sorted: &[f64], q: f64) -> f64 {
-    assert!(!sorted.is_empty(), "quantile of nothing");
-    let pos = q.clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
-    let lo = pos.floor() as usize;
-    let hi = pos.ceil() as usize;
-    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
-}
-
 /// A percentile interval and how many resamples it rests on.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Interval {
@@ -72,8 +62,8 @@ pub fn percentile_interval(values: impl Iterator<Item = Option<f64>>, level: f64
     v.sort_by(f64::total_cmp);
     let tail = (1.0 - level) / 2.0;
     Interval {
-        low: Some(quantile(&v, tail)),
-        high: Some(quantile(&v, 1.0 - tail)),
+        low: Some(quantile(&v, tail, Quantile::Linear)),
+        high: Some(quantile(&v, 1.0 - tail, Quantile::Linear)),
         n_used: v.len(),
     }
 }
@@ -81,15 +71,6 @@ pub fn percentile_interval(values: impl Iterator<Item = Option<f64>>, level: f64
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quantile_interpolates_like_numpy() {
-        // np.percentile([1, 2, 3, 4], [2.5, 50, 97.5]) == [1.075, 2.5, 3.925]
-        let v = [1.0, 2.0, 3.0, 4.0];
-        assert!((quantile(&v, 0.025) - 1.075).abs() < 1e-12);
-        assert!((quantile(&v, 0.5) - 2.5).abs() < 1e-12);
-        assert!((quantile(&v, 0.975) - 3.925).abs() < 1e-12);
-    }
 
     #[test]
     fn resamples_draw_n_rows_and_differ_by_index() {

@@ -3,9 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::metrics::{
-    bin_edge, calibration_bin, positives_in_top, Group, Ranked, CALIBRATION_BINS,
-};
+use super::metrics::{bin_edge, calibration_bin, CALIBRATION_BINS};
+use crate::stats::{positives_in_top, Group, Ranked};
 
 /// A point of the ROC curve.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -199,7 +198,8 @@ fn totals(groups: &[Group]) -> (f64, f64) {
 mod tests {
     use super::*;
     use crate::evaluate::metrics::tests::{golden500, small40};
-    use crate::evaluate::metrics::{average_precision, top_decile_lift};
+    use crate::evaluate::metrics::top_decile_lift;
+    use crate::stats::average_precision;
 
     #[test]
     fn curves_have_one_point_per_distinct_score() {

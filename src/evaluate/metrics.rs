@@ -1,52 +1,17 @@
 //! Ranking and probability metrics on (label, score) pairs, tie handling as scikit-learn does.
-//! [`Ranked`] sorts the rows once and evaluates every metric for any bootstrap weights in one
-//! linear pass, so a resample costs no sort.
+//! The shared pieces (ROC AUC, log loss, Brier, the tie-grouped [`Ranked`] rows) live in
+//! [`crate::stats`]; this module adds the evaluation's own metrics over one linear pass per
+//! bootstrap resample.
+
+use crate::stats::{
+    ap_from_groups, auc_from_groups, brier_term, log_loss_term, positives_in_top, Ranked,
+};
+
+/// The shared definitions, part of the evaluation's vocabulary (implemented in [`crate::stats`]).
+pub use crate::stats::{average_precision, brier_score, log_loss, roc_auc, LOG_LOSS_EPS};
 
 /// Number of equal-width bins on [0, 1] for the expected calibration error.
 pub const CALIBRATION_BINS: usize = 10;
-
-/// Probabilities are clipped to `[EPS, 1 - EPS]` before the log loss, as scikit-learn 1.9's
-/// `log_loss` does (`eps = np.finfo(float64).eps`, applied to both `1 - p` and `p`).
-pub const LOG_LOSS_EPS: f64 = f64::EPSILON;
-
-/// ROC AUC with ties counted half (the Mann-Whitney statistic, as `sklearn.metrics.roc_auc_score`).
-/// `None` when only one class is present.
-pub fn roc_auc(labels: &[bool], scores: &[f64]) -> Option<f64> {
-    auc_from_groups(&Ranked::new(labels, scores).groups(None))
-}
-
-/// Average precision exactly as `sklearn.metrics.average_precision_score`: the step-wise sum
-/// `sum_k (R_k - R_{k-1}) P_k` over distinct score thresholds, tied scores forming one step.
-/// `None` without positives.
-pub fn average_precision(labels: &[bool], scores: &[f64]) -> Option<f64> {
-    ap_from_groups(&Ranked::new(labels, scores).groups(None))
-}
-
-/// Mean log loss with probabilities clipped to `[LOG_LOSS_EPS, 1 - LOG_LOSS_EPS]`
-/// (`sklearn.metrics.log_loss`). NaN for no rows.
-pub fn log_loss(labels: &[bool], probs: &[f64]) -> f64 {
-    mean_of(labels, probs, log_loss_term)
-}
-
-/// Brier score: the mean of `(p - y)^2` (`sklearn.metrics.brier_score_loss`). NaN for no rows.
-pub fn brier_score(labels: &[bool], probs: &[f64]) -> f64 {
-    mean_of(labels, probs, brier_term)
-}
-
-/// The mean over rows of a per-row term.
-fn mean_of(labels: &[bool], probs: &[f64], term: fn(bool, f64) -> f64) -> f64 {
-    assert_eq!(
-        labels.len(),
-        probs.len(),
-        "labels and probabilities differ in length"
-    );
-    labels
-        .iter()
-        .zip(probs)
-        .map(|(&y, &p)| term(y, p))
-        .sum::<f64>()
-        / labels.len() as f64
-}
 
 /// Expected calibration error over [`CALIBRATION_BINS`] equal-width bins (see
 /// [`calibration_bin`]): `sum_b (n_b / n) |mean probability_b - fraction positive_b|`.
@@ -93,16 +58,6 @@ pub fn bin_edge(i: usize) -> f64 {
     }
 }
 
-fn log_loss_term(y: bool, p: f64) -> f64 {
-    let q = if y { p } else { 1.0 - p };
-    -q.clamp(LOG_LOSS_EPS, 1.0 - LOG_LOSS_EPS).ln()
-}
-
-fn brier_term(y: bool, p: f64) -> f64 {
-    let d = p - f64::from(u8::from(y));
-    d * d
-}
-
 /// Every metric of one (possibly resampled) evaluation.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PointMetrics {
@@ -116,82 +71,7 @@ pub struct PointMetrics {
     pub recall_at_capacity: Option<f64>,
 }
 
-/// The rows of one distinct score: total weight and positive weight.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Group {
-    pub score: f64,
-    pub n: f64,
-    pub positives: f64,
-}
-
-/// Labels and scores sorted once by descending score, with tied scores grouped.
-#[derive(Debug, Clone)]
-pub struct Ranked<'a> {
-    labels: &'a [bool],
-    scores: &'a [f64],
-    order: Vec<usize>,
-    /// Start of each run of equal scores in `order`, then `order.len()`.
-    bounds: Vec<usize>,
-}
-
-impl<'a> Ranked<'a> {
-    /// Sort by descending score (scores must not be NaN).
-    ///
-    /// # Panics
-    /// When the slices differ in length.
-    pub fn new(labels: &'a [bool], scores: &'a [f64]) -> Self {
-        assert_eq!(
-            labels.len(),
-            scores.len(),
-            "labels and scores differ in length"
-        );
-        let mut order: Vec<usize> = (0..scores.len()).collect();
-        order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
-        let mut bounds: Vec<usize> = (0..order.len())
-            .filter(|&k| k == 0 || scores[order[k]] != scores[order[k - 1]])
-            .collect();
-        bounds.push(order.len());
-        Ranked {
-            labels,
-            scores,
-            order,
-            bounds,
-        }
-    }
-
-    /// Number of rows.
-    pub fn len(&self) -> usize {
-        self.order.len()
-    }
-
-    /// True without rows.
-    pub fn is_empty(&self) -> bool {
-        self.order.is_empty()
-    }
-
-    /// Distinct scores, highest first, with their weighted counts (`None`: every row weight 1).
-    /// Scores whose rows all have weight 0 are left out, as they do not occur in that resample.
-    pub fn groups(&self, weights: Option<&[u32]>) -> Vec<Group> {
-        let w = |i: usize| weights.map_or(1.0, |w| f64::from(w[i]));
-        self.bounds
-            .windows(2)
-            .filter_map(|b| {
-                let rows = &self.order[b[0]..b[1]];
-                let n: f64 = rows.iter().map(|&i| w(i)).sum();
-                let positives: f64 = rows
-                    .iter()
-                    .filter(|&&i| self.labels[i])
-                    .map(|&i| w(i))
-                    .sum();
-                (n > 0.0).then(|| Group {
-                    score: self.scores[rows[0]],
-                    n,
-                    positives,
-                })
-            })
-            .collect()
-    }
-
+impl Ranked<'_> {
     /// Every metric for rows weighted by `weights` (bootstrap multiplicities; `None`: all 1), with
     /// `capacity` rows contacted. Scores must be probabilities in [0, 1].
     pub fn metrics(&self, weights: Option<&[u32]>, capacity: usize) -> PointMetrics {
@@ -220,7 +100,7 @@ impl<'a> Ranked<'a> {
         let (mut ll, mut brier) = (0.0, 0.0);
         // Per bin: sum of probabilities minus sum of labels; ECE = sum_b |that| / n.
         let mut gap = [0.0f64; CALIBRATION_BINS];
-        for (i, (&y, &p)) in self.labels.iter().zip(self.scores).enumerate() {
+        for (i, (&y, &p)) in self.labels().iter().zip(self.scores()).enumerate() {
             let w = weights.map_or(1.0, |w| f64::from(w[i]));
             if w == 0.0 {
                 continue;
@@ -234,71 +114,9 @@ impl<'a> Ranked<'a> {
     }
 }
 
-/// ROC AUC from weighted groups: P(positive outscores negative) + half P(tie).
-pub(crate) fn auc_from_groups(groups: &[Group]) -> Option<f64> {
-    let positives: f64 = groups.iter().map(|g| g.positives).sum();
-    let negatives: f64 = groups.iter().map(|g| g.n - g.positives).sum();
-    if positives == 0.0 || negatives == 0.0 {
-        return None;
-    }
-    let (mut neg_above, mut wins) = (0.0, 0.0);
-    for g in groups {
-        let neg = g.n - g.positives;
-        wins += g.positives * (negatives - neg_above - neg) + 0.5 * g.positives * neg;
-        neg_above += neg;
-    }
-    Some(wins / (positives * negatives))
-}
-
-/// Average precision from weighted groups, highest score first.
-pub(crate) fn ap_from_groups(groups: &[Group]) -> Option<f64> {
-    let positives: f64 = groups.iter().map(|g| g.positives).sum();
-    if positives == 0.0 {
-        return None;
-    }
-    let (mut tp, mut taken, mut ap) = (0.0, 0.0, 0.0);
-    for g in groups {
-        tp += g.positives;
-        taken += g.n;
-        ap += (g.positives / positives) * (tp / taken);
-    }
-    Some(ap)
-}
-
-/// Expected positives among the `k` highest-weighted rows, the group straddling the cut
-/// contributing pro rata.
-pub(crate) fn positives_in_top(groups: &[Group], k: f64) -> f64 {
-    let (mut taken, mut pos) = (0.0, 0.0);
-    for g in groups {
-        if taken + g.n <= k {
-            taken += g.n;
-            pos += g.positives;
-        } else {
-            pos += g.positives * (k - taken) / g.n;
-            break;
-        }
-    }
-    pos
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-
-    #[test]
-    fn roc_auc_counts_ties_half() {
-        // sklearn.metrics.roc_auc_score([0,0,1,1],[0.1,0.4,0.35,0.8]) == 0.75
-        let auc = roc_auc(&[false, false, true, true], &[0.1, 0.4, 0.35, 0.8]).unwrap();
-        assert!((auc - 0.75).abs() < 1e-12);
-        // All scores tied: 0.5.
-        let auc = roc_auc(&[false, true, false, true], &[1.0; 4]).unwrap();
-        assert!((auc - 0.5).abs() < 1e-12);
-    }
-
-    #[test]
-    fn roc_auc_is_none_for_a_single_class() {
-        assert_eq!(roc_auc(&[true, true], &[0.2, 0.3]), None);
-    }
 
     // Golden numbers from scikit-learn 1.9.1 / numpy 2.4.6, produced by the script in
     // tests/fixtures/README.md: roc_auc_score, average_precision_score, log_loss,
@@ -421,16 +239,6 @@ pub(crate) mod tests {
         for (a, b) in pairs {
             assert!(close(a, b), "{a} vs {b}");
         }
-    }
-
-    #[test]
-    fn log_loss_clips_certain_mistakes() {
-        // sklearn.metrics.log_loss([1, 0], [0.0, 1.0]) == -log(eps) == 36.04365338911715
-        assert!(close(
-            log_loss(&[true, false], &[0.0, 1.0]),
-            36.04365338911715
-        ));
-        assert!(log_loss(&[true, false], &[1.0, 0.0]) < 1e-15);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Metrics with bootstrap intervals, curves and plots for a model's holdout predictions.
-//! [`evaluate_predictions`] works on labels and probabilities; [`evaluate_model_dir`] reads a
-//! model folder, writes its plots and records the evaluation in its `metrics.json`.
+//! [`evaluate_predictions`] works on labels and probabilities; [`evaluate_model`] reads a
+//! registered model's holdout predictions, writes its plots and records the evaluation.
 
 pub mod bootstrap;
 pub mod curves;
@@ -12,10 +12,11 @@ use serde::{Deserialize, Serialize};
 
 use self::bootstrap::{bootstrap, percentile_interval};
 use self::curves::{calibration_bins, lift_by_decile, CalibrationBin, DecileLift};
-use self::metrics::{default_capacity, PointMetrics, Ranked};
+use self::metrics::{default_capacity, PointMetrics};
 use crate::error::{Error, Result};
+use crate::stats::Ranked;
 
-pub use self::model_dir::{evaluate_model_dir, read_scored_csv};
+pub use self::model_dir::{evaluate_model, Metrics};
 
 /// Central coverage of the bootstrap intervals.
 pub const CONFIDENCE_LEVEL: f64 = 0.95;

@@ -2,8 +2,30 @@
 
 use chrono::Datelike;
 
-use crate::data::load::History;
+use crate::data::history::History;
+use crate::schema::feature;
 use crate::time::{self, Day};
+
+/// The account features of one customer at one cutoff.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Account {
+    pub tenure_days: f64,
+    pub monthly_revenue: f64,
+    pub days_to_renewal: f64,
+    pub annual_contract: f64,
+}
+
+impl Account {
+    /// Each feature with its public name, in contract order.
+    pub fn named(&self) -> [(&'static str, f64); 4] {
+        [
+            (feature::TENURE_DAYS, self.tenure_days),
+            (feature::MONTHLY_REVENUE, self.monthly_revenue),
+            (feature::DAYS_TO_RENEWAL, self.days_to_renewal),
+            (feature::ANNUAL_CONTRACT, self.annual_contract),
+        ]
+    }
+}
 
 /// The first renewal date `>= t`: `signup + k * months` calendar months (k >= 1), clamped to the
 /// month's last day.
@@ -22,13 +44,15 @@ pub fn next_renewal(signup: Day, months: u32, t: Day) -> Day {
     }
 }
 
-/// `tenure_days, monthly_revenue, days_to_renewal, annual_contract`.
-pub fn fill(history: &History, c: usize, t: Day, out: &mut [f64]) {
+/// The account features of customer `c` at cutoff `t`.
+pub fn account(history: &History, c: usize, t: Day) -> Account {
     let cu = &history.customers;
-    out[0] = (t - cu.signup[c]) as f64;
-    out[1] = cu.monthly_revenue[c];
-    out[2] = (next_renewal(cu.signup[c], cu.contract_months[c], t) - t) as f64;
-    out[3] = f64::from(u8::from(cu.contract_months[c] >= 12));
+    Account {
+        tenure_days: (t - cu.signup[c]) as f64,
+        monthly_revenue: cu.monthly_revenue[c],
+        days_to_renewal: (next_renewal(cu.signup[c], cu.contract_months[c], t) - t) as f64,
+        annual_contract: f64::from(u8::from(cu.contract_months[c] >= 12)),
+    }
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ pub mod snapshot;
 pub mod support;
 pub mod tabular;
 
-pub use snapshot::{build_features, FeatureSpec, LabelDefinition};
+pub use snapshot::{build_features, build_features_with, FeatureSpec, LabelDefinition};
 
 #[cfg(test)]
 mod tests;

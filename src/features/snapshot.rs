@@ -1,17 +1,20 @@
 //! Cutoffs, population and labels (contract section 2), and the snapshot loop that assembles
 //! every section-3 feature for each (customer, cutoff).
 
-use indicatif::ParallelProgressIterator;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::data::load::History;
+use crate::data::history::History;
 use crate::error::{Error, Result};
 use crate::frame::{ColumnValues, FeatureColumn, FeatureTable};
+use crate::progress::{Progress, Silent};
 use crate::schema::feature;
 use crate::time::{self, Day, Ts};
 
-use super::{account, engagement, nps, support};
+use super::account::{account, Account};
+use super::engagement::{engagement, Engagement};
+use super::nps::{nps, Nps};
+use super::support::{support, Support};
 
 /// How a churn label is defined.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -110,6 +113,54 @@ pub fn default_cutoffs(history: &History, horizon_days: u32) -> Vec<Day> {
         .collect()
 }
 
+/// The training rows of a history: snapshots at `given` cutoffs (those whose label window is
+/// not complete yet are dropped, with a warning) or at the [`default_cutoffs`], labelled by
+/// `definition` over `horizon_days`.
+///
+/// # Errors
+/// `NoChurnTable` for cancellation labels without a churn table; as [`build_features`] (no
+/// usable cutoff).
+pub fn training_snapshots(
+    history: &History,
+    given: Option<&[Day]>,
+    horizon_days: u32,
+    definition: LabelDefinition,
+    progress: &dyn Progress,
+) -> Result<FeatureTable> {
+    if definition == LabelDefinition::Cancellation && !history.has_churn {
+        return Err(Error::NoChurnTable);
+    }
+    let cutoffs = match given {
+        Some(given) => {
+            let complete: Vec<Day> = given
+                .iter()
+                .copied()
+                .filter(|&t| label_complete(history, t, horizon_days))
+                .collect();
+            if complete.len() < given.len() {
+                log::warn!(
+                    "{} cutoffs have incomplete label windows and are not used",
+                    given.len() - complete.len()
+                );
+            }
+            complete
+        }
+        None => default_cutoffs(history, horizon_days),
+    };
+    let spec = FeatureSpec {
+        cutoffs,
+        horizon_days,
+        definition,
+    };
+    let table = build_features_with(history, &spec, progress)?;
+    log::info!(
+        "{} training rows from {} cutoffs",
+        table.n_rows(),
+        spec.cutoffs.len()
+    );
+    Ok(table)
+}
+
 /// Whether customer `c` is in the population at `t`: signed up before `T`, not churned before `T`.
 pub fn in_population(history: &History, c: usize, t: Day) -> bool {
     let cu = &history.customers;
@@ -145,15 +196,46 @@ struct Row {
     label: Option<bool>,
 }
 
-/// Every section-3 feature for customer `c` at cutoff `t`, in contract order.
-pub fn numeric_features(history: &History, c: usize, t: Day) -> [f64; N_NUMERIC] {
+/// Every numeric section-3 feature of one (customer, cutoff), by signal group.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct NumericRow {
+    pub engagement: Engagement,
+    pub support: Support,
+    pub nps: Nps,
+    pub account: Account,
+}
+
+impl NumericRow {
+    /// Each numeric feature with its public name, in contract order.
+    pub fn named(&self) -> [(&'static str, f64); N_NUMERIC] {
+        let mut out = [("", 0.0); N_NUMERIC];
+        let groups = [
+            &self.engagement.named()[..],
+            &self.support.named()[..],
+            &self.nps.named()[..],
+            &self.account.named()[..],
+        ];
+        for (slot, pair) in out.iter_mut().zip(groups.into_iter().flatten()) {
+            *slot = *pair;
+        }
+        out
+    }
+
+    /// The value of the feature called `name`, if it is a numeric feature.
+    pub fn get(&self, name: &str) -> Option<f64> {
+        self.named().iter().find(|(n, _)| *n == name).map(|p| p.1)
+    }
+}
+
+/// Every numeric section-3 feature for customer `c` at cutoff `t`.
+pub fn numeric_features(history: &History, c: usize, t: Day) -> NumericRow {
     let at: Ts = time::day_start(t);
-    let mut out = [0.0; N_NUMERIC];
-    engagement::fill(history, c, at, &mut out[0..6]);
-    support::fill(history, c, at, &mut out[6..12]);
-    nps::fill(history, c, at, &mut out[12..19]);
-    account::fill(history, c, t, &mut out[19..23]);
-    out
+    NumericRow {
+        engagement: engagement(history, c, at),
+        support: support(history, c, at),
+        nps: nps(history, c, at),
+        account: account(history, c, t),
+    }
 }
 
 /// Build one feature row per (customer in the population, cutoff), ordered by cutoff then by
@@ -162,6 +244,18 @@ pub fn numeric_features(history: &History, c: usize, t: Day) -> [f64; N_NUMERIC]
 /// # Errors
 /// No cutoffs, or a horizon of 0 days.
 pub fn build_features(history: &History, spec: &FeatureSpec) -> Result<FeatureTable> {
+    build_features_with(history, spec, &Silent)
+}
+
+/// [`build_features`], reporting one unit per (customer, cutoff) to `progress`.
+///
+/// # Errors
+/// As [`build_features`].
+pub fn build_features_with(
+    history: &History,
+    spec: &FeatureSpec,
+    progress: &dyn Progress,
+) -> Result<FeatureTable> {
     if spec.cutoffs.is_empty() {
         return Err(Error::Usage("no cutoffs to build features for".into()));
     }
@@ -169,22 +263,22 @@ pub fn build_features(history: &History, spec: &FeatureSpec) -> Result<FeatureTa
         return Err(Error::Usage("horizon must be at least 1 day".into()));
     }
     if !history.has_churn && spec.definition == LabelDefinition::Cancellation {
-        log::warn!("no churn table: labels are empty (use --definition inactivity for non-contractual data)");
+        log::warn!("no churn table: cancellation labels are empty (non-contractual data has the inactivity definition)");
     }
     let n = history.customers.len();
     let mut table = FeatureTable::default();
     let mut numeric: Vec<Vec<f64>> = vec![Vec::new(); N_NUMERIC];
     let mut customers: Vec<u32> = Vec::new();
-    let bar = crate::util::progress_bar((n * spec.cutoffs.len()) as u64, "features");
+    progress.start("features", (n * spec.cutoffs.len()) as u64);
     for &t in &spec.cutoffs {
         // Customers are independent: compute them in parallel; collect keeps customer order.
         let rows: Vec<Row> = (0..n)
             .into_par_iter()
-            .progress_with(bar.clone())
+            .inspect(|_| progress.advance(1))
             .filter(|&c| in_population(history, c, t))
             .map(|c| Row {
                 customer: c as u32,
-                numeric: numeric_features(history, c, t),
+                numeric: numeric_features(history, c, t).named().map(|(_, v)| v),
                 label: label(history, spec, c, t),
             })
             .collect();
@@ -196,14 +290,15 @@ pub fn build_features(history: &History, spec: &FeatureSpec) -> Result<FeatureTa
         table.as_of.extend(rows.iter().map(|_| Some(t)));
         table.labels.extend(rows.iter().map(|r| r.label));
     }
-    bar.finish_and_clear();
+    progress.finish();
     let cu = &history.customers;
     // Millions of small string copies at 12 cutoffs: in parallel, order kept by collect.
     table.ids = customers
         .par_iter()
         .map(|&c| cu.ids[c as usize].clone())
         .collect();
-    for (name, values) in feature::ALL.iter().zip(numeric) {
+    let names = NumericRow::default().named().map(|(name, _)| name);
+    for (name, values) in names.into_iter().zip(numeric) {
         table.columns.push(FeatureColumn {
             name: name.to_string(),
             values: ColumnValues::Numeric(values),
@@ -231,6 +326,16 @@ pub fn build_features(history: &History, spec: &FeatureSpec) -> Result<FeatureTa
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numeric_rows_name_the_contract_features_in_order() {
+        let names = NumericRow::default().named().map(|(n, _)| n);
+        assert_eq!(names[..], feature::ALL[..N_NUMERIC]);
+        let mut row = NumericRow::default();
+        row.support.open_tickets = 4.0;
+        assert_eq!(row.get(feature::OPEN_TICKETS), Some(4.0));
+        assert_eq!(row.get(feature::PLAN), None);
+    }
 
     #[test]
     fn parses_monthly_snapshots_with_month_end_clamping() {

@@ -8,29 +8,11 @@ use polars::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::frame::{ColumnValues, FeatureColumn, FeatureTable};
+use crate::schema::LABEL_PAIRS;
 
-/// Label spellings understood without `--positive`, as (positive, negative), lower case.
-pub const LABEL_PAIRS: [(&str, &str); 5] = [
-    ("yes", "no"),
-    ("true", "false"),
-    ("1", "0"),
-    ("1.0", "0.0"),
-    ("churned", "active"),
-];
-
-/// One label cell in any of the understood spellings (any case, blanks around ignored).
-pub fn parse_label(cell: &str) -> Option<bool> {
-    let c = cell.trim();
-    LABEL_PAIRS.iter().find_map(|(pos, neg)| {
-        if c.eq_ignore_ascii_case(pos) {
-            Some(true)
-        } else if c.eq_ignore_ascii_case(neg) {
-            Some(false)
-        } else {
-            None
-        }
-    })
-}
+/// The reason of the error for a label whose two values are no spelling pair the tool knows: the
+/// caller must name the value that means churned.
+pub const UNKNOWN_POSITIVE: &str = "cannot tell which of the two values means churned";
 
 /// Cell texts read as a missing number in an otherwise numeric column, lower case.
 const MISSING_TOKENS: [&str; 6] = ["", "na", "n/a", "nan", "null", "?"];
@@ -229,10 +211,8 @@ fn read_labels(table: &str, col: &RawColumn, positive: Option<&str>) -> Result<V
     }
     let positive = match positive {
         Some(p) => p.trim().to_lowercase(),
-        None => understood_positive(&values).ok_or_else(|| {
-            let reason = format!("cannot tell which of {values:?} means churned: pass --positive");
-            bad(0, cell_text(&col.cells[0]), reason)
-        })?,
+        None => understood_positive(&values)
+            .ok_or_else(|| bad(0, &values.join(", "), UNKNOWN_POSITIVE.into()))?,
     };
     if !values.contains(&positive) {
         return Err(Error::SingleClass {
@@ -248,10 +228,6 @@ fn read_labels(table: &str, col: &RawColumn, positive: Option<&str>) -> Result<V
             (!v.is_empty()).then(|| v == positive)
         })
         .collect())
-}
-
-fn cell_text(cell: &Option<String>) -> &str {
-    cell.as_deref().unwrap_or("")
 }
 
 /// The positive value when the two values are a known pair.

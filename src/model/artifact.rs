@@ -1,20 +1,73 @@
-//! The model file `model.json`: everything needed to score and to audit a trained model, and
+//! The model file's content: everything needed to score and to audit a trained model, and
 //! scoring a feature table with it.
 
 use ndarray::{Array1, Array2, ArrayView1};
 use serde::{Deserialize, Serialize};
 
 use super::fit::{self, Convergence};
-use super::folds::Mode;
 use super::matrix::{FeatureKind, Preprocessor};
-use super::train::TrainSettings;
+use super::params::ValidTrainParams;
 use crate::error::{Error, Result};
+use crate::features::{FeatureSpec, LabelDefinition};
 use crate::frame::FeatureTable;
+use crate::time::Day;
 
-/// Version of the `model.json` layout; readers refuse other versions.
+/// Version of the model file's layout; readers refuse other versions.
 pub const FORMAT_VERSION: u32 = 1;
 
-/// A source feature's name and kind, as listed at the top of `model.json`.
+/// How a model was validated, and so what it scores: history tables or a table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// (customer, as-of) rows from snapshots: time-ordered folds, latest cutoff held out.
+    Event,
+    /// One row per customer: stratified k-fold, out-of-fold predictions as the holdout.
+    Tabular,
+}
+
+impl Mode {
+    /// The name in model files and messages: `event` or `tabular`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Event => "event",
+            Mode::Tabular => "tabular",
+        }
+    }
+}
+
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.name())
+    }
+}
+
+/// A customer's risk tier on the at-risk list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RiskTier {
+    High,
+    Medium,
+    Low,
+}
+
+impl RiskTier {
+    /// The list's spelling: `high`, `medium` or `low`.
+    pub fn name(self) -> &'static str {
+        match self {
+            RiskTier::High => "high",
+            RiskTier::Medium => "medium",
+            RiskTier::Low => "low",
+        }
+    }
+}
+
+impl std::fmt::Display for RiskTier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.name())
+    }
+}
+
+/// A source feature's name and kind, as listed at the top of the model file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SourceSummary {
     /// Column name in the feature table.
@@ -52,14 +105,14 @@ impl Tiers {
         }
     }
 
-    /// `"high"`, `"medium"` or `"low"` for a probability.
-    pub fn tier(&self, p: f64) -> &'static str {
+    /// The tier of a probability.
+    pub fn tier(&self, p: f64) -> RiskTier {
         if p >= self.high {
-            "high"
+            RiskTier::High
         } else if p >= self.medium {
-            "medium"
+            RiskTier::Medium
         } else {
-            "low"
+            RiskTier::Low
         }
     }
 }
@@ -93,7 +146,7 @@ pub struct HoldoutMetrics {
 impl HoldoutMetrics {
     /// Metrics of `probabilities` against `labels` (the same definitions as `churn evaluate`).
     pub fn compute(labels: &[bool], probabilities: &[f64]) -> HoldoutMetrics {
-        use crate::evaluate::metrics;
+        use crate::stats as metrics;
         let empty = labels.is_empty();
         HoldoutMetrics {
             roc_auc: metrics::roc_auc(labels, probabilities),
@@ -128,7 +181,7 @@ pub struct ValidationSummary {
     pub cv_fits_hit_limit: usize,
 }
 
-/// A trained churn model: the content of `model.json`.
+/// A trained churn model: the content of the model file ([`crate::store::ModelDir::model`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChurnModel {
     /// Layout version ([`FORMAT_VERSION`]).
@@ -155,8 +208,8 @@ pub struct ChurnModel {
     pub alpha_grid: Vec<f64>,
     /// Label horizon in days (event mode).
     pub horizon_days: Option<u32>,
-    /// Label definition, e.g. `cancellation` or `inactivity` (event mode).
-    pub label_definition: Option<String>,
+    /// Label definition, `cancellation` or `inactivity` (event mode).
+    pub label_definition: Option<LabelDefinition>,
     /// As-of dates of the final training rows, `YYYY-MM-DD` (event mode).
     pub training_cutoffs: Vec<String>,
     /// The held-out cutoff, `YYYY-MM-DD` (event mode).
@@ -172,14 +225,14 @@ pub struct ChurnModel {
     /// How the final fit ended.
     pub convergence: Convergence,
     /// The settings the model was trained with.
-    pub train_params: TrainSettings,
+    pub train_params: ValidTrainParams,
     /// Rows the final model was fitted on.
     pub n_rows: usize,
     /// Share of churners among them.
     pub churn_share: f64,
     /// Training distribution of each numeric source feature, for drift (PSI) when scoring.
     #[serde(default)]
-    pub psi_reference: Vec<crate::score::psi::PsiReference>,
+    pub psi_reference: Vec<crate::stats::PsiReference>,
 }
 
 /// The push of one source feature on a customer's churn logit.
@@ -249,29 +302,16 @@ impl ChurnModel {
     /// How this model's features are built at `cutoffs`: its horizon and label definition.
     ///
     /// # Errors
-    /// `ModelMismatch` for a model without a horizon or with an unknown label definition (a
-    /// tabular model, or a damaged file).
-    pub fn feature_spec(
-        &self,
-        cutoffs: Vec<crate::time::Day>,
-    ) -> Result<crate::features::FeatureSpec> {
-        let mismatch = |reason: String| Error::ModelMismatch {
+    /// `ModelMismatch` for a model without a horizon (a tabular model, or a damaged file).
+    pub fn feature_spec(&self, cutoffs: Vec<Day>) -> Result<FeatureSpec> {
+        let horizon_days = self.horizon_days.ok_or_else(|| Error::ModelMismatch {
             model_id: self.model_id.clone(),
-            reason,
-        };
-        let horizon_days = self
-            .horizon_days
-            .ok_or_else(|| mismatch("no label horizon: not an event-mode model".into()))?;
-        let definition = self
-            .label_definition
-            .as_deref()
-            .unwrap_or("cancellation")
-            .parse()
-            .map_err(|e: Error| mismatch(e.to_string()))?;
-        Ok(crate::features::FeatureSpec {
+            reason: "no label horizon: not an event-mode model".into(),
+        })?;
+        Ok(FeatureSpec {
             cutoffs,
             horizon_days,
-            definition,
+            definition: self.label_definition.unwrap_or_default(),
         })
     }
 
@@ -327,10 +367,10 @@ mod tests {
         let t = Tiers::from_holdout(&p);
         assert_eq!(t.high, 0.91);
         assert_eq!(t.medium, 0.71);
-        assert_eq!(t.tier(0.95), "high");
-        assert_eq!(t.tier(0.8), "medium");
-        assert_eq!(t.tier(0.1), "low");
-        let n_high = p.iter().filter(|&&x| t.tier(x) == "high").count();
+        assert_eq!(t.tier(0.95), RiskTier::High);
+        assert_eq!(t.tier(0.8), RiskTier::Medium);
+        assert_eq!(t.tier(0.1), RiskTier::Low);
+        let n_high = p.iter().filter(|&&x| t.tier(x) == RiskTier::High).count();
         assert_eq!(n_high, 10);
     }
 

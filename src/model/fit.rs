@@ -7,6 +7,7 @@ use ndarray::{Array1, ArrayView2};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::stats::sigmoid;
 
 /// Solver settings for one fit.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -118,16 +119,6 @@ pub fn predict(coefficients: &Array1<f64>, intercept: f64, x: ArrayView2<f64>) -
         .collect())
 }
 
-/// The logistic function, stable for large |z|.
-pub fn sigmoid(z: f64) -> f64 {
-    if z >= 0.0 {
-        1.0 / (1.0 + (-z).exp())
-    } else {
-        let e = z.exp();
-        e / (1.0 + e)
-    }
-}
-
 /// Norm of the gradient of linfa's objective at (w, b); the same in either orientation.
 fn gradient_norm(x: ArrayView2<f64>, y: &[bool], alpha: f64, w: &Array1<f64>, b: f64) -> f64 {
     let residual: Array1<f64> = x
@@ -144,7 +135,7 @@ fn gradient_norm(x: ArrayView2<f64>, y: &[bool], alpha: f64, w: &Array1<f64>, b:
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evaluate::metrics::roc_auc;
+    use crate::stats::roc_auc;
     use ndarray::{Array2, ShapeBuilder};
     use rand::{Rng, SeedableRng};
 

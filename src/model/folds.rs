@@ -4,21 +4,11 @@
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use serde::{Deserialize, Serialize};
 
+use super::artifact::Mode;
 use crate::error::{Error, Result};
 use crate::frame::FeatureTable;
 use crate::time::{format_day, Day};
-
-/// How a model was validated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Mode {
-    /// (customer, as-of) rows from snapshots: time-ordered folds, latest cutoff held out.
-    Event,
-    /// One row per customer: stratified k-fold, out-of-fold predictions as the holdout.
-    Tabular,
-}
 
 /// One validation fold: row indices into the feature table.
 #[derive(Debug, Clone, PartialEq)]

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::frame::{ColumnValues, FeatureTable};
+use crate::stats::median;
 
 /// The kind of a source feature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -341,21 +342,6 @@ fn indicator(b: bool) -> f64 {
     } else {
         0.0
     }
-}
-
-/// Median of the non-missing values, `None` when there are none.
-fn median(values: &[f64]) -> Option<f64> {
-    let mut v: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    let m = v.len() / 2;
-    Some(if v.len() % 2 == 1 {
-        v[m]
-    } else {
-        (v[m - 1] + v[m]) / 2.0
-    })
 }
 
 /// Mean and population standard deviation, `None` for a constant (or empty) column.

@@ -1,18 +1,18 @@
-//! From a feature table to a fitted, oriented logistic churn model, and the model registry.
+//! From a feature table to a fitted, oriented logistic churn model.
 //!
-//! `matrix` (imputation, one-hot, scaling) -> `fit` (one linfa fit, oriented to P(churn)) ->
-//! `folds` + `train` (grid x folds in parallel, holdout, leakage guard) -> `artifact`
-//! (`model.json`, scoring) -> `registry` (`models/<model_id>/`).
+//! `params` (checked settings) -> `matrix` (imputation, one-hot, scaling) -> `fit` (one linfa
+//! fit, oriented to P(churn)) -> `folds` + `train` (grid x folds in parallel, holdout, leakage
+//! guard) -> `artifact` (the model's content and scoring). Training is pure: it reads no clock
+//! and writes no file; [`crate::store`] registers what it returns.
 
 pub mod artifact;
 pub mod fit;
 pub mod folds;
 pub mod matrix;
-pub mod registry;
+pub mod params;
 pub mod train;
 
-pub use artifact::{ChurnModel, Contribution, Tiers};
-pub use folds::Mode;
+pub use artifact::{ChurnModel, Contribution, Mode, RiskTier, Tiers};
 pub use matrix::{FeatureKind, Preprocessor};
-pub use registry::{list, load, resolve, save, ModelSummary};
-pub use train::{train, TrainOutcome, TrainSettings};
+pub use params::{TrainParams, ValidTrainParams};
+pub use train::{train, TrainOutcome};

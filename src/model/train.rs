@@ -1,141 +1,23 @@
 //! Training: model selection over an alpha grid x folds in parallel (rayon), the final refit,
 //! holdout predictions, the leakage guard and the assembled model with its metrics.
 
-use chrono::Utc;
 use ndarray::{Array2, Axis};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::artifact::{
-    ChurnModel, HoldoutMetrics, LeakFlag, SourceSummary, Tiers, ValidationSummary, FORMAT_VERSION,
+    ChurnModel, HoldoutMetrics, LeakFlag, Mode, SourceSummary, Tiers, ValidationSummary,
+    FORMAT_VERSION,
 };
 use super::fit::{self, LogitFit, SolverOptions};
-use super::folds::{self, Fold, Mode, Plan};
+use super::folds::{self, Fold, Plan};
 use super::matrix::Preprocessor;
+use super::params::ValidTrainParams;
 use crate::error::{Error, Result};
-use crate::evaluate::metrics::roc_auc;
 use crate::frame::{ColumnValues, FeatureTable};
-use crate::score::psi::PsiReference;
+use crate::stats::{roc_auc, PsiReference};
 use crate::time::{format_day, Day};
-
-/// How to train: the grid, folds, solver and guards. Built with `TrainSettings::new()` and
-/// consuming setters; checked once before anything runs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TrainSettings {
-    /// L2 penalties to search (alpha = 1 / C). Default: 1e-4, 1e-3, ..., 1e2.
-    pub alphas: Vec<f64>,
-    /// Folds in tabular mode. Default: 5.
-    pub n_folds: usize,
-    /// Most rolling-origin folds in event mode (the latest cutoffs before the holdout). Default: 3.
-    pub max_rolling_folds: usize,
-    /// Seed of the fold shuffle. Default: 42.
-    pub seed: u64,
-    /// Solver limits. Default: 300 iterations, tolerance 1e-4 per row.
-    pub solver: SolverOptions,
-    /// Label horizon in days; required when rows carry as-of dates. Default: none.
-    pub horizon_days: Option<u32>,
-    /// Label definition recorded in the model (event mode). Default: none.
-    pub label_definition: Option<String>,
-    /// Fail with `Error::Leak` instead of warning when a column looks leaked. Default: false.
-    pub fail_on_leak: bool,
-    /// Single-column holdout ROC AUC (either direction) at which a column is flagged. Default: 0.98.
-    pub leak_threshold: f64,
-}
-
-impl Default for TrainSettings {
-    fn default() -> Self {
-        TrainSettings {
-            alphas: vec![1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0],
-            n_folds: 5,
-            max_rolling_folds: 3,
-            seed: 42,
-            solver: SolverOptions::default(),
-            horizon_days: None,
-            label_definition: None,
-            fail_on_leak: false,
-            leak_threshold: 0.98,
-        }
-    }
-}
-
-impl TrainSettings {
-    /// The defaults documented on each field.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Set the alpha grid.
-    pub fn alphas(mut self, alphas: Vec<f64>) -> Self {
-        self.alphas = alphas;
-        self
-    }
-
-    /// Set the number of tabular folds.
-    pub fn n_folds(mut self, k: usize) -> Self {
-        self.n_folds = k;
-        self
-    }
-
-    /// Set the fold-shuffle seed.
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
-        self
-    }
-
-    /// Set the solver limits.
-    pub fn solver(mut self, solver: SolverOptions) -> Self {
-        self.solver = solver;
-        self
-    }
-
-    /// Set the label horizon (event mode).
-    pub fn horizon_days(mut self, days: u32) -> Self {
-        self.horizon_days = Some(days);
-        self
-    }
-
-    /// Record the label definition (event mode).
-    pub fn label_definition(mut self, definition: impl Into<String>) -> Self {
-        self.label_definition = Some(definition.into());
-        self
-    }
-
-    /// Fail on suspected leakage.
-    pub fn fail_on_leak(mut self, yes: bool) -> Self {
-        self.fail_on_leak = yes;
-        self
-    }
-
-    /// Check the settings.
-    ///
-    /// # Errors
-    /// `Usage` describing the first setting out of range.
-    pub fn check(&self) -> Result<()> {
-        let bad = |m: &str| Err(Error::Usage(m.to_string()));
-        if self.alphas.is_empty() || self.alphas.iter().any(|a| !(a.is_finite() && *a > 0.0)) {
-            return bad("alphas must be a non-empty list of positive numbers");
-        }
-        if self.n_folds < 2 {
-            return bad("n_folds must be at least 2");
-        }
-        if self.max_rolling_folds < 1 {
-            return bad("max_rolling_folds must be at least 1");
-        }
-        let tol = self.solver.tolerance_per_row;
-        if self.solver.max_iterations < 1 || tol.is_nan() || tol <= 0.0 {
-            return bad("solver needs at least 1 iteration and a positive tolerance");
-        }
-        if !(self.leak_threshold > 0.5 && self.leak_threshold <= 1.0) {
-            return bad("leak_threshold must be in (0.5, 1]");
-        }
-        // A 0-day horizon would let each fold train on its own validation cutoff's rows.
-        if self.horizon_days == Some(0) {
-            return bad("horizon_days must be at least 1");
-        }
-        Ok(())
-    }
-}
 
 /// One (alpha, fold) model-selection fit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -165,7 +47,7 @@ pub struct AlphaSummary {
     pub mean_auc: f64,
 }
 
-/// The content of `metrics.json`.
+/// Training's metrics, as the model folder records them ([`crate::store::ModelMetrics`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainMetrics {
     /// Every (alpha, fold) fit, alpha-major.
@@ -178,7 +60,7 @@ pub struct TrainMetrics {
     pub holdout: HoldoutMetrics,
 }
 
-/// One holdout prediction (`predictions.csv`).
+/// One holdout prediction, as the model folder records it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HoldoutPrediction {
     /// Customer id.
@@ -191,14 +73,14 @@ pub struct HoldoutPrediction {
     pub probability: f64,
 }
 
-/// Everything a training run produces, ready for [`super::registry::save`].
+/// Everything a training run produces, ready for [`crate::store::Registry::save`].
 #[derive(Debug, Clone)]
 pub struct TrainOutcome {
-    /// The model (`model.json`).
+    /// The model.
     pub model: ChurnModel,
-    /// Selection and holdout metrics (`metrics.json`).
+    /// Selection and holdout metrics.
     pub metrics: TrainMetrics,
-    /// Holdout predictions (`predictions.csv`).
+    /// Holdout predictions.
     pub predictions: Vec<HoldoutPrediction>,
 }
 
@@ -223,9 +105,9 @@ pub struct GridSearch {
 /// # Errors
 /// `Usage` for bad settings, `SingleClass`/`BadData` for unusable labels or folds, `Leak` with
 /// `fail_on_leak` when a column's own holdout AUC reaches the threshold.
-pub fn train(table: &FeatureTable, settings: &TrainSettings) -> Result<TrainOutcome> {
+pub fn train(table: &FeatureTable, settings: &ValidTrainParams) -> Result<TrainOutcome> {
     let search = grid_search(table, settings)?;
-    let alpha = settings.alphas[search.chosen];
+    let alpha = settings.alphas()[search.chosen];
     let plan = &search.plan;
     let (pre, final_fit, x_final) = fit_final(table, &plan.final_train, alpha, settings)?;
     // The holdout rows' matrix, built once (in tabular mode they are the final training rows).
@@ -240,9 +122,9 @@ pub fn train(table: &FeatureTable, settings: &TrainSettings) -> Result<TrainOutc
         &plan.holdout,
         &x_holdout,
         &pre,
-        settings.leak_threshold,
+        settings.leak_threshold(),
     );
-    if settings.fail_on_leak && !leak_flags.is_empty() {
+    if settings.fail_on_leak() && !leak_flags.is_empty() {
         return Err(Error::Leak {
             features: describe_leaks(&leak_flags),
         });
@@ -266,16 +148,15 @@ pub fn train(table: &FeatureTable, settings: &TrainSettings) -> Result<TrainOutc
 ///
 /// # Errors
 /// As [`train`], without the leakage guard.
-pub fn grid_search(table: &FeatureTable, settings: &TrainSettings) -> Result<GridSearch> {
-    settings.check()?;
+pub fn grid_search(table: &FeatureTable, settings: &ValidTrainParams) -> Result<GridSearch> {
     check_shape(table)?;
     let s = settings;
     let plan = folds::plan(
         table,
-        s.n_folds,
-        s.max_rolling_folds,
-        s.horizon_days,
-        s.seed,
+        s.n_folds(),
+        s.max_rolling_folds(),
+        s.horizon_days(),
+        s.seed(),
     )?;
     // Folds are independent: build their matrices (imputation and scaling fitted inside each
     // fold) on all cores.
@@ -284,7 +165,7 @@ pub fn grid_search(table: &FeatureTable, settings: &TrainSettings) -> Result<Gri
         .par_iter()
         .map(|f| PreparedFold::new(table, f))
         .collect::<Result<_>>()?;
-    let units: Vec<(usize, usize)> = (0..s.alphas.len())
+    let units: Vec<(usize, usize)> = (0..s.alphas().len())
         .flat_map(|a| (0..prepared.len()).map(move |f| (a, f)))
         .collect();
     // Each (alpha, fold) fit is single-threaded inside linfa and independent of the others, so
@@ -292,10 +173,10 @@ pub fn grid_search(table: &FeatureTable, settings: &TrainSettings) -> Result<Gri
     // unit order, so results do not depend on the number of threads.
     let results: Vec<(CvUnit, Vec<f64>)> = units
         .par_iter()
-        .map(|&(a, f)| run_unit(&prepared[f], f, s.alphas[a], &s.solver))
+        .map(|&(a, f)| run_unit(&prepared[f], f, s.alphas()[a], s.solver()))
         .collect::<Result<_>>()?;
     let (units, predictions): (Vec<CvUnit>, Vec<Vec<f64>>) = results.into_iter().unzip();
-    let mean_auc = mean_auc_per_alpha(&s.alphas, &units);
+    let mean_auc = mean_auc_per_alpha(s.alphas(), &units);
     let chosen = choose(&mean_auc);
     Ok(GridSearch {
         plan,
@@ -384,11 +265,11 @@ fn fit_final(
     table: &FeatureTable,
     rows: &[usize],
     alpha: f64,
-    settings: &TrainSettings,
+    settings: &ValidTrainParams,
 ) -> Result<(Preprocessor, LogitFit, Array2<f64>)> {
     let pre = Preprocessor::fit(table, rows)?;
     let x = pre.transform(table, Some(rows))?;
-    let m = fit::fit(x.view(), &labels_of(table, rows), alpha, &settings.solver)?;
+    let m = fit::fit(x.view(), &labels_of(table, rows), alpha, settings.solver())?;
     Ok((pre, m, x))
 }
 
@@ -528,7 +409,7 @@ fn psi_references(table: &FeatureTable, rows: &[usize]) -> Vec<PsiReference> {
 
 fn assemble(
     table: &FeatureTable,
-    settings: &TrainSettings,
+    settings: &ValidTrainParams,
     search: &GridSearch,
     fitted: Final,
     metrics: &TrainMetrics,
@@ -540,22 +421,13 @@ fn assemble(
         leak_flags,
     } = fitted;
     let plan = &search.plan;
-    // A fixed clock (RFC 3339 in CHURN_NOW) makes model ids and files reproducible in tests.
-    let created = std::env::var("CHURN_NOW")
-        .ok()
-        .and_then(|s| chrono::DateTime::parse_from_rfc3339(&s).ok())
-        .map_or_else(Utc::now, |t| t.with_timezone(&Utc));
-    let fingerprint = fingerprint(table, &plan.final_train);
     let y = labels_of(table, &plan.final_train);
     let probabilities: Vec<f64> = predictions.iter().map(|p| p.probability).collect();
     ChurnModel {
         format_version: FORMAT_VERSION,
-        model_id: model_id(
-            &created.format("%Y%m%dT%H%M%SZ").to_string(),
-            &fingerprint,
-            settings,
-        ),
-        created: created.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+        // The registry assigns both when it saves the model: training does not read the clock.
+        model_id: String::new(),
+        created: String::new(),
         mode: plan.mode,
         source_features: source_summaries(&pre),
         feature_names: pre.column_names(),
@@ -563,26 +435,17 @@ fn assemble(
         intercept: m.intercept,
         preprocessor: pre,
         alpha: metrics.chosen_alpha,
-        alpha_grid: settings.alphas.clone(),
-        horizon_days: settings.horizon_days.filter(|_| plan.mode == Mode::Event),
-        label_definition: settings.label_definition.clone(),
+        alpha_grid: settings.alphas().to_vec(),
+        horizon_days: settings.horizon_days().filter(|_| plan.mode == Mode::Event),
+        label_definition: settings.label_definition(),
         training_cutoffs: plan
             .training_cutoffs
             .iter()
             .map(|&d| format_day(d))
             .collect(),
         holdout_cutoff: plan.holdout_cutoff.map(format_day),
-        training_fingerprint: fingerprint,
-        validation: ValidationSummary {
-            holdout_kind: match plan.mode {
-                Mode::Tabular => "out_of_fold".into(),
-                Mode::Event => "latest_cutoff".into(),
-            },
-            cv_mean_auc: search.mean_auc[search.chosen].mean_auc,
-            n_folds: plan.folds.len(),
-            holdout: metrics.holdout.clone(),
-            cv_fits_hit_limit: search.units.iter().filter(|u| u.hit_limit).count(),
-        },
+        training_fingerprint: fingerprint(table, &plan.final_train),
+        validation: validation_summary(search, metrics),
         tiers: Tiers::from_holdout(&probabilities),
         leak_flags,
         convergence: m.convergence,
@@ -590,6 +453,20 @@ fn assemble(
         n_rows: y.len(),
         churn_share: y.iter().filter(|&&b| b).count() as f64 / y.len() as f64,
         psi_reference: psi_references(table, &plan.final_train),
+    }
+}
+
+fn validation_summary(search: &GridSearch, metrics: &TrainMetrics) -> ValidationSummary {
+    let plan = &search.plan;
+    ValidationSummary {
+        holdout_kind: match plan.mode {
+            Mode::Tabular => "out_of_fold".into(),
+            Mode::Event => "latest_cutoff".into(),
+        },
+        cv_mean_auc: search.mean_auc[search.chosen].mean_auc,
+        n_folds: plan.folds.len(),
+        holdout: metrics.holdout.clone(),
+        cv_fits_hit_limit: search.units.iter().filter(|u| u.hit_limit).count(),
     }
 }
 
@@ -601,16 +478,6 @@ fn source_summaries(pre: &Preprocessor) -> Vec<SourceSummary> {
             kind: f.kind,
         })
         .collect()
-}
-
-/// `<created>-<8 hex of sha256(fingerprint, settings)>`.
-fn model_id(created: &str, fingerprint: &str, settings: &TrainSettings) -> String {
-    let mut h = Sha256::new();
-    h.update(fingerprint.as_bytes());
-    h.update(serde_json::to_vec(settings).expect("settings serialise"));
-    let digest = h.finalize();
-    let hex: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
-    format!("{created}-{hex}")
 }
 
 /// sha256 over the raw feature values (names, kinds, cells) and labels of `rows`.
@@ -681,6 +548,7 @@ fn check_shape(table: &FeatureTable) -> Result<()> {
 pub(crate) mod tests {
     use super::*;
     use crate::frame::FeatureColumn;
+    use crate::model::params::TrainParams;
     use rand::{Rng, SeedableRng};
 
     /// `n` customers: `usage` lowers churn, `tickets` raises it, `plan` matters a little,
@@ -696,7 +564,7 @@ pub(crate) mod tests {
             let p = ["basic", "pro", "team"][rng.gen_range(0..3)];
             let z =
                 shift - 0.04 * (u - 50.0) + 0.5 * (t - 2.5) + if p == "basic" { 0.4 } else { 0.0 };
-            labels.push(Some(rng.gen::<f64>() < fit::sigmoid(z)));
+            labels.push(Some(rng.gen::<f64>() < crate::stats::sigmoid(z)));
             usage.push(if rng.gen::<f64>() < 0.05 { f64::NAN } else { u });
             tickets.push(t);
             noise.push(rng.gen_range(-1.0..1.0));
@@ -732,15 +600,19 @@ pub(crate) mod tests {
         model.coefficients[j]
     }
 
-    fn fast() -> TrainSettings {
-        TrainSettings::new().alphas(vec![1e-2, 1.0, 100.0])
+    pub(crate) fn valid(p: TrainParams) -> ValidTrainParams {
+        p.check().unwrap()
+    }
+
+    fn fast() -> TrainParams {
+        TrainParams::new().alphas(vec![1e-2, 1.0, 100.0])
     }
 
     #[test]
     fn tabular_training_is_oriented_for_minority_and_majority_churn() {
         for share in [0.2, 0.8] {
             let t = synthetic(1500, share, 5);
-            let out = train(&t, &fast()).unwrap();
+            let out = train(&t, &valid(fast())).unwrap();
             let auc = out.metrics.holdout.roc_auc.unwrap();
             assert!(auc > 0.8, "share {share}: holdout auc {auc}");
             assert!(coef(&out.model, "tickets") > 0.0, "share {share}");
@@ -762,7 +634,7 @@ pub(crate) mod tests {
                 .num_threads(threads)
                 .build()
                 .unwrap();
-            pool.install(|| train(&t, &fast()).unwrap())
+            pool.install(|| train(&t, &valid(fast())).unwrap())
         };
         let (a, b) = (run(1), run(2));
         assert_eq!(a.model.coefficients, b.model.coefficients);
@@ -790,10 +662,10 @@ pub(crate) mod tests {
             name: "cancel_flag".into(),
             values: ColumnValues::Numeric(leak),
         });
-        let out = train(&t, &fast()).unwrap();
+        let out = train(&t, &valid(fast())).unwrap();
         assert_eq!(out.model.leak_flags.len(), 1);
         assert_eq!(out.model.leak_flags[0].column, "cancel_flag");
-        let err = train(&t, &fast().fail_on_leak(true)).unwrap_err();
+        let err = train(&t, &valid(fast().fail_on_leak(true))).unwrap_err();
         assert!(matches!(err, Error::Leak { ref features } if features.contains("cancel_flag")));
     }
 
@@ -804,8 +676,10 @@ pub(crate) mod tests {
         let base = synthetic(2000, 0.25, 11);
         let mut t = base.clone();
         t.as_of = (0..2000).map(|i| Some(cutoffs[i / 400])).collect();
-        let settings = fast().horizon_days(30).label_definition("cancellation");
-        let out = train(&t, &settings).unwrap();
+        let settings = fast()
+            .horizon_days(30)
+            .label_definition(crate::features::LabelDefinition::Cancellation);
+        let out = train(&t, &valid(settings)).unwrap();
         assert_eq!(out.model.mode, Mode::Event);
         assert_eq!(out.model.holdout_cutoff, Some(format_day(124)));
         assert_eq!(out.model.training_cutoffs.len(), 4);
@@ -828,7 +702,7 @@ pub(crate) mod tests {
     #[test]
     fn contributions_sum_to_the_logit_and_extra_columns_are_ignored() {
         let t = synthetic(500, 0.3, 8);
-        let out = train(&t, &fast()).unwrap();
+        let out = train(&t, &valid(fast())).unwrap();
         let mut scoring = t.clone();
         let extra = ColumnValues::Numeric(vec![0.0; 500]);
         scoring.columns.push(FeatureColumn {
@@ -843,7 +717,7 @@ pub(crate) mod tests {
             let names: Vec<&str> = c.iter().map(|c| c.feature.as_str()).collect();
             assert_eq!(names, vec!["usage", "tickets", "noise", "plan"]);
             let logit = c.iter().map(|c| c.logit).sum::<f64>() + out.model.intercept;
-            assert!((fit::sigmoid(logit) - p[i]).abs() < 1e-12);
+            assert!((crate::stats::sigmoid(logit) - p[i]).abs() < 1e-12);
         }
     }
 
@@ -853,7 +727,7 @@ pub(crate) mod tests {
         for l in t.labels.iter_mut().take(100) {
             *l = None;
         }
-        let out = train(&t, &fast()).unwrap();
+        let out = train(&t, &valid(fast())).unwrap();
         assert_eq!(out.model.n_rows, 500);
         assert_eq!(out.predictions.len(), 500);
     }

@@ -3,10 +3,10 @@
 
 use super::{Figure, Section, Table};
 use crate::error::Result;
-use crate::evaluate::bootstrap::quantile;
 use crate::frame::{ColumnValues, FeatureTable};
 use crate::model::{ChurnModel, FeatureKind};
 use crate::plot::{histogram_chart_png, histogram_chart_svg, HistogramChart};
+use crate::stats::{quantile, Quantile};
 
 /// Histograms are drawn for this many numeric source features, largest |coefficient| first.
 pub const N_HISTOGRAMS: usize = 6;
@@ -35,11 +35,7 @@ pub fn class_stats(values: &[f64]) -> Option<ClassStats> {
     }
     v.sort_by(f64::total_cmp);
     let n = v.len();
-    let median = if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    };
+    let median = quantile(&v, 0.5, Quantile::Linear);
     Some(ClassStats {
         mean: v.iter().sum::<f64>() / n as f64,
         median,
@@ -152,7 +148,10 @@ fn histogram_bins(values: &[f64]) -> Option<((f64, f64), usize)> {
         return None;
     }
     v.sort_by(f64::total_cmp);
-    let (lo, hi) = (quantile(&v, 0.01), quantile(&v, 0.99));
+    let (lo, hi) = (
+        quantile(&v, 0.01, Quantile::Linear),
+        quantile(&v, 0.99, Quantile::Linear),
+    );
     let whole = v.iter().all(|x| x.fract() == 0.0);
     Some(if whole && hi - lo <= 2.0 * HISTOGRAM_BINS as f64 {
         ((lo - 0.5, hi + 0.5), (hi - lo) as usize + 1)

@@ -5,10 +5,7 @@ use std::path::Path;
 use super::{Section, Table};
 use crate::error::{Error, Result};
 use crate::schema::AT_RISK_COLUMNS;
-
-/// The top rows of the model's last at-risk list, written by the scoring command into the model
-/// folder with the contract's columns.
-pub use crate::score::job::PREVIEW_FILE as LATEST_SCORES_FILE;
+use crate::store::ModelDir;
 
 /// Rows shown in the preview.
 pub use crate::score::job::PREVIEW_ROWS;
@@ -93,20 +90,20 @@ fn preview(rows: &[Vec<String>], source: &Path) -> Section {
 }
 
 /// Section 10: the top of `scores` when given (its errors are the caller's), else of the model
-/// folder's [`LATEST_SCORES_FILE`] when present (an unreadable one is noted, not fatal).
+/// folder's preview of its latest list when present (an unreadable one is noted, not fatal).
 ///
 /// # Errors
 /// Reading an explicitly given `scores` file.
-pub fn scores_section(title: &str, model_dir: &Path, scores: Option<&Path>) -> Result<Section> {
+pub fn scores_section(title: &str, dir: &ModelDir, scores: Option<&Path>) -> Result<Section> {
     let mut section = match scores {
         Some(path) => preview(&read_at_risk_top(path, PREVIEW_ROWS)?, path),
         None => {
-            let path = model_dir.join(LATEST_SCORES_FILE);
+            let path = dir.preview_path();
             match read_at_risk_top(&path, PREVIEW_ROWS) {
                 Ok(rows) => preview(&rows, &path),
                 Err(_) if !path.exists() => Section {
                     lines: vec![
-                        "No scores yet: run `churn score` with this model, or pass --scores FILE."
+                        "No scores yet: score customers with this model, or give the report an at-risk list."
                             .into(),
                     ],
                     ..Default::default()
@@ -142,7 +139,7 @@ mod tests {
         }
         let path = dir.path().join("list.csv");
         std::fs::write(&path, csv).unwrap();
-        let s = scores_section("t", dir.path(), Some(&path)).unwrap();
+        let s = scores_section("t", &ModelDir::at(dir.path()), Some(&path)).unwrap();
         let t = &s.tables[0];
         assert_eq!(t.rows.len(), PREVIEW_ROWS);
         assert_eq!(t.rows[0][0], "1");
@@ -157,7 +154,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("list.csv");
         std::fs::write(&path, "rank,customer_id\n1,a\n").unwrap();
-        let err = scores_section("t", dir.path(), Some(&path)).unwrap_err();
+        let err = scores_section("t", &ModelDir::at(dir.path()), Some(&path)).unwrap_err();
         assert!(
             matches!(err, Error::MissingColumn { ref column, .. } if column == "churn_probability")
         );
@@ -166,14 +163,15 @@ mod tests {
     #[test]
     fn latest_scores_are_used_when_no_list_is_given() {
         let dir = tempfile::tempdir().unwrap();
-        let s = scores_section("t", dir.path(), None).unwrap();
+        let model_dir = ModelDir::at(dir.path());
+        let s = scores_section("t", &model_dir, None).unwrap();
         assert!(s.lines[0].starts_with("No scores yet"));
         std::fs::write(
-            dir.path().join(LATEST_SCORES_FILE),
+            model_dir.preview_path(),
             format!("{HEADER}\n1,a,0.9,high,10,x,y,z,call,m,2025-01-01\n"),
         )
         .unwrap();
-        let s = scores_section("t", dir.path(), None).unwrap();
+        let s = scores_section("t", &model_dir, None).unwrap();
         assert_eq!(s.tables[0].rows.len(), 1);
     }
 }

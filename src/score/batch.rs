@@ -6,8 +6,10 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::frame::{ColumnValues, FeatureTable};
-use crate::model::artifact::Tiers;
+use ndarray::Array2;
+
 use crate::model::ChurnModel;
+use crate::model::{RiskTier, Tiers};
 use crate::schema::feature;
 
 use super::actions::{suggest_action, top_pushes};
@@ -29,6 +31,21 @@ pub struct TierCounts {
     pub high: usize,
     pub medium: usize,
     pub low: usize,
+}
+
+impl TierCounts {
+    /// The counts of a list's rows.
+    pub fn of(rows: &[AtRiskRow]) -> Self {
+        let mut counts = TierCounts::default();
+        for r in rows {
+            match r.risk_tier {
+                RiskTier::High => counts.high += 1,
+                RiskTier::Medium => counts.medium += 1,
+                RiskTier::Low => counts.low += 1,
+            }
+        }
+        counts
+    }
 }
 
 /// One feature's drift against the training distribution.
@@ -56,11 +73,11 @@ struct Top {
 }
 
 /// The tier of a probability at a 1-based rank; with a capacity N exactly the top N are high.
-pub fn tier(tiers: &Tiers, p: f64, rank: usize, capacity: Option<usize>) -> &'static str {
+pub fn tier(tiers: &Tiers, p: f64, rank: usize, capacity: Option<usize>) -> RiskTier {
     match capacity {
-        Some(n) if rank <= n => "high",
-        Some(_) if p >= tiers.medium => "medium",
-        Some(_) => "low",
+        Some(n) if rank <= n => RiskTier::High,
+        Some(_) if p >= tiers.medium => RiskTier::Medium,
+        Some(_) => RiskTier::Low,
         None => tiers.tier(p),
     }
 }
@@ -110,106 +127,28 @@ fn numeric<'a>(table: &'a FeatureTable, name: &str) -> Option<&'a [f64]> {
 /// # Errors
 /// `ModelMismatch` when the table lacks the model's features or has them with another kind.
 pub fn score(model: &ChurnModel, table: &FeatureTable, settings: &ScoreSettings) -> Result<Scored> {
-    let t0 = std::time::Instant::now();
     let x = model.matrix(table)?;
     let probabilities = model.predict_matrix(&x)?;
     let order = ranking(&table.ids, &probabilities);
-    let t_predict = t0.elapsed().as_secs_f64();
-    let sources = source_index(model)?;
-    let names: Vec<String> = model
-        .source_features
-        .iter()
-        .map(|f| f.name.clone())
-        .collect();
-    let columns: Vec<Option<&ColumnValues>> = names
-        .iter()
-        .map(|f| table.column(f).map(|c| &c.values))
-        .collect();
-    let revenue = numeric(table, feature::MONTHLY_REVENUE);
-    let tenure = numeric(table, feature::TENURE_DAYS);
-    // Pass 1, in row order: X is column-major, so consecutive rows read consecutive memory in
-    // every column. Rows are independent: in parallel, a push buffer per worker.
-    let tops: Vec<Top> = (0..table.n_rows())
-        .into_par_iter()
-        .map_init(
-            || vec![0.0; names.len()],
-            |push, i| {
-                push.fill(0.0);
-                for (j, &s) in sources.iter().enumerate() {
-                    push[s] += model.coefficients[j] * x[(i, j)];
-                }
-                let (idx, n) = top_pushes::<3>(push, &names);
-                Top {
-                    idx,
-                    n,
-                    push: idx.map(|s| push[s]),
-                }
-            },
-        )
-        .collect();
-    // Pass 2, in ranked order: the list's rows; collect keeps the order.
+    let inputs = RowInputs::new(model, table)?;
+    let tops = top_reasons(model, &inputs, &x);
+    // In ranked order: the list's rows; collect keeps the order.
     let rows: Vec<AtRiskRow> = order
         .par_iter()
         .enumerate()
         .map(|(k, &i)| {
-            let top = &tops[i];
-            let p = probabilities[i];
-            let risk_tier = tier(&model.tiers, p, k + 1, settings.capacity);
-            // Low-risk customers get no play: a CS team's time goes to the high and medium tiers.
-            let suggested_action = if risk_tier == "low" {
-                "monitor"
-            } else {
-                let pairs: [(&str, f64); 3] =
-                    std::array::from_fn(|r| (names[top.idx[r]].as_str(), top.push[r]));
-                suggest_action(&pairs[..top.n], tenure.map(|t| t[i]))
-            };
-            let reasons: [Option<Reason>; 3] = std::array::from_fn(|r| {
-                (r < top.n).then(|| {
-                    let s = top.idx[r];
-                    Reason {
-                        feature: s,
-                        value: raw_value(columns[s], i),
-                        push: top.push[r],
-                    }
-                })
-            });
-            AtRiskRow {
-                rank: k + 1,
-                customer_id: table.ids[i].clone(),
-                churn_probability: p,
-                risk_tier,
-                revenue_at_risk: revenue
-                    .map(|r| r[i])
-                    .filter(|r| !r.is_nan())
-                    .map(|r| p * r * 12.0),
-                reasons,
-                suggested_action,
-            }
+            let tier = tier(&model.tiers, probabilities[i], k + 1, settings.capacity);
+            inputs.row(k + 1, i, probabilities[i], tier, &tops[i])
         })
         .collect();
-    let t_rows = t0.elapsed().as_secs_f64();
-    let mut tiers = TierCounts::default();
-    for r in &rows {
-        match r.risk_tier {
-            "high" => tiers.high += 1,
-            "medium" => tiers.medium += 1,
-            _ => tiers.low += 1,
-        }
-    }
+    let tiers = TierCounts::of(&rows);
     let total_revenue_at_risk = rows.iter().filter_map(|r| r.revenue_at_risk).sum();
     let psi = drift(model, table);
-    log::debug!(
-        "scoring (cumulative s): predict and rank {:.3}, rows {:.3}, psi {:.3}",
-        t_predict,
-        t_rows,
-        t0.elapsed().as_secs_f64()
-    );
-    // One as-of date per scoring run (event mode), or none (tabular).
-    let as_of = as_of_text(table.as_of.first().copied().flatten());
     let list = AtRiskList {
         model_id: model.model_id.clone(),
-        as_of,
-        features: names,
+        // One as-of date per scoring run (event mode), or none (tabular).
+        as_of: as_of_text(table.as_of.first().copied().flatten()),
+        features: inputs.names,
         rows,
     };
     Ok(Scored {
@@ -218,6 +157,97 @@ pub fn score(model: &ChurnModel, table: &FeatureTable, settings: &ScoreSettings)
         total_revenue_at_risk,
         psi,
     })
+}
+
+/// What each list row is built from: the model's source features, their columns in the table,
+/// and the columns the list itself needs.
+struct RowInputs<'a> {
+    /// Source feature names, in model order.
+    names: Vec<String>,
+    /// For each matrix column, its source feature's index in `names`.
+    sources: Vec<usize>,
+    columns: Vec<Option<&'a ColumnValues>>,
+    ids: &'a [String],
+    revenue: Option<&'a [f64]>,
+    tenure: Option<&'a [f64]>,
+}
+
+impl<'a> RowInputs<'a> {
+    fn new(model: &ChurnModel, table: &'a FeatureTable) -> Result<Self> {
+        let names: Vec<String> = model
+            .source_features
+            .iter()
+            .map(|f| f.name.clone())
+            .collect();
+        let columns = names
+            .iter()
+            .map(|f| table.column(f).map(|c| &c.values))
+            .collect();
+        Ok(RowInputs {
+            sources: source_index(model)?,
+            names,
+            columns,
+            ids: &table.ids,
+            revenue: numeric(table, feature::MONTHLY_REVENUE),
+            tenure: numeric(table, feature::TENURE_DAYS),
+        })
+    }
+
+    /// The list row of table row `i` at 1-based `rank`.
+    fn row(&self, rank: usize, i: usize, p: f64, risk_tier: RiskTier, top: &Top) -> AtRiskRow {
+        // Low-risk customers get no play: a CS team's time goes to the high and medium tiers.
+        let suggested_action = if risk_tier == RiskTier::Low {
+            "monitor"
+        } else {
+            let pairs: [(&str, f64); 3] =
+                std::array::from_fn(|r| (self.names[top.idx[r]].as_str(), top.push[r]));
+            suggest_action(&pairs[..top.n], self.tenure.map(|t| t[i]))
+        };
+        let reasons: [Option<Reason>; 3] = std::array::from_fn(|r| {
+            (r < top.n).then(|| Reason {
+                feature: top.idx[r],
+                value: raw_value(self.columns[top.idx[r]], i),
+                push: top.push[r],
+            })
+        });
+        AtRiskRow {
+            rank,
+            customer_id: self.ids[i].clone(),
+            churn_probability: p,
+            risk_tier,
+            revenue_at_risk: self
+                .revenue
+                .map(|r| r[i])
+                .filter(|r| !r.is_nan())
+                .map(|r| p * r * 12.0),
+            reasons,
+            suggested_action,
+        }
+    }
+}
+
+/// Each row's three strongest positive pushes, in row order: X is column-major, so consecutive
+/// rows read consecutive memory in every column. Rows are independent: in parallel, a push
+/// buffer per worker.
+fn top_reasons(model: &ChurnModel, inputs: &RowInputs, x: &Array2<f64>) -> Vec<Top> {
+    (0..x.nrows())
+        .into_par_iter()
+        .map_init(
+            || vec![0.0; inputs.names.len()],
+            |push, i| {
+                push.fill(0.0);
+                for (j, &s) in inputs.sources.iter().enumerate() {
+                    push[s] += model.coefficients[j] * x[(i, j)];
+                }
+                let (idx, n) = top_pushes::<3>(push, &inputs.names);
+                Top {
+                    idx,
+                    n,
+                    push: idx.map(|s| push[s]),
+                }
+            },
+        )
+        .collect()
 }
 
 /// PSI of every numeric feature the model has a training reference for.
@@ -244,11 +274,11 @@ mod tests {
             high: 0.8,
             medium: 0.3,
         };
-        assert_eq!(tier(&t, 0.9, 1, None), "high");
-        assert_eq!(tier(&t, 0.5, 2, None), "medium");
-        assert_eq!(tier(&t, 0.1, 3, None), "low");
-        assert_eq!(tier(&t, 0.5, 2, Some(2)), "high");
-        assert_eq!(tier(&t, 0.9, 3, Some(2)), "medium");
-        assert_eq!(tier(&t, 0.1, 3, Some(2)), "low");
+        assert_eq!(tier(&t, 0.9, 1, None), RiskTier::High);
+        assert_eq!(tier(&t, 0.5, 2, None), RiskTier::Medium);
+        assert_eq!(tier(&t, 0.1, 3, None), RiskTier::Low);
+        assert_eq!(tier(&t, 0.5, 2, Some(2)), RiskTier::High);
+        assert_eq!(tier(&t, 0.9, 3, Some(2)), RiskTier::Medium);
+        assert_eq!(tier(&t, 0.1, 3, Some(2)), RiskTier::Low);
     }
 }

@@ -1,59 +1,197 @@
-//! The nightly job around scoring: the model/data compatibility check, features at the as-of
-//! date from a validated history, the monitoring summary, and the drift alarm.
+//! The nightly job as one library call: [`run_job`] opens the model, checks it fits the input,
+//! builds the features at the as-of date (or reads a table), scores, writes the list (and the
+//! preview beside the model) and the monitoring summary, and reports what it did.
 
-use std::path::Path;
+use std::path::PathBuf;
+use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::data::load::History;
+use crate::data::history::History;
+use crate::data::load::{load_history_with, LoadOptions};
 use crate::error::{Error, Result};
-use crate::features::build_features;
+use crate::features::build_features_with;
+use crate::features::tabular::{load_table, TabularOptions};
 use crate::frame::FeatureTable;
-use crate::model::folds::Mode;
-use crate::model::ChurnModel;
+use crate::model::{ChurnModel, Mode};
+use crate::progress::{Progress, Silent};
+use crate::store::{ModelDir, Registry};
 use crate::time::{self, Day};
+use crate::util::write_json;
 
-use super::batch::{FeatureDrift, Scored, TierCounts, PSI_WARN};
+use super::batch::{score, FeatureDrift, ScoreSettings, Scored, TierCounts, PSI_WARN};
 use super::list::{write_list, AtRiskList, ListFormat};
 
-/// Rows of the last list kept beside the model for `churn report`'s preview.
+/// Rows of the last list kept beside the model for the report's preview.
 pub const PREVIEW_ROWS: usize = 20;
-/// File name of that preview in the model folder.
-pub const PREVIEW_FILE: &str = "latest_scores.csv";
+
+/// What to score.
+#[derive(Debug, Clone)]
+pub enum ScoreInput {
+    /// The population at `as_of` in a history folder (event mode).
+    History {
+        /// Where and how to load the tables.
+        load: Box<LoadOptions>,
+        /// Features see only rows before this day.
+        as_of: Day,
+    },
+    /// A one-row-per-customer table (tabular mode).
+    Table {
+        /// The CSV file.
+        path: PathBuf,
+        /// Its customer id column (default: the row number).
+        id_column: Option<String>,
+    },
+}
+
+impl ScoreInput {
+    /// The kind of model that can score this input.
+    pub fn mode(&self) -> Mode {
+        match self {
+            ScoreInput::History { .. } => Mode::Event,
+            ScoreInput::Table { .. } => Mode::Tabular,
+        }
+    }
+}
+
+/// One scoring run: which model, what input, where the list goes.
+#[derive(Debug, Clone)]
+pub struct ScoreJob {
+    /// The model registry.
+    pub registry: Registry,
+    /// Model id, or `latest`.
+    pub model: String,
+    /// What to score.
+    pub input: ScoreInput,
+    /// The list's path, written atomically.
+    pub out: PathBuf,
+    /// The list's format.
+    pub format: ListFormat,
+    /// Mark exactly the top N as high risk instead of the model's thresholds.
+    pub capacity: Option<usize>,
+    /// Where to write the monitoring summary as JSON, if anywhere.
+    pub summary_json: Option<PathBuf>,
+    /// The drift alarm: the largest PSI any feature may have.
+    pub max_psi: Option<f64>,
+}
+
+/// What a scoring run did.
+#[derive(Debug, Clone)]
+pub struct JobReport {
+    /// The monitoring summary (also written to `summary_json` when asked).
+    pub summary: ScoreSummary,
+}
+
+impl JobReport {
+    /// Warn about every feature above PSI 0.1; the drift error when one exceeds `max_psi`.
+    ///
+    /// # Errors
+    /// `Drift`, after the list was written.
+    pub fn drift_alarm(&self) -> Result<()> {
+        check_drift(&self.summary.psi, self.summary.max_psi)
+    }
+}
+
+/// Run a scoring job, reporting progress nowhere.
+///
+/// # Errors
+/// As [`run_job_with`].
+pub fn run_job(job: &ScoreJob) -> Result<JobReport> {
+    run_job_with(job, &Silent)
+}
+
+/// Run a scoring job: nothing is written unless everything before the writing succeeded, and
+/// each output appears whole or not at all. The drift alarm is left to
+/// [`JobReport::drift_alarm`], so the caller can report the run first.
+///
+/// # Errors
+/// `Usage` for a negative or NaN `max_psi`; `ModelNotFound`/`ModelMismatch` for the model or a
+/// model of the other mode; load and feature errors; I/O errors writing the list.
+pub fn run_job_with(job: &ScoreJob, progress: &dyn Progress) -> Result<JobReport> {
+    if let Some(x) = job.max_psi.filter(|x| !(x.is_finite() && *x >= 0.0)) {
+        return Err(Error::Usage(format!(
+            "the maximum PSI must be a number >= 0, not {x}"
+        )));
+    }
+    let (dir, model) = job.registry.open(&job.model)?;
+    check_mode(&model, job.input.mode())?;
+    let t0 = Instant::now();
+    let (table, load_s) = features(job, &model, progress)?;
+    let features_done = t0.elapsed().as_secs_f64();
+    let scored = score(
+        &model,
+        &table,
+        &ScoreSettings {
+            capacity: job.capacity,
+        },
+    )?;
+    let score_done = t0.elapsed().as_secs_f64();
+    write_outputs(&scored.list, job, &dir)?;
+    let mut summary = ScoreSummary::new(&model, &scored, job);
+    summary.timings = Timings {
+        load_s,
+        features_s: features_done - load_s,
+        score_s: score_done - features_done,
+        write_s: t0.elapsed().as_secs_f64() - score_done,
+    };
+    if let Some(path) = &job.summary_json {
+        write_json(path, &summary)?;
+    }
+    Ok(JobReport { summary })
+}
+
+/// The feature rows to score and the seconds spent loading.
+fn features(
+    job: &ScoreJob,
+    model: &ChurnModel,
+    progress: &dyn Progress,
+) -> Result<(FeatureTable, f64)> {
+    let t0 = Instant::now();
+    match &job.input {
+        ScoreInput::History { load, as_of } => {
+            let history = load_history_with(load, progress)?;
+            let load_s = t0.elapsed().as_secs_f64();
+            Ok((features_at(model, &history, *as_of, progress)?, load_s))
+        }
+        ScoreInput::Table { path, id_column } => {
+            let mut opts = TabularOptions::new();
+            opts.id_column = id_column.clone();
+            Ok((load_table(path, &opts)?, 0.0))
+        }
+    }
+}
 
 /// Refuse a model that cannot score this kind of input.
 ///
 /// # Errors
 /// `ModelMismatch` when an event-mode model meets a table or the other way round.
-pub fn check_mode(model: &ChurnModel, event_data: bool) -> Result<()> {
-    let expected = if event_data {
-        Mode::Event
-    } else {
-        Mode::Tabular
-    };
-    if model.mode != expected {
-        let what = if event_data {
-            "event data (--data)"
-        } else {
-            "a table (--table)"
-        };
-        return Err(Error::ModelMismatch {
-            model_id: model.model_id.clone(),
-            reason: format!(
-                "it was trained in {:?} mode and cannot score {what}",
-                model.mode
-            )
-            .to_lowercase(),
-        });
+pub fn check_mode(model: &ChurnModel, input: Mode) -> Result<()> {
+    if model.mode == input {
+        return Ok(());
     }
-    Ok(())
+    let what = match input {
+        Mode::Event => "history tables",
+        Mode::Tabular => "a table",
+    };
+    Err(Error::ModelMismatch {
+        model_id: model.model_id.clone(),
+        reason: format!(
+            "it was trained in {} mode and cannot score {what}",
+            model.mode
+        ),
+    })
 }
 
 /// The feature rows of everyone in the population at `as_of`, with the model's horizon.
 ///
 /// # Errors
 /// Feature errors; a warning (not an error) when `as_of` is far past the data.
-pub fn features_at(model: &ChurnModel, history: &History, as_of: Day) -> Result<FeatureTable> {
+pub fn features_at(
+    model: &ChurnModel,
+    history: &History,
+    as_of: Day,
+    progress: &dyn Progress,
+) -> Result<FeatureTable> {
     let lag_days = (time::day_start(as_of) - history.data_end) / time::SECS_PER_DAY;
     if lag_days > 7 {
         log::warn!(
@@ -61,7 +199,7 @@ pub fn features_at(model: &ChurnModel, history: &History, as_of: Day) -> Result<
             time::format_day(as_of)
         );
     }
-    build_features(history, &model.feature_spec(vec![as_of])?)
+    build_features_with(history, &model.feature_spec(vec![as_of])?, progress)
 }
 
 /// Wall time of each step, in seconds.
@@ -73,7 +211,7 @@ pub struct Timings {
     pub write_s: f64,
 }
 
-/// The monitoring summary written with `--summary-json`.
+/// The monitoring summary of one scoring run.
 #[derive(Debug, Clone, Serialize)]
 pub struct ScoreSummary {
     pub model_id: String,
@@ -91,20 +229,18 @@ pub struct ScoreSummary {
 }
 
 impl ScoreSummary {
-    /// Summarise a scored list.
-    pub fn new(
-        model: &ChurnModel,
-        scored: &Scored,
-        as_of: Option<Day>,
-        capacity: Option<usize>,
-        output: &Path,
-    ) -> Self {
+    /// Summarise a scored list of `job`.
+    pub fn new(model: &ChurnModel, scored: &Scored, job: &ScoreJob) -> Self {
+        let as_of = match &job.input {
+            ScoreInput::History { as_of, .. } => Some(time::format_day(*as_of)),
+            ScoreInput::Table { .. } => None,
+        };
         ScoreSummary {
             model_id: model.model_id.clone(),
-            as_of: as_of.map(time::format_day),
+            as_of,
             population: scored.list.rows.len(),
             tiers: scored.tiers.clone(),
-            capacity,
+            capacity: job.capacity,
             total_revenue_at_risk: scored.total_revenue_at_risk,
             psi: scored.psi.clone(),
             drifted: scored
@@ -113,27 +249,22 @@ impl ScoreSummary {
                 .filter(|d| d.psi > PSI_WARN)
                 .map(|d| d.feature.clone())
                 .collect(),
-            max_psi: None,
-            output: output.display().to_string(),
+            max_psi: job.max_psi,
+            output: job.out.display().to_string(),
             timings: Timings::default(),
         }
     }
 }
 
 /// Write the list, then the preview of its top rows beside the model, each atomically. The
-/// preview is a convenience for `churn report`: failing to write it is a warning, never a failed
+/// preview is a convenience for the report: failing to write it is a warning, never a failed
 /// run after the list was written.
 ///
 /// # Errors
 /// I/O errors writing the list (nothing half-written is left).
-pub fn write_outputs(
-    list: &AtRiskList,
-    out: &Path,
-    format: ListFormat,
-    model_dir: &Path,
-) -> Result<()> {
-    write_list(list, out, format)?;
-    let preview = model_dir.join(PREVIEW_FILE);
+fn write_outputs(list: &AtRiskList, job: &ScoreJob, dir: &ModelDir) -> Result<()> {
+    write_list(list, &job.out, job.format)?;
+    let preview = dir.preview_path();
     if let Err(e) = write_list(&list.head(PREVIEW_ROWS), &preview, ListFormat::Csv) {
         log::warn!(
             "could not keep the list's preview in {}: {e}",
@@ -147,7 +278,7 @@ pub fn write_outputs(
 ///
 /// # Errors
 /// `Drift` when a feature's PSI exceeds `max_psi`.
-pub fn check_drift(psi: &[FeatureDrift], max_psi: Option<f64>) -> Result<()> {
+fn check_drift(psi: &[FeatureDrift], max_psi: Option<f64>) -> Result<()> {
     for d in psi.iter().filter(|d| d.psi > PSI_WARN) {
         log::warn!(
             "drift: {} has PSI {:.3} against training (> {PSI_WARN})",
@@ -166,7 +297,7 @@ pub fn check_drift(psi: &[FeatureDrift], max_psi: Option<f64>) -> Result<()> {
     } else {
         Err(Error::Drift {
             detail: format!(
-                "{} above --max-psi {max}; the list was written",
+                "{} above the maximum PSI {max}; the list was written",
                 over.join(", ")
             ),
         })

@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::model::RiskTier;
 use crate::schema::AT_RISK_COLUMNS;
 use crate::time::{self, Day};
 use crate::util::{csv_cell, write_atomic};
@@ -38,7 +39,7 @@ pub struct AtRiskRow {
     pub rank: usize,
     pub customer_id: String,
     pub churn_probability: f64,
-    pub risk_tier: &'static str,
+    pub risk_tier: RiskTier,
     /// `churn_probability * monthly_revenue * 12`; `None` without a revenue.
     pub revenue_at_risk: Option<f64>,
     /// `reason_1..reason_3`, strongest first; `None` where fewer features push the score up.
@@ -116,7 +117,7 @@ impl AtRiskList {
             rank: r.rank,
             customer_id: &r.customer_id,
             churn_probability: r.churn_probability,
-            risk_tier: r.risk_tier,
+            risk_tier: r.risk_tier.name(),
             revenue_at_risk: r.revenue_at_risk,
             reason_1: self.reason(r, 0).to_string(),
             reason_2: self.reason(r, 1).to_string(),
@@ -243,7 +244,7 @@ fn to_dataframe(list: &AtRiskList) -> Result<DataFrame> {
             AT_RISK_COLUMNS[2].into(),
             rows.iter().map(|r| r.churn_probability).collect::<Vec<_>>(),
         ),
-        Column::new(AT_RISK_COLUMNS[3].into(), text(|r| r.risk_tier)),
+        Column::new(AT_RISK_COLUMNS[3].into(), text(|r| r.risk_tier.name())),
         Column::new(
             AT_RISK_COLUMNS[4].into(),
             rows.iter().map(|r| r.revenue_at_risk).collect::<Vec<_>>(),
@@ -275,7 +276,7 @@ mod tests {
             rank: 1,
             customer_id: "c1".into(),
             churn_probability: 0.5,
-            risk_tier: "high",
+            risk_tier: RiskTier::High,
             revenue_at_risk: None,
             reasons: [
                 reason(0, RawValue::Number(4.0), 0.6149),

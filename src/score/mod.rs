@@ -5,4 +5,3 @@ pub mod actions;
 pub mod batch;
 pub mod job;
 pub mod list;
-pub mod psi;

@@ -32,6 +32,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::progress::{Progress, Silent};
 use crate::schema::table;
 use crate::time::{self, Day};
 
@@ -79,8 +80,6 @@ pub struct GenerateParams {
     format: TableFormat,
     start: Day,
     part_size: u64,
-    #[serde(skip)]
-    progress: bool,
 }
 
 impl Default for GenerateParams {
@@ -92,7 +91,6 @@ impl Default for GenerateParams {
             format: TableFormat::Csv,
             start: default_start(),
             part_size: DEFAULT_PART_SIZE,
-            progress: false,
         }
     }
 }
@@ -141,12 +139,6 @@ impl GenerateParams {
     /// Customers per part file and per parallel work unit, at least 1 (default 10,000).
     pub fn part_size(mut self, n: u64) -> Self {
         self.part_size = n;
-        self
-    }
-
-    /// Draw a progress bar on stderr (default off; never recorded).
-    pub fn progress(mut self, on: bool) -> Self {
-        self.progress = on;
         self
     }
 
@@ -243,18 +235,34 @@ impl GenerateSummary {
 /// Invalid settings or an `out` that exists and is not empty (`Error::Usage`); I/O and Parquet
 /// errors. On error nothing is left at `out` or beside it.
 pub fn generate(params: &GenerateParams, out: &Path) -> Result<GenerateSummary> {
+    generate_with(params, out, &Silent)
+}
+
+/// [`generate`], reporting one unit per part of customers to `progress`.
+///
+/// # Errors
+/// As [`generate`].
+pub fn generate_with(
+    params: &GenerateParams,
+    out: &Path,
+    progress: &dyn Progress,
+) -> Result<GenerateSummary> {
     params.check()?;
     check_out_dir(out)?;
     let staging = staging_dir(out)?;
     let layout = Layout::new(staging.path(), params.format, params.n_parts() > 1);
     layout.create_dirs()?;
-    let rows = write_parts(params, &layout)?;
+    let rows = write_parts(params, &layout, progress)?;
     publish(staging, out)?;
     Ok(summarize(params, out, &layout, rows))
 }
 
 /// Simulate and write every part; returns rows per table in `table::ALL` order.
-fn write_parts(params: &GenerateParams, layout: &Layout) -> Result<[u64; 5]> {
+fn write_parts(
+    params: &GenerateParams,
+    layout: &Layout,
+    progress: &dyn Progress,
+) -> Result<[u64; 5]> {
     let world = params.world();
     let days = DayText::new(world.first_signup(), world.end);
     let writer = Writer {
@@ -262,7 +270,7 @@ fn write_parts(params: &GenerateParams, layout: &Layout) -> Result<[u64; 5]> {
         ids: Ids::new(params.n_customers),
         days: &days,
     };
-    let bar = progress_bar(params);
+    progress.start("generating parts", params.n_parts());
     // Parts are independent (each customer draws from its own random stream, each part has its
     // own files), so they run in parallel and the bytes do not depend on the thread count; at
     // most one part per thread is in memory.
@@ -271,29 +279,14 @@ fn write_parts(params: &GenerateParams, layout: &Layout) -> Result<[u64; 5]> {
         .map(|part| {
             let chunk = sim::simulate_chunk(&world, params.part_range(part));
             writer.write(part as usize, &chunk)?;
-            bar.inc(1);
+            progress.advance(1);
             Ok(chunk.rows())
         })
         .collect::<Result<Vec<_>>>()?;
-    bar.finish_and_clear();
+    progress.finish();
     Ok(per_part
         .iter()
         .fold([0; 5], |acc, r| std::array::from_fn(|i| acc[i] + r[i])))
-}
-
-fn progress_bar(params: &GenerateParams) -> indicatif::ProgressBar {
-    if !params.progress {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(params.n_parts());
-    let style = indicatif::ProgressStyle::with_template(
-        "generating {bar:40} {pos}/{len} parts of {msg} customers, {elapsed} (eta {eta})",
-    );
-    if let Ok(style) = style {
-        bar.set_style(style);
-    }
-    bar.set_message(params.part_size.to_string());
-    bar
 }
 
 /// `out` must not exist, or be an empty folder.

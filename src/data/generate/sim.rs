@@ -7,6 +7,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
 
 use crate::features::account::next_renewal;
+use crate::stats::sigmoid;
 use crate::time::{self, Day, Ts};
 
 /// Plan names; revenue, usage and ticket volume grow along this list.
@@ -702,10 +703,6 @@ fn poisson(rng: &mut ChaCha8Rng, lambda: f64) -> u32 {
         cdf += p;
     }
     k
-}
-
-fn sigmoid(x: f64) -> f64 {
-    1.0 / (1.0 + (-x).exp())
 }
 
 #[cfg(test)]

@@ -1,0 +1,95 @@
+//! The loaded history: customers with their events, tickets and NPS answers grouped per customer
+//! and sorted by time. These are the domain types that features read; [`super::load`] builds them
+//! from the tables and validates every cell on the way.
+
+use crate::time::{Day, Ts};
+
+/// The customers table, one entry per customer, indexed by position.
+#[derive(Debug, Clone, Default)]
+pub struct Customers {
+    pub ids: Vec<String>,
+    pub signup: Vec<Day>,
+    pub plan: Vec<String>,
+    pub segment: Vec<Option<String>>,
+    pub monthly_revenue: Vec<f64>,
+    pub contract_months: Vec<u32>,
+    /// First day the customer is gone, from the churn table.
+    pub churned_at: Vec<Option<Day>>,
+}
+
+impl Customers {
+    /// Number of customers.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// True when there are no customers.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+}
+
+/// Per-customer rows in compressed form: rows of customer `c` are `offsets[c]..offsets[c + 1]`.
+#[derive(Debug, Clone, Default)]
+pub struct Grouped<T> {
+    pub offsets: Vec<usize>,
+    pub rows: Vec<T>,
+}
+
+impl<T> Grouped<T> {
+    /// The rows of customer `c`.
+    pub fn of(&self, c: usize) -> &[T] {
+        &self.rows[self.offsets[c]..self.offsets[c + 1]]
+    }
+}
+
+/// One ticket.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Ticket {
+    pub opened_at: Ts,
+    pub resolved_at: Option<Ts>,
+    /// Index into `schema::PRIORITIES`.
+    pub priority: u8,
+    /// Index into `schema::CATEGORIES`.
+    pub category: u8,
+}
+
+/// One NPS answer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct NpsAnswer {
+    pub responded_at: Ts,
+    pub score: u8,
+}
+
+/// Rows per table and other facts for `churn validate`'s summary.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct LoadSummary {
+    /// (table, rows read) for each table present.
+    pub rows: Vec<(String, usize)>,
+    /// Optional tables that are absent.
+    pub absent: Vec<String>,
+    /// Warnings (rows of unknown customers, ...).
+    pub warnings: Vec<String>,
+    /// Earliest and latest time in any table.
+    pub first: Ts,
+    pub last: Ts,
+}
+
+/// A validated history: customers plus their events, tickets and NPS answers, each sorted by time.
+#[derive(Debug, Clone, Default)]
+pub struct History {
+    pub customers: Customers,
+    /// Event timestamps per customer, ascending.
+    pub events: Grouped<Ts>,
+    /// Tickets per customer, by `opened_at`; `None` when the table is absent.
+    pub tickets: Option<Grouped<Ticket>>,
+    /// NPS answers per customer, by time then score; `None` when the table is absent.
+    pub nps: Option<Grouped<NpsAnswer>>,
+    /// Whether a churn table was present.
+    pub has_churn: bool,
+    /// End of the data: the latest time in any table, or with a given `data_end` date the start
+    /// of the day after it (the data covers that whole day). A cutoff's labels are complete
+    /// when `T + H <= data_end`.
+    pub data_end: Ts,
+    pub summary: LoadSummary,
+}

@@ -1,0 +1,270 @@
+//! The activity tables (events, tickets, NPS answers, churn dates): each part's rows mapped to
+//! customer positions, checked cell by cell, and counted for the load summary.
+
+use crate::data::history::{Customers, LoadSummary, NpsAnswer, Ticket};
+use crate::data::read::Cells;
+use crate::error::{Error, Result};
+use crate::schema::{col, table, CATEGORIES, PRIORITIES};
+use crate::time::{self, Day, Ts};
+
+use super::customers::required_days;
+use super::group::{FxMap, IdIndex, PartRows};
+use super::source::{PartData, TableData, TimeLimit};
+use super::LoadOptions;
+
+/// Map a part's customer ids to indices; unknown ids are `None` (counted by the caller).
+pub(super) fn customer_indices(cells: &Cells, index: &IdIndex) -> Result<Vec<Option<u32>>> {
+    let mut out = Vec::with_capacity(cells.col.len());
+    cells.for_each_str(|i, v| {
+        let id = v.ok_or_else(|| cells.missing(i))?;
+        out.push(index.get(id).copied());
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Record a table's rows read, warn about rows of unknown customers.
+pub(super) fn note_rows<T>(summary: &mut LoadSummary, name: &str, parts: &[PartRows<T>]) {
+    let read = parts.iter().map(|p| p.n_read).sum();
+    let unknown: usize = parts.iter().map(|p| p.unknown).sum();
+    summary.rows.push((name.into(), read));
+    if unknown > 0 {
+        let w = format!(
+            "table `{name}`: {unknown} rows of unknown customers (not in customers) were ignored"
+        );
+        log::warn!("{w}");
+        summary.warnings.push(w);
+    }
+}
+
+/// The columns `events` must have.
+pub(super) const EVENT_COLUMNS: [&str; 3] = [col::CUSTOMER_ID, col::TIMESTAMP, col::EVENT_TYPE];
+
+pub(super) fn load_events(
+    t: &TableData,
+    index: &IdIndex,
+    limit: TimeLimit,
+    summary: &mut LoadSummary,
+) -> Result<Vec<PartRows<Ts>>> {
+    let parts = t.map_parts(&EVENT_COLUMNS, |p| {
+        let ids = customer_indices(&p.required(col::CUSTOMER_ID), index)?;
+        let ts_cells = p.required(col::TIMESTAMP);
+        let format = p.format(col::TIMESTAMP);
+        // Text timestamps are parsed first, so an unparseable cell is reported before a negative
+        // quantity or an empty or late timestamp; typed ones are read in the row loop below.
+        let parsed = if ts_cells.col.dtype().is_string() {
+            Some(ts_cells.timestamps(format)?)
+        } else {
+            None
+        };
+        if let Some(q) = p.cells(col::QUANTITY) {
+            if let Some((i, x)) = q.first_below(0.0)? {
+                let why = "quantity must be >= 0 (a negative count)";
+                return Err(q.out_of_range(i, x.to_string(), why));
+            }
+        }
+        // The hot loop of a load: rows go straight to `out`, no typed column is collected.
+        let mut out = PartRows::with_capacity(ids.len());
+        let mut keep = |i: usize, t: Option<Ts>| {
+            let t = t.ok_or_else(|| ts_cells.missing(i))?;
+            limit.check(&ts_cells, i, t)?;
+            out.push(ids[i], t);
+            Ok(())
+        };
+        match parsed {
+            Some(ts) => ts
+                .into_iter()
+                .enumerate()
+                .try_for_each(|(i, t)| keep(i, t))?,
+            None => ts_cells.for_each_timestamp(format, keep)?,
+        }
+        Ok(out)
+    })?;
+    if parts.iter().all(|p| p.n_read == 0) {
+        return Err(t.empty_error());
+    }
+    note_rows(summary, t.name, &parts);
+    Ok(parts)
+}
+
+pub(super) fn enum_index(cells: &Cells, allowed: &[&str]) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(cells.col.len());
+    cells.for_each_str(|i, v| {
+        let v = v.ok_or_else(|| cells.missing(i))?;
+        let lower = v.to_ascii_lowercase();
+        let k = allowed.iter().position(|a| *a == lower).ok_or_else(|| {
+            cells.out_of_range(i, v, format!("must be one of {}", allowed.join("/")))
+        })?;
+        out.push(k as u8);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+pub(super) fn load_tickets(
+    opts: &LoadOptions,
+    index: &IdIndex,
+    limit: TimeLimit,
+    summary: &mut LoadSummary,
+) -> Result<Option<Vec<PartRows<Ticket>>>> {
+    let cols = [
+        col::CUSTOMER_ID,
+        col::OPENED_AT,
+        col::RESOLVED_AT,
+        col::PRIORITY,
+        col::CATEGORY,
+    ];
+    let Some(t) = TableData::locate(opts, table::TICKETS, &cols, &[])? else {
+        return Ok(None);
+    };
+    let parts = t.map_parts(&cols, |p| ticket_part(p, index, limit))?;
+    note_rows(summary, t.name, &parts);
+    Ok(Some(parts))
+}
+
+pub(super) fn ticket_part(
+    p: &PartData,
+    index: &IdIndex,
+    limit: TimeLimit,
+) -> Result<PartRows<Ticket>> {
+    let ids = customer_indices(&p.required(col::CUSTOMER_ID), index)?;
+    let opened_cells = p.required(col::OPENED_AT);
+    let opened = opened_cells.timestamps(p.format(col::OPENED_AT))?;
+    let resolved_cells = p.required(col::RESOLVED_AT);
+    let resolved = resolved_cells.timestamps(p.format(col::RESOLVED_AT))?;
+    let priority = enum_index(&p.required(col::PRIORITY), &PRIORITIES)?;
+    let category = enum_index(&p.required(col::CATEGORY), &CATEGORIES)?;
+    let mut out = PartRows::with_capacity(ids.len());
+    for i in 0..ids.len() {
+        let opened_at = opened[i].ok_or_else(|| opened_cells.missing(i))?;
+        limit.check(&opened_cells, i, opened_at)?;
+        if let Some(r) = resolved[i] {
+            limit.check(&resolved_cells, i, r)?;
+            if r < opened_at {
+                return Err(resolved_cells.out_of_range(
+                    i,
+                    time::format_ts(r),
+                    format!(
+                        "resolved_at is before opened_at ({})",
+                        time::format_ts(opened_at)
+                    ),
+                ));
+            }
+        }
+        let ticket = Ticket {
+            opened_at,
+            resolved_at: resolved[i],
+            priority: priority[i],
+            category: category[i],
+        };
+        out.push(ids[i], ticket);
+    }
+    Ok(out)
+}
+
+pub(super) fn load_nps(
+    opts: &LoadOptions,
+    index: &IdIndex,
+    limit: TimeLimit,
+    summary: &mut LoadSummary,
+) -> Result<Option<Vec<PartRows<NpsAnswer>>>> {
+    let cols = [col::CUSTOMER_ID, col::RESPONDED_AT, col::SCORE];
+    let Some(t) = TableData::locate(opts, table::NPS, &cols, &[])? else {
+        return Ok(None);
+    };
+    let parts = t.map_parts(&cols, |p| {
+        let ids = customer_indices(&p.required(col::CUSTOMER_ID), index)?;
+        let at_cells = p.required(col::RESPONDED_AT);
+        let at = at_cells.timestamps(p.format(col::RESPONDED_AT))?;
+        let score_cells = p.required(col::SCORE);
+        let scores = score_cells.integers()?;
+        let mut out = PartRows::with_capacity(ids.len());
+        for i in 0..ids.len() {
+            let responded_at = at[i].ok_or_else(|| at_cells.missing(i))?;
+            limit.check(&at_cells, i, responded_at)?;
+            let score = scores[i].ok_or_else(|| score_cells.missing(i))?;
+            if !(0..=10).contains(&score) {
+                return Err(score_cells.out_of_range(
+                    i,
+                    score.to_string(),
+                    "NPS score must be 0..10",
+                ));
+            }
+            let answer = NpsAnswer {
+                responded_at,
+                score: score as u8,
+            };
+            out.push(ids[i], answer);
+        }
+        Ok(out)
+    })?;
+    note_rows(summary, t.name, &parts);
+    Ok(Some(parts))
+}
+
+pub(super) fn load_churn(
+    opts: &LoadOptions,
+    index: &IdIndex,
+    customers: &Customers,
+    limit: TimeLimit,
+    summary: &mut LoadSummary,
+) -> Result<Option<Vec<Option<Day>>>> {
+    let cols = [col::CUSTOMER_ID, col::CHURNED_AT];
+    let Some(t) = TableData::locate(opts, table::CHURN, &cols, &[])? else {
+        return Ok(None);
+    };
+    let parts = t.map_parts(&cols, |p| {
+        let ids = customer_indices(&p.required(col::CUSTOMER_ID), index)?;
+        let days = required_days(p, col::CHURNED_AT, limit)?;
+        Ok((ids, days))
+    })?;
+    let mut churned: Vec<Option<Day>> = vec![None; customers.len()];
+    let mut first_row: FxMap<u32, (usize, usize)> = FxMap::default();
+    let mut counts = PartRows::<()>::with_capacity(0);
+    for (k, (ids, days)) in parts.into_iter().enumerate() {
+        counts.n_read += ids.len();
+        for (i, (c, d)) in ids.into_iter().zip(days).enumerate() {
+            let Some(c) = c else {
+                counts.unknown += 1;
+                continue;
+            };
+            if let Some(&(k0, i0)) = first_row.get(&c) {
+                return Err(Error::Duplicate {
+                    table: t.name.into(),
+                    column: col::CUSTOMER_ID.into(),
+                    row: t.parts[k].row(i),
+                    value: customers.ids[c as usize].clone(),
+                    first: t.parts[k0].row(i0),
+                });
+            }
+            first_row.insert(c, (k, i));
+            check_after_signup(&t, k, i, d, customers.signup[c as usize])?;
+            churned[c as usize] = Some(d);
+        }
+    }
+    note_rows(summary, t.name, &[counts]);
+    Ok(Some(churned))
+}
+
+/// A customer cannot be gone before signing up.
+fn check_after_signup(
+    t: &TableData,
+    part: usize,
+    i: usize,
+    churned_at: Day,
+    signup: Day,
+) -> Result<()> {
+    if churned_at >= signup {
+        return Ok(());
+    }
+    Err(Error::BadValue {
+        table: t.name.into(),
+        column: col::CHURNED_AT.into(),
+        row: t.parts[part].row(i),
+        value: time::format_day(churned_at),
+        reason: format!(
+            "churned_at is before signup_date ({})",
+            time::format_day(signup)
+        ),
+    })
+}

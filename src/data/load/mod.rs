@@ -1,0 +1,253 @@
+//! Loading the contract's tables (CSV or Parquet, files or folders of parts) into a compact,
+//! validated [`History`]. Loading is validation: every check of `churn validate` runs here.
+//!
+//! [`load_history`] orchestrates; `source` reads one table's parts with checked column access,
+//! `customers` and `activity` extract each table, `group` sorts rows into per-customer slices.
+
+mod activity;
+mod customers;
+mod group;
+mod source;
+
+use std::path::{Path, PathBuf};
+
+use crate::config::{Derive, Mapping};
+use crate::data::history::{History, LoadSummary};
+use crate::error::{Error, Result};
+use crate::progress::{Progress, Silent};
+use crate::schema::{col, table};
+use crate::time::{self, Day, Ts};
+
+use self::activity::{load_churn, load_events, load_nps, load_tickets};
+use self::customers::{derive_customers, load_customers};
+use self::group::{group_parts, id_index};
+use self::source::{TableData, TimeLimit};
+
+pub use self::group::group;
+
+/// What to load and how.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// The data folder.
+    pub dir: PathBuf,
+    /// Column renames, formats, derivations (default: none).
+    pub mapping: Mapping,
+    /// End of the data, covered as a whole day; overrides the mapping's (default: none, the
+    /// latest time in any table).
+    pub data_end: Option<Day>,
+}
+
+impl LoadOptions {
+    /// Load `dir` with no mapping.
+    pub fn new(dir: impl AsRef<Path>) -> Self {
+        LoadOptions {
+            dir: dir.as_ref().to_path_buf(),
+            mapping: Mapping::default(),
+            data_end: None,
+        }
+    }
+
+    /// The given end of the data: this option's, else the mapping's.
+    ///
+    /// # Errors
+    /// `Usage` for a mapping `data_end` that is not a date.
+    fn explicit_end(&self) -> Result<Option<Day>> {
+        if self.data_end.is_some() {
+            return Ok(self.data_end);
+        }
+        let Some(s) = &self.mapping.data_end else {
+            return Ok(None);
+        };
+        let day = time::parse_day(s, None).ok_or_else(|| {
+            Error::Usage(format!("mapping data_end {s:?} is not a date (YYYY-MM-DD)"))
+        })?;
+        Ok(Some(day))
+    }
+}
+
+/// Load and validate every table.
+///
+/// # Errors
+/// A missing required table or column, an unreadable file, any bad cell (named by table, column
+/// and row), duplicate customer ids, empty required tables, rows dated after the data end.
+pub fn load_history(opts: &LoadOptions) -> Result<History> {
+    load_history_with(opts, &Silent)
+}
+
+/// [`load_history`], reporting one unit per table to `progress`.
+///
+/// # Errors
+/// As [`load_history`].
+pub fn load_history_with(opts: &LoadOptions, progress: &dyn Progress) -> Result<History> {
+    let explicit_end = opts.explicit_end()?;
+    let limit = TimeLimit::new(explicit_end);
+    let mut summary = LoadSummary::default();
+    progress.start("loading tables", table::ALL.len() as u64);
+    // `event_type` is required but unused by any feature: checked in the header, and decoded
+    // only from CSV parts.
+    let events = TableData::locate(
+        opts,
+        table::EVENTS,
+        &[col::CUSTOMER_ID, col::TIMESTAMP, col::QUANTITY],
+        &[col::EVENT_TYPE],
+    )?
+    .ok_or_else(|| missing_table(opts, table::EVENTS))?;
+    let mut customers = match opts.mapping.customers.derive {
+        Some(Derive::FirstEvent) => derive_customers(&events, &opts.mapping.customers, limit)?,
+        None => load_customers(opts, limit)?,
+    };
+    summary
+        .rows
+        .push((table::CUSTOMERS.into(), customers.len()));
+    progress.advance(1);
+    let index = id_index(&customers.ids);
+    let event_rows = load_events(&events, &index, limit, &mut summary)?;
+    progress.advance(1);
+    let tickets = load_tickets(opts, &index, limit, &mut summary)?;
+    progress.advance(1);
+    let nps = load_nps(opts, &index, limit, &mut summary)?;
+    progress.advance(1);
+    let churn = load_churn(opts, &index, &customers, limit, &mut summary)?;
+    progress.advance(1);
+    let has_churn = churn.is_some();
+    if let Some(churned) = churn {
+        customers.churned_at = churned;
+    }
+    drop(index);
+    progress.finish();
+    let n = customers.len();
+    let history = History {
+        events: group_parts(n, event_rows),
+        tickets: tickets.map(|t| group_parts(n, t)),
+        nps: nps.map(|t| group_parts(n, t)),
+        has_churn,
+        data_end: 0,
+        summary,
+        customers,
+    };
+    Ok(finish(history, explicit_end))
+}
+
+fn missing_table(opts: &LoadOptions, name: &str) -> Error {
+    let looked_for = match &opts.mapping.table(name).file {
+        Some(f) => opts.dir.join(f).display().to_string(),
+        None => format!(
+            "{0}.csv, {0}.parquet or a folder {0}/ in {1}",
+            name,
+            opts.dir.display()
+        ),
+    };
+    Error::MissingTable {
+        table: name.into(),
+        looked_for,
+    }
+}
+
+/// Set the time span and the data end once everything is loaded.
+fn finish(mut h: History, explicit_end: Option<Day>) -> History {
+    let mut first = i64::MAX;
+    let mut last = i64::MIN;
+    let mut see = |t: Ts| {
+        first = first.min(t);
+        last = last.max(t);
+    };
+    h.customers
+        .signup
+        .iter()
+        .for_each(|&d| see(time::day_start(d)));
+    h.customers
+        .churned_at
+        .iter()
+        .flatten()
+        .for_each(|&d| see(time::day_start(d)));
+    h.events.rows.iter().for_each(|&t| see(t));
+    if let Some(t) = &h.tickets {
+        for r in &t.rows {
+            see(r.opened_at);
+            if let Some(x) = r.resolved_at {
+                see(x);
+            }
+        }
+    }
+    if let Some(n) = &h.nps {
+        n.rows.iter().for_each(|r| see(r.responded_at));
+    }
+    h.summary.first = first;
+    h.summary.last = last;
+    h.data_end = match explicit_end {
+        Some(d) => time::day_start(d + 1),
+        None => last,
+    };
+    for name in [table::TICKETS, table::NPS, table::CHURN] {
+        let present = h.summary.rows.iter().any(|(t, _)| t == name);
+        if !present {
+            h.summary.absent.push(name.into());
+        }
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::group::PartRows;
+    use super::*;
+
+    #[test]
+    fn group_sorts_each_customer_by_time_across_parts() {
+        let part = |rows: &[(u32, Ts)]| {
+            let mut p = PartRows::with_capacity(rows.len());
+            rows.iter().for_each(|&(c, t)| p.push(Some(c), t));
+            p
+        };
+        let g = group_parts(
+            3,
+            vec![part(&[(2, 9), (0, 5), (2, 1)]), part(&[(0, 3), (2, 4)])],
+        );
+        assert_eq!(g.of(0), [3, 5]);
+        assert!(g.of(1).is_empty());
+        assert_eq!(g.of(2), [1, 4, 9]);
+    }
+
+    #[test]
+    fn id_index_finds_every_id() {
+        let ids: Vec<String> = (0..50_000).map(|i| format!("C{i:07}")).collect();
+        let index = id_index(&ids);
+        assert!(ids
+            .iter()
+            .enumerate()
+            .all(|(i, id)| index[id.as_str()] == i as u32));
+        assert!(!index.contains_key("C9999999"));
+    }
+
+    #[test]
+    fn the_first_bad_row_in_part_order_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |rel: &str, text: &str| {
+            let p = dir.path().join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        write(
+            "customers.csv",
+            "customer_id,signup_date,plan,monthly_revenue,contract_months\na1,2025-01-01,pro,9,1\n",
+        );
+        let header = "customer_id,timestamp,event_type\n";
+        let good = "a1,2025-01-02T00:00:00Z,login\n";
+        write("events/p0.csv", &format!("{header}{good}{good}"));
+        write("events/p1.csv", &format!("{header}{good}a1,soon,login\n"));
+        write("events/p2.csv", &format!("{header}a1,later,login\n"));
+        for _ in 0..5 {
+            let err = load_history(&LoadOptions::new(dir.path())).unwrap_err();
+            match err {
+                Error::BadValue { row, value, .. } => {
+                    assert!(
+                        row.starts_with("line 3 of ") && row.ends_with("p1.csv"),
+                        "{row}"
+                    );
+                    assert_eq!(value, "soon");
+                }
+                other => panic!("unexpected {other}"),
+            }
+        }
+    }
+}

@@ -1,0 +1,206 @@
+//! Training settings in linfa's ParamGuard shape: [`TrainParams`] is built with consuming setters
+//! and checked once by [`TrainParams::check`] into [`ValidTrainParams`], the only type
+//! [`super::train()`] accepts. The fields are private, so nothing reaches training unchecked.
+
+use serde::{Deserialize, Serialize};
+
+use super::fit::SolverOptions;
+use crate::error::{Error, Result};
+use crate::features::LabelDefinition;
+
+/// Checked training settings: the grid, folds, solver and guards. Recorded in the model file as
+/// `train_params`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ValidTrainParams {
+    alphas: Vec<f64>,
+    n_folds: usize,
+    max_rolling_folds: usize,
+    seed: u64,
+    solver: SolverOptions,
+    horizon_days: Option<u32>,
+    label_definition: Option<LabelDefinition>,
+    fail_on_leak: bool,
+    leak_threshold: f64,
+}
+
+impl ValidTrainParams {
+    /// L2 penalties to search (alpha = 1 / C).
+    pub fn alphas(&self) -> &[f64] {
+        &self.alphas
+    }
+    /// Folds in tabular mode.
+    pub fn n_folds(&self) -> usize {
+        self.n_folds
+    }
+    /// Most rolling-origin folds in event mode.
+    pub fn max_rolling_folds(&self) -> usize {
+        self.max_rolling_folds
+    }
+    /// Seed of the fold shuffle.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+    /// Solver limits.
+    pub fn solver(&self) -> &SolverOptions {
+        &self.solver
+    }
+    /// Label horizon in days (event mode).
+    pub fn horizon_days(&self) -> Option<u32> {
+        self.horizon_days
+    }
+    /// Label definition recorded in the model (event mode).
+    pub fn label_definition(&self) -> Option<LabelDefinition> {
+        self.label_definition
+    }
+    /// Fail instead of warning when a column looks leaked.
+    pub fn fail_on_leak(&self) -> bool {
+        self.fail_on_leak
+    }
+    /// Single-column holdout ROC AUC (either direction) at which a column is flagged.
+    pub fn leak_threshold(&self) -> f64 {
+        self.leak_threshold
+    }
+}
+
+/// Unchecked training settings; each default is documented on its setter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainParams(ValidTrainParams);
+
+impl Default for TrainParams {
+    fn default() -> Self {
+        TrainParams(ValidTrainParams {
+            alphas: vec![1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0],
+            n_folds: 5,
+            max_rolling_folds: 3,
+            seed: 42,
+            solver: SolverOptions::default(),
+            horizon_days: None,
+            label_definition: None,
+            fail_on_leak: false,
+            leak_threshold: 0.98,
+        })
+    }
+}
+
+impl TrainParams {
+    /// The defaults documented on each setter.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// L2 penalties to search (alpha = 1 / C). Default: 1e-4, 1e-3, ..., 1e2.
+    pub fn alphas(mut self, alphas: Vec<f64>) -> Self {
+        self.0.alphas = alphas;
+        self
+    }
+
+    /// Folds in tabular mode. Default: 5.
+    pub fn n_folds(mut self, k: usize) -> Self {
+        self.0.n_folds = k;
+        self
+    }
+
+    /// Most rolling-origin folds in event mode (the latest cutoffs before the holdout). Default: 3.
+    pub fn max_rolling_folds(mut self, k: usize) -> Self {
+        self.0.max_rolling_folds = k;
+        self
+    }
+
+    /// Seed of the fold shuffle. Default: 42.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.0.seed = seed;
+        self
+    }
+
+    /// Solver limits. Default: 300 iterations, tolerance 1e-4 per row.
+    pub fn solver(mut self, solver: SolverOptions) -> Self {
+        self.0.solver = solver;
+        self
+    }
+
+    /// Label horizon in days; required when rows carry as-of dates. Default: none.
+    pub fn horizon_days(mut self, days: u32) -> Self {
+        self.0.horizon_days = Some(days);
+        self
+    }
+
+    /// Label definition recorded in the model (event mode). Default: none.
+    pub fn label_definition(mut self, definition: LabelDefinition) -> Self {
+        self.0.label_definition = Some(definition);
+        self
+    }
+
+    /// Fail with `Error::Leak` instead of warning when a column looks leaked. Default: false.
+    pub fn fail_on_leak(mut self, yes: bool) -> Self {
+        self.0.fail_on_leak = yes;
+        self
+    }
+
+    /// Single-column holdout ROC AUC (either direction) at which a column is flagged.
+    /// Default: 0.98.
+    pub fn leak_threshold(mut self, auc: f64) -> Self {
+        self.0.leak_threshold = auc;
+        self
+    }
+
+    /// Check every setting.
+    ///
+    /// # Errors
+    /// `Usage` describing the first setting out of range.
+    pub fn check(self) -> Result<ValidTrainParams> {
+        let p = self.0;
+        let bad = |m: &str| Err(Error::Usage(m.to_string()));
+        if p.alphas.is_empty() || p.alphas.iter().any(|a| !(a.is_finite() && *a > 0.0)) {
+            return bad("alphas must be a non-empty list of positive numbers");
+        }
+        if p.n_folds < 2 {
+            return bad("n_folds must be at least 2");
+        }
+        if p.max_rolling_folds < 1 {
+            return bad("max_rolling_folds must be at least 1");
+        }
+        let tol = p.solver.tolerance_per_row;
+        if p.solver.max_iterations < 1 || tol.is_nan() || tol <= 0.0 {
+            return bad("solver needs at least 1 iteration and a positive tolerance");
+        }
+        if !(p.leak_threshold > 0.5 && p.leak_threshold <= 1.0) {
+            return bad("leak_threshold must be in (0.5, 1]");
+        }
+        // A 0-day horizon would let each fold train on its own validation cutoff's rows.
+        if p.horizon_days == Some(0) {
+            return bad("horizon_days must be at least 1");
+        }
+        Ok(p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn check_refuses_each_setting_out_of_range() {
+        let cases = [
+            TrainParams::new().alphas(vec![]),
+            TrainParams::new().alphas(vec![1.0, -1.0]),
+            TrainParams::new().alphas(vec![f64::NAN]),
+            TrainParams::new().n_folds(1),
+            TrainParams::new().max_rolling_folds(0),
+            TrainParams::new().leak_threshold(0.5),
+            TrainParams::new().horizon_days(0),
+            TrainParams::new().solver(SolverOptions {
+                max_iterations: 0,
+                tolerance_per_row: 1e-4,
+            }),
+        ];
+        for p in cases {
+            let err = p.clone().check().unwrap_err();
+            assert!(matches!(err, Error::Usage(_)), "{p:?}: {err}");
+        }
+        let ok = TrainParams::new().seed(7).horizon_days(30).check().unwrap();
+        assert_eq!(
+            (ok.seed(), ok.horizon_days(), ok.n_folds()),
+            (7, Some(30), 5)
+        );
+    }
+}
