@@ -34,7 +34,10 @@ fn assert_pinned(actual: &Path, name: &str) {
     if got == want {
         return;
     }
-    let (g, w) = (String::from_utf8_lossy(&got), String::from_utf8_lossy(&want));
+    let (g, w) = (
+        String::from_utf8_lossy(&got),
+        String::from_utf8_lossy(&want),
+    );
     let line = g
         .lines()
         .zip(w.lines())
@@ -57,7 +60,10 @@ fn demo_list_and_model_file_match_the_pinned_bytes() {
         .ok();
     let dir = model_dir(&env.path("demo/models"));
     let id = dir.file_name().unwrap().to_string_lossy().into_owned();
-    assert!(id.starts_with("20260101T000000Z-"), "the id carries the fixed clock: {id}");
+    assert!(
+        id.starts_with("20260101T000000Z-"),
+        "the id carries the fixed clock: {id}"
+    );
     assert_pinned(&dir.join("model.json"), "model.json");
     assert_pinned(&env.path("demo/at-risk.csv"), "at-risk.csv");
 }
