@@ -18,19 +18,6 @@ pub enum Period {
     Quarter,
 }
 
-impl std::str::FromStr for Period {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "month" => Ok(Period::Month),
-            "quarter" => Ok(Period::Quarter),
-            _ => Err(Error::Usage(format!(
-                "unknown period {s:?} (month|quarter)"
-            ))),
-        }
-    }
-}
-
 impl Period {
     fn start_of(self, day: Day) -> Day {
         match self {

@@ -64,6 +64,17 @@ pub fn parse_date(s: &str) -> Result<Day, String> {
         .ok_or_else(|| format!("{s:?} is not a date (YYYY-MM-DD)"))
 }
 
+/// Monthly cutoffs from `FROM..TO:monthly`, parsed at the command line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cutoffs(pub Vec<Day>);
+
+/// Parse `--snapshots FROM..TO:monthly`.
+pub fn parse_cutoffs(s: &str) -> Result<Cutoffs, String> {
+    churn::features::snapshot::parse_snapshots(s)
+        .map(Cutoffs)
+        .map_err(|e| e.to_string())
+}
+
 /// `--definition` values: what counts as churn in event mode.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum Definition {

@@ -5,13 +5,12 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use churn::data::load::{load_history_with, LoadOptions};
 use churn::features::output::write_features;
-use churn::features::snapshot::parse_snapshots;
 use churn::features::tabular::{load_table, TabularOptions};
 use churn::features::{build_features_with, FeatureSpec};
 use churn::frame::FeatureTable;
 use churn::time::Day;
 
-use super::common::{parse_date, Bar, DataArgs, Definition};
+use super::common::{parse_cutoffs, parse_date, Bar, Cutoffs, DataArgs, Definition};
 
 /// Flags of `churn features`: `--data` with `--as-of` or `--snapshots` (event mode), or
 /// `--table` with `--label` (tabular mode).
@@ -30,8 +29,8 @@ pub struct Args {
     )]
     pub as_of: Option<Day>,
     /// Monthly cutoffs FROM..TO:monthly, e.g. 2025-01-01..2025-12-01:monthly.
-    #[arg(long, value_name = "RANGE", conflicts_with = "table")]
-    pub snapshots: Option<String>,
+    #[arg(long, value_name = "RANGE", conflicts_with = "table", value_parser = parse_cutoffs)]
+    pub snapshots: Option<Cutoffs>,
     /// Label horizon H in days (event mode).
     #[arg(long, default_value_t = 30, conflicts_with = "table")]
     pub horizon: u32,
@@ -81,7 +80,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 fn event_table(args: &Args, opts: &LoadOptions) -> anyhow::Result<(FeatureTable, String)> {
     let cutoffs = match (args.as_of, &args.snapshots) {
         (Some(d), _) => vec![d],
-        (None, Some(s)) => parse_snapshots(s)?,
+        (None, Some(c)) => c.0.clone(),
         (None, None) => unreachable!("clap requires one of --as-of and --snapshots"),
     };
     let spec = FeatureSpec {

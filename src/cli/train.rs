@@ -3,14 +3,14 @@
 use std::path::PathBuf;
 
 use churn::data::load::{load_history_with, LoadOptions};
-use churn::features::snapshot::{parse_snapshots, training_snapshots};
+use churn::features::snapshot::training_snapshots;
 use churn::features::tabular::{load_table, TabularOptions};
 use churn::features::LabelDefinition;
 use churn::frame::FeatureTable;
 use churn::model::{train, TrainOutcome, TrainParams};
 use churn::store::Registry;
 
-use super::common::{now, Bar, DataArgs, Definition};
+use super::common::{now, parse_cutoffs, Bar, Cutoffs, DataArgs, Definition};
 
 /// Flags of `churn train`.
 #[derive(Debug, clap::Args)]
@@ -37,8 +37,8 @@ pub struct Args {
     #[arg(long, value_enum, default_value = "cancellation")]
     pub definition: Definition,
     /// Snapshot cutoffs, e.g. `2024-01-01..2024-12-01:monthly` (event mode).
-    #[arg(long, value_name = "FROM..TO:monthly", requires = "data")]
-    pub snapshots: Option<String>,
+    #[arg(long, value_name = "FROM..TO:monthly", requires = "data", value_parser = parse_cutoffs)]
+    pub snapshots: Option<Cutoffs>,
     /// Model registry folder.
     #[arg(long, value_name = "DIR", default_value = "models")]
     pub models: PathBuf,
@@ -73,8 +73,8 @@ fn event_table(args: &Args, opts: &LoadOptions) -> anyhow::Result<(FeatureTable,
     let bar = Bar::new();
     let history = load_history_with(opts, &bar)?;
     let definition = LabelDefinition::from(args.definition);
-    let given = args.snapshots.as_deref().map(parse_snapshots).transpose()?;
-    let table = training_snapshots(&history, given.as_deref(), args.horizon, definition, &bar)?;
+    let given = args.snapshots.as_ref().map(|c| c.0.as_slice());
+    let table = training_snapshots(&history, given, args.horizon, definition, &bar)?;
     let params = TrainParams::new()
         .horizon_days(args.horizon)
         .label_definition(definition);

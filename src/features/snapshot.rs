@@ -37,19 +37,6 @@ impl LabelDefinition {
     }
 }
 
-impl std::str::FromStr for LabelDefinition {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "cancellation" => Ok(LabelDefinition::Cancellation),
-            "inactivity" => Ok(LabelDefinition::Inactivity),
-            _ => Err(Error::Usage(format!(
-                "unknown label definition {s:?} (cancellation|inactivity)"
-            ))),
-        }
-    }
-}
-
 /// Which snapshots to build and how to label them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeatureSpec {

@@ -141,7 +141,7 @@ fn training_rows<'a>(
             Ok(Ok((Cow::Owned(table), origin)))
         }
         (ReportData::History(_), Mode::Tabular) => Ok(Err(
-            "A tabular model's training rows come from its table (--table), not a history.".into(),
+            "A tabular model's training rows come from its table, not a history.".into(),
         )),
     }
 }
@@ -246,10 +246,9 @@ fn data_section(model: &ChurnModel, data: &ReportData) -> Section {
                 100.0 * churned as f64 / labelled.max(1) as f64
             ));
         }
-        ReportData::None => s.lines.push(
-            "No data given (--data or --table); the model file records the training rows only."
-                .into(),
-        ),
+        ReportData::None => s
+            .lines
+            .push("No data given; the model file records the training rows only.".into()),
     }
     s.lines.push(format!(
         "Model training rows: {}, churn share {:.1} %.",
@@ -298,9 +297,8 @@ fn kpi_section(model: &ChurnModel, data: &ReportData) -> Result<Section> {
     let history = match (data, model.mode) {
         (ReportData::History(h), Mode::Event) => h,
         _ => {
-            s.lines.push(
-                "Retention KPIs need the event history of an event-mode model (--data).".into(),
-            );
+            s.lines
+                .push("Retention KPIs need the event history of an event-mode model.".into());
             return Ok(s);
         }
     };
@@ -428,7 +426,7 @@ fn holdout_section(model: &ChurnModel, evaluation: Option<&Evaluation>) -> Secti
                 ],
             });
             s.lines.push(format!(
-                "Run `churn evaluate --model {}` for 95 % intervals and plots.",
+                "Run `churn evaluate` on model {} for 95 % intervals and plots.",
                 model.model_id
             ));
         }

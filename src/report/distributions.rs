@@ -218,7 +218,7 @@ pub fn distributions_section(
         Ok(rows) => rows,
         Err(reason) => {
             section.lines.push(if reason.is_empty() {
-                "No training data given (--data for event models, --table for tabular ones), so no distributions.".into()
+                "No training data given (the event history for an event model, the table for a tabular one), so no distributions.".into()
             } else {
                 reason.to_string()
             });

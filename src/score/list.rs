@@ -137,20 +137,6 @@ pub enum ListFormat {
     Jsonl,
 }
 
-impl std::str::FromStr for ListFormat {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "csv" => Ok(ListFormat::Csv),
-            "parquet" => Ok(ListFormat::Parquet),
-            "jsonl" => Ok(ListFormat::Jsonl),
-            _ => Err(Error::Usage(format!(
-                "unknown list format {s:?} (csv|parquet|jsonl)"
-            ))),
-        }
-    }
-}
-
 /// Order of the list: probability descending, ties by customer id ascending.
 pub fn ranking(ids: &[String], probabilities: &[f64]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..ids.len()).collect();
