@@ -7,9 +7,9 @@ use serde::Serialize;
 
 use crate::data::history::Customers;
 use crate::error::{Error, Result};
+use crate::output::write_atomic;
 use crate::plot::{line_chart, LegendAt, LineChart, Series};
 use crate::time::{self, Day, Ts};
-use crate::util::write_atomic;
 
 /// Calendar period length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

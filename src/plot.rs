@@ -18,7 +18,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{register_font, FontStyle};
 
 use crate::error::{Error, Result};
-use crate::util::write_atomic;
+use crate::output::write_atomic;
 
 /// Formats an axis tick value.
 type TickFormat<'a> = &'a dyn Fn(&f64) -> String;

@@ -206,9 +206,9 @@ pub enum Quantile {
     Lower,
 }
 
-/// The `q`-quantile (0..=1, clamped) of ascending `sorted` values. With [`Quantile::Linear`] the
-/// value at position `q (n - 1)` is `a (1 - f) + b f` between its neighbours `a <= b`, which for
-/// `f = 1/2` is exactly the midpoint `(a + b) / 2` of the textbook median.
+/// The `q`-quantile (0..=1, clamped) of ascending `sorted` values: the value at position
+/// `q (n - 1)`, between its neighbours `a <= b` at fraction `f`. [`Quantile::Linear`] gives
+/// `a + (b - a) f`, [`Quantile::Lower`] gives `a`.
 ///
 /// # Panics
 /// On an empty slice.
@@ -217,7 +217,7 @@ pub fn quantile(sorted: &[f64], q: f64, rule: Quantile) -> f64 {
     let mut pos = q.clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
     // q = 0.7 is stored a hair below 7/10, so 0.7 * 90 = 62.99999999999999: snap positions
     // within rounding error of a whole rank to it, as exact arithmetic would place them.
-    if (pos - pos.round()).abs() <= 1e-9 * pos.max(1.0) {
+    if (pos - pos.round()).abs() <= 4.0 * f64::EPSILON * pos.max(1.0) {
         pos = pos.round();
     }
     let lo = pos.floor() as usize;
@@ -226,7 +226,7 @@ pub fn quantile(sorted: &[f64], q: f64, rule: Quantile) -> f64 {
     match rule {
         Quantile::Lower => a,
         Quantile::Linear if f == 0.0 || a == b => a,
-        Quantile::Linear => a * (1.0 - f) + b * f,
+        Quantile::Linear => a + (b - a) * f,
     }
 }
 
@@ -237,10 +237,21 @@ pub fn sorted_present(values: &[f64]) -> Vec<f64> {
     v
 }
 
-/// The median of the values that are not NaN; `None` when there are none.
+/// The median of the values that are not NaN (the middle value, or the midpoint `(a + b) / 2`
+/// of the two middle ones: the linear quantile at 0.5, computed as the textbook midpoint so
+/// that it is exact); `None` when there are none.
 pub fn median(values: &[f64]) -> Option<f64> {
-    let v = sorted_present(values);
-    (!v.is_empty()).then(|| quantile(&v, 0.5, Quantile::Linear))
+    median_of_sorted(&sorted_present(values))
+}
+
+/// [`median`] of values already sorted ascending (none of them NaN).
+pub fn median_of_sorted(sorted: &[f64]) -> Option<f64> {
+    let n = sorted.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(sorted[n / 2]),
+        _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2.0),
+    }
 }
 
 /// The logistic function `1 / (1 + e^-z)`, computed without overflow for large `|z|`.

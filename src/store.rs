@@ -23,15 +23,18 @@ use crate::error::{Error, Result};
 use crate::model::artifact::FORMAT_VERSION;
 use crate::model::train::{HoldoutPrediction, TrainMetrics, TrainOutcome};
 use crate::model::{ChurnModel, Mode};
+use crate::output::{json_bytes, remove_stale, write_atomic, write_json, STALE_AFTER};
 use crate::schema::PREDICTION_COLUMNS;
 use crate::time::format_day;
-use crate::util::{csv_cell, fmt_f64, write_atomic, write_json};
+use crate::util::{csv_cell, fmt_f64};
 
 const MODEL_FILE: &str = "model.json";
 const METRICS_FILE: &str = "metrics.json";
 const PREDICTIONS_FILE: &str = "predictions.csv";
 const PLOTS_DIR: &str = "plots";
 const PREVIEW_FILE: &str = "latest_scores.csv";
+/// The model file's sha256, in `sha256sum` format (so `sha256sum -c` checks it too).
+const CHECKSUM_FILE: &str = "model.json.sha256";
 /// Prefix of the temporary folder a model is written into before it is renamed into place.
 const TMP_PREFIX: &str = ".tmp-model-";
 
@@ -98,6 +101,7 @@ impl Registry {
     /// I/O and serialisation errors.
     pub fn save(&self, outcome: &mut TrainOutcome, created: DateTime<Utc>) -> Result<ModelDir> {
         std::fs::create_dir_all(&self.root).map_err(|e| Error::io(&self.root, e))?;
+        self.remove_leftovers();
         let base = base_id(&outcome.model, created);
         let dir = self.reserve(&base)?;
         outcome.model.model_id = dir.id.clone();
@@ -137,7 +141,17 @@ impl Registry {
             id: dir.id.clone(),
             path: tmp.path().to_path_buf(),
         };
-        write_json(&staged.file(MODEL_FILE), &outcome.model)?;
+        let model = json_bytes(&outcome.model)?;
+        let model_path = staged.file(MODEL_FILE);
+        write_atomic(&model_path, |w| {
+            w.write_all(&model).map_err(|e| Error::io(&model_path, e))
+        })?;
+        let checksum = format!("{}  {MODEL_FILE}\n", sha256_hex(&model));
+        let checksum_path = staged.file(CHECKSUM_FILE);
+        write_atomic(&checksum_path, |w| {
+            w.write_all(checksum.as_bytes())
+                .map_err(|e| Error::io(&checksum_path, e))
+        })?;
         let metrics: ModelMetrics<()> = ModelMetrics {
             training: outcome.metrics.clone(),
             evaluation: None,
@@ -151,6 +165,32 @@ impl Registry {
         }
         let _ = tmp.keep();
         Ok(())
+    }
+
+    /// Remove what killed trainings left: staging folders, and reserved model folders that
+    /// stayed empty, once older than [`crate::output::STALE_AFTER`].
+    fn remove_leftovers(&self) {
+        remove_stale(&self.root, TMP_PREFIX);
+        let Ok(entries) = std::fs::read_dir(&self.root) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let stale = entry
+                .metadata()
+                .ok()
+                .and_then(|m| m.modified().ok())
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > STALE_AFTER);
+            let empty = std::fs::read_dir(&path).is_ok_and(|mut d| d.next().is_none());
+            // remove_dir only removes an empty folder, so a model written meanwhile is safe.
+            if stale && empty && std::fs::remove_dir(&path).is_ok() {
+                log::info!(
+                    "removed {}, reserved by an interrupted training",
+                    path.display()
+                );
+            }
+        }
     }
 
     /// The folder of model `id` (whether or not it exists).
@@ -227,6 +267,13 @@ impl Registry {
     }
 }
 
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// `<created>-<8 hex of sha256(fingerprint, settings)>`.
 fn base_id(model: &ChurnModel, created: DateTime<Utc>) -> String {
     let mut h = Sha256::new();
@@ -264,27 +311,65 @@ impl ModelDir {
         self.path.join(name)
     }
 
-    /// Read and check `model.json`: the format version first (so a newer file is refused
-    /// before its fields are read), then the whole model.
+    /// Read and verify the model file: the format version first (so a newer file is refused
+    /// before its fields are read), then every field, the recorded checksum, the id against the
+    /// folder's name, and every number ([`ChurnModel::check`]).
     ///
     /// # Errors
-    /// I/O, JSON and `ModelMismatch` errors.
+    /// `ModelMismatch` naming the file and the field; I/O errors reading it.
     pub fn model(&self) -> Result<ChurnModel> {
         let path = self.file(MODEL_FILE);
+        let bad = |reason: String| Error::ModelMismatch {
+            model_id: self.id.clone(),
+            reason: format!("{}: {reason}", path.display()),
+        };
         let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-        let value: serde_json::Value = serde_json::from_str(&text)?;
+        let value: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| bad(format!("not a JSON model file: {e}")))?;
         let version = value.get("format_version").and_then(|v| v.as_u64());
         if version != Some(u64::from(FORMAT_VERSION)) {
             let found = version.map_or("missing".to_string(), |v| v.to_string());
-            return Err(Error::ModelMismatch {
-                model_id: self.id.clone(),
-                reason: format!("format version {found} (this tool reads {FORMAT_VERSION})"),
-            });
+            return Err(bad(format!(
+                "format version {found} (this tool reads {FORMAT_VERSION})"
+            )));
         }
         // Parse the text again rather than the Value: floats read from text round-trip exactly.
-        let model: ChurnModel = serde_json::from_str(&text)?;
-        model.check()?;
+        let model: ChurnModel =
+            serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(&text))
+                .map_err(|e| bad(format!("field `{}`: {}", e.path(), e.inner())))?;
+        self.verify_checksum(text.as_bytes()).map_err(bad)?;
+        if model.model_id != self.id {
+            return Err(bad(format!(
+                "field `model_id`: {:?} is not the folder's name {:?}",
+                model.model_id, self.id
+            )));
+        }
+        model.check().map_err(|e| match e {
+            Error::ModelMismatch { reason, .. } => bad(reason),
+            other => other,
+        })?;
         Ok(model)
+    }
+
+    /// The model file's bytes against the checksum the registry recorded beside it. A folder
+    /// without one (written before checksums were recorded) is read with a warning.
+    fn verify_checksum(&self, bytes: &[u8]) -> std::result::Result<(), String> {
+        let Ok(recorded) = std::fs::read_to_string(self.file(CHECKSUM_FILE)) else {
+            log::warn!(
+                "{}: no checksum recorded, the model file is not verified",
+                self.path.display()
+            );
+            return Ok(());
+        };
+        let recorded = recorded.split_whitespace().next().unwrap_or("");
+        let actual = sha256_hex(bytes);
+        if recorded == actual {
+            Ok(())
+        } else {
+            Err(format!(
+                "changed since it was registered (sha256 {actual}, recorded {recorded})"
+            ))
+        }
     }
 
     /// `metrics.json`, with its evaluation read as `E`.
@@ -298,14 +383,20 @@ impl ModelDir {
             .map_err(|e| Error::BadData(format!("{}: not a metrics file: {e}", path.display())))
     }
 
-    /// Record `evaluation` in `metrics.json`, keeping the training metrics.
+    /// Record `evaluation` in `metrics.json`, keeping the training metrics and replacing an
+    /// earlier evaluation (whatever its shape).
     ///
     /// # Errors
     /// As [`ModelDir::metrics`]; I/O errors writing the file.
-    pub fn record_evaluation<E: Serialize + DeserializeOwned>(&self, evaluation: E) -> Result<()> {
-        let mut metrics: ModelMetrics<E> = self.metrics()?;
-        metrics.evaluation = Some(evaluation);
-        write_json(&self.file(METRICS_FILE), &metrics)
+    pub fn record_evaluation<E: Serialize>(&self, evaluation: E) -> Result<()> {
+        let training = self.metrics::<serde::de::IgnoredAny>()?.training;
+        let metrics = ModelMetrics {
+            training,
+            evaluation: Some(evaluation),
+        };
+        // Through a JSON value, whose maps sort their keys: the layout evaluated metrics files
+        // have always had.
+        write_json(&self.file(METRICS_FILE), &serde_json::to_value(&metrics)?)
     }
 
     /// The path of `metrics.json`, for messages.

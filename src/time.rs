@@ -67,6 +67,20 @@ pub fn parse_day(s: &str, format: Option<&str>) -> Option<Day> {
     None
 }
 
+/// A calendar date written exactly `YYYY-MM-DD` (four-digit year, no sign, no spaces): the rule
+/// for dates given as settings (`--as-of`, `--data-end`, a mapping's `data_end`), stricter than
+/// the cells of a table.
+pub fn parse_iso_day(s: &str) -> Option<Day> {
+    let b = s.as_bytes();
+    let shaped = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    shaped.then(|| parse_day(s, None)).flatten()
+}
+
 /// Parse an ISO 8601 datetime (`2025-03-04T12:34:56Z`, `+00:00` offsets, a space instead of `T`,
 /// fractional seconds, no zone = UTC, or a bare date = midnight), or with an explicit format.
 pub fn parse_ts(s: &str, format: Option<&str>) -> Option<Ts> {

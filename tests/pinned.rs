@@ -1,5 +1,5 @@
-//! The demo's outputs, byte for byte: the at-risk list and `model.json` of `churn demo` with a
-//! fixed clock must equal the copies in `tests/fixtures/pinned/`. Refactoring keeps them; a change
+//! The demo's outputs, byte for byte: the at-risk list, `model.json` and `metrics.json` of
+//! `churn demo` with a fixed clock must equal the copies in `tests/fixtures/pinned/`. Refactoring keeps them; a change
 //! that means to alter them regenerates the copies (`CHURN_UPDATE_PINNED=1 cargo test --release
 //! --test pinned`) and says why in its commit.
 
@@ -65,5 +65,7 @@ fn demo_list_and_model_file_match_the_pinned_bytes() {
         "the id carries the fixed clock: {id}"
     );
     assert_pinned(&dir.join("model.json"), "model.json");
+    // After `churn evaluate`: training's metrics and the evaluation with its intervals.
+    assert_pinned(&dir.join("metrics.json"), "metrics.json");
     assert_pinned(&env.path("demo/at-risk.csv"), "at-risk.csv");
 }

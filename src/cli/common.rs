@@ -49,19 +49,17 @@ impl DataArgs {
     }
 }
 
-/// A calendar date, `YYYY-MM-DD` exactly (four-digit year, no sign).
+/// A calendar date, `YYYY-MM-DD` exactly ([`time::parse_iso_day`]).
 pub fn parse_date(s: &str) -> Result<Day, String> {
-    let b = s.as_bytes();
-    let shaped = b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
-    shaped
-        .then(|| time::parse_day(s, None))
-        .flatten()
-        .ok_or_else(|| format!("{s:?} is not a date (YYYY-MM-DD)"))
+    time::parse_iso_day(s).ok_or_else(|| format!("{s:?} is not a date (YYYY-MM-DD)"))
+}
+
+/// A PSI threshold: a number >= 0.
+pub fn parse_max_psi(s: &str) -> Result<f64, String> {
+    s.parse::<f64>()
+        .ok()
+        .filter(|x| x.is_finite() && *x >= 0.0)
+        .ok_or_else(|| format!("{s:?} is not a number >= 0"))
 }
 
 /// Monthly cutoffs from `FROM..TO:monthly`, parsed at the command line.
@@ -111,44 +109,49 @@ impl From<ListFormatArg> for ListFormat {
     }
 }
 
-/// Progress of the library's long steps as a bar on stderr: drawn only on a terminal with info
-/// logging on (not under `--quiet`, not in logs or pipes, where it stays hidden and costs
-/// nothing).
+/// Progress of the library's long steps as a bar on stderr, a new one per step: drawn only on a
+/// terminal with info logging on (not under `--quiet`, not in logs or pipes, where it stays
+/// hidden and costs nothing).
 pub struct Bar {
-    bar: indicatif::ProgressBar,
+    visible: bool,
+    current: std::sync::Mutex<indicatif::ProgressBar>,
 }
 
 impl Bar {
     /// A bar that draws when stderr is a terminal and info messages are shown.
     pub fn new() -> Self {
-        let visible = std::io::stderr().is_terminal() && log::log_enabled!(log::Level::Info);
-        let bar = if visible {
-            indicatif::ProgressBar::new(0)
-        } else {
-            indicatif::ProgressBar::hidden()
-        };
-        if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{msg} {bar:40} {pos}/{len} {elapsed} (eta {eta})",
-        ) {
-            bar.set_style(style);
+        Bar {
+            visible: std::io::stderr().is_terminal() && log::log_enabled!(log::Level::Info),
+            current: std::sync::Mutex::new(indicatif::ProgressBar::hidden()),
         }
-        Bar { bar }
+    }
+
+    fn bar(&self) -> indicatif::ProgressBar {
+        self.current.lock().expect("progress bar lock").clone()
     }
 }
 
 impl Progress for Bar {
     fn start(&self, step: &str, total: u64) {
-        self.bar.reset();
-        self.bar.set_length(total);
-        self.bar.set_message(step.to_string());
+        if !self.visible {
+            return;
+        }
+        let bar = indicatif::ProgressBar::new(total);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{msg} {bar:40} {pos}/{len} {elapsed} (eta {eta})",
+        ) {
+            bar.set_style(style);
+        }
+        bar.set_message(step.to_string());
+        *self.current.lock().expect("progress bar lock") = bar;
     }
 
     fn advance(&self, n: u64) {
-        self.bar.inc(n);
+        self.bar().inc(n);
     }
 
     fn finish(&self) {
-        self.bar.finish_and_clear();
+        self.bar().finish_and_clear();
     }
 }
 

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use churn::data::load::{load_history, LoadOptions};
+use churn::data::load::{load_history_with, LoadOptions};
 use churn::store::Registry;
 use churn::time;
 use clap::Parser;
@@ -49,7 +49,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     ])?;
     step(&["evaluate", "--model", "latest", "--models", &models])?;
     // Tonight's list: the population the day after the last recorded day.
-    let history = load_history(&LoadOptions::new(&data))?;
+    let history = load_history_with(&LoadOptions::new(&data), &super::common::Bar::new())?;
     let as_of = time::format_day(time::day_of_ts(history.data_end) + 1);
     let list = out("at-risk.csv");
     let summary = out("at-risk-summary.json");
@@ -75,22 +75,22 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         &out("report"),
     ])?;
     let model = Registry::new(&models).resolve("latest")?;
-    println!(
+    outln!(
         "\ndemo finished in {:.1} s; outputs:",
         started.elapsed().as_secs_f64()
     );
-    println!("  data           {data}");
-    println!(
+    outln!("  data           {data}");
+    outln!(
         "  retention KPIs {}/kpis.csv, kpis.png, kpis.svg",
         out("kpis")
     );
-    println!(
+    outln!(
         "  model          {}/ (model, metrics, holdout predictions)",
         model.path().display()
     );
-    println!("  plots          {}/", model.plots_dir().display());
-    println!("  at-risk list   {list} (monitoring summary: {summary})");
-    println!(
+    outln!("  plots          {}/", model.plots_dir().display());
+    outln!("  at-risk list   {list} (monitoring summary: {summary})");
+    outln!(
         "  report         {}/{}.html and .md",
         out("report"),
         model.id()
@@ -100,7 +100,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
 /// Run one subcommand exactly as `churn ARGS` would, printing it first.
 fn step(args: &[&str]) -> anyhow::Result<()> {
-    println!("\n$ churn {}", args.join(" "));
+    outln!("\n$ churn {}", args.join(" "));
     let cli = super::Cli::try_parse_from(std::iter::once("churn").chain(args.iter().copied()))?;
     super::run(cli)
 }

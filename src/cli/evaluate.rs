@@ -49,7 +49,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let dir = Registry::new(&args.models).resolve(&args.model)?;
     let evaluation = evaluate_model(&dir, &args.eval.settings())
         .with_context(|| format!("evaluating model {}", dir.path().display()))?;
-    print!("{}", summary(&dir, &evaluation));
+    out!("{}", summary(&dir, &evaluation));
     Ok(())
 }
 

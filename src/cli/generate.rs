@@ -64,12 +64,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if let Some(mib) = churn::util::peak_rss_mib() {
         log::info!("peak memory {mib:.0} MiB");
     }
-    print_summary(&summary);
-    Ok(())
+    print_summary(&summary)
 }
 
-fn print_summary(s: &GenerateSummary) {
-    println!(
+fn print_summary(s: &GenerateSummary) -> anyhow::Result<()> {
+    outln!(
         "wrote {} ({} to {}) to {}",
         if s.n_parts > 1 {
             format!("5 tables in {} parts each", s.n_parts)
@@ -81,6 +80,7 @@ fn print_summary(s: &GenerateSummary) {
         s.out.display()
     );
     for t in &s.tables {
-        println!("  {:<10} {:>12}  {}", t.table, t.rows, t.path.display());
+        outln!("  {:<10} {:>12}  {}", t.table, t.rows, t.path.display());
     }
+    Ok(())
 }

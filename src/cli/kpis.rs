@@ -42,7 +42,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let period = Period::from(args.period);
     let history = load_history_with(&args.data.required()?, &Bar::new())?;
     let rows = retention_kpis(&history.customers, period, history.summary.last)?;
-    print!("{}", format_table(&rows));
+    out!("{}", format_table(&rows));
     let csv = args.out.join("kpis.csv");
     write_kpis_csv(&rows, &csv)?;
     churn::kpis::plot_kpis(&rows, &args.out.join("kpis"))?;

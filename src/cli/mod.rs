@@ -4,6 +4,23 @@
 //! 3 bad input data; 4 model mismatch (wrong feature set or format version, unknown model);
 //! 5 leakage found with `--fail-on-leak`; 6 drift alarm (`--max-psi` exceeded; output written).
 
+/// `println!` that returns a failed write (a closed pipe: `churn ... | head`) as an error
+/// instead of panicking; `main` exits 0 on a broken pipe.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)?
+    }};
+}
+
+/// `print!` with the same rule as [`outln!`].
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        write!(std::io::stdout().lock(), $($arg)*)?
+    }};
+}
+
 mod common;
 mod demo;
 mod evaluate;

@@ -37,7 +37,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ModelsCommand::List { models } => list(&models),
         ModelsCommand::Show { id, models } => {
             let (_, model) = Registry::new(models).open(&id)?;
-            println!("{}", serde_json::to_string_pretty(&model)?);
+            outln!("{}", serde_json::to_string_pretty(&model)?);
             Ok(())
         }
     }
@@ -49,16 +49,24 @@ fn list(models: &std::path::Path) -> anyhow::Result<()> {
         log::info!("no models in {}", models.display());
         return Ok(());
     }
-    println!(
+    outln!(
         "{:<26} {:<24} {:<8} {:>7} {:>11}",
-        "model_id", "created", "mode", "horizon", "holdout_auc"
+        "model_id",
+        "created",
+        "mode",
+        "horizon",
+        "holdout_auc"
     );
     for s in summaries {
         let horizon = s.horizon_days.map_or("-".to_string(), |h| h.to_string());
         let auc = s.holdout_auc.map_or("-".to_string(), |a| format!("{a:.4}"));
-        println!(
+        outln!(
             "{:<26} {:<24} {:<8} {:>7} {:>11}",
-            s.model_id, s.created, s.mode, horizon, auc
+            s.model_id,
+            s.created,
+            s.mode,
+            horizon,
+            auc
         );
     }
     Ok(())

@@ -46,18 +46,19 @@ pub struct Args {
 /// Run `churn report`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let dir = Registry::new(&args.models).resolve(&args.model)?;
-    let data = report_data(&args)?;
-    let report = build_report(&dir, &data, args.scores.as_deref())
+    let bar = Bar::new();
+    let data = report_data(&args, &bar)?;
+    let report = build_report(&dir, &data, args.scores.as_deref(), &bar)
         .with_context(|| format!("building the report of model {}", dir.id()))?;
     let (html, md) = write_report(&report, &args.out, dir.id())?;
-    println!("{}\n{}", html.display(), md.display());
+    outln!("{}\n{}", html.display(), md.display());
     Ok(())
 }
 
 /// The history or table named on the command line, loaded.
-fn report_data(args: &Args) -> anyhow::Result<ReportData> {
+fn report_data(args: &Args, bar: &Bar) -> anyhow::Result<ReportData> {
     if let Some(opts) = args.data.load_options()? {
-        let history = load_history_with(&opts, &Bar::new())?;
+        let history = load_history_with(&opts, bar)?;
         return Ok(ReportData::History(Box::new(history)));
     }
     let Some(path) = &args.table else {

@@ -7,7 +7,7 @@ use churn::score::job::{run_job_with, ScoreInput, ScoreJob};
 use churn::store::Registry;
 use churn::time::Day;
 
-use super::common::{parse_date, Bar, DataArgs, ListFormatArg};
+use super::common::{parse_date, parse_max_psi, Bar, DataArgs, ListFormatArg};
 
 /// Flags of `churn score`.
 #[derive(Debug, clap::Args)]
@@ -43,7 +43,7 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub summary_json: Option<PathBuf>,
     /// Exit with the drift code (6) when any feature's PSI exceeds this; the list is still written.
-    #[arg(long, value_name = "X")]
+    #[arg(long, value_name = "X", value_parser = parse_max_psi)]
     pub max_psi: Option<f64>,
 }
 

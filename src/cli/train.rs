@@ -7,7 +7,8 @@ use churn::features::snapshot::training_snapshots;
 use churn::features::tabular::{load_table, TabularOptions};
 use churn::features::LabelDefinition;
 use churn::frame::FeatureTable;
-use churn::model::{train, TrainOutcome, TrainParams};
+use churn::model::train::train_with;
+use churn::model::{TrainOutcome, TrainParams};
 use churn::store::Registry;
 
 use super::common::{now, parse_cutoffs, Bar, Cutoffs, DataArgs, Definition};
@@ -63,8 +64,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .seed(args.seed)
         .fail_on_leak(args.fail_on_leak)
         .check()?;
-    let mut outcome = train(&table, &params)?;
-    let dir = Registry::new(&args.models).save(&mut outcome, now()?)?;
+    let created = now()?;
+    let mut outcome = train_with(&table, &params, &Bar::new())?;
+    let dir = Registry::new(&args.models).save(&mut outcome, created)?;
     print_summary(&outcome, dir.path(), args.json)
 }
 
@@ -121,12 +123,12 @@ pub fn print_summary(
             "leak_flags": m.leak_flags,
             "hit_limit": m.convergence.hit_limit,
         });
-        println!("{}", serde_json::to_string_pretty(&summary)?);
+        outln!("{}", serde_json::to_string_pretty(&summary)?);
         return Ok(());
     }
     let auc = h.roc_auc.map_or("n/a".to_string(), |a| format!("{a:.4}"));
-    println!("{}", m.model_id);
-    println!(
+    outln!("{}", m.model_id);
+    outln!(
         "  {} rows, churn share {:.1} %, chosen alpha {} (C = {}), CV ROC AUC {:.4}",
         m.n_rows,
         100.0 * m.churn_share,
@@ -134,14 +136,17 @@ pub fn print_summary(
         1.0 / m.alpha,
         m.validation.cv_mean_auc
     );
-    println!(
+    outln!(
         "  holdout ({}, n = {}): ROC AUC {auc}, log loss {:.4}, Brier {:.4}",
-        m.validation.holdout_kind, h.n, h.log_loss, h.brier
+        m.validation.holdout_kind,
+        h.n,
+        h.log_loss,
+        h.brier
     );
     if !m.leak_flags.is_empty() {
         let cols: Vec<&str> = m.leak_flags.iter().map(|f| f.column.as_str()).collect();
-        println!("  possible leakage: {}", cols.join(", "));
+        outln!("  possible leakage: {}", cols.join(", "));
     }
-    println!("  saved to {}", dir.display());
+    outln!("  saved to {}", dir.display());
     Ok(())
 }

@@ -18,34 +18,34 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let opts = args.data.required()?;
     let history = load_history_with(&opts, &Bar::new())?;
     let s = &history.summary;
-    println!("data: {} — valid", opts.dir.display());
+    outln!("data: {} — valid", opts.dir.display());
     for (table, rows) in &s.rows {
-        println!("  {table:<10} {rows:>12} rows");
+        outln!("  {table:<10} {rows:>12} rows");
     }
     let cu = &history.customers;
     let churned = cu.churned_at.iter().filter(|c| c.is_some()).count();
-    println!(
+    outln!(
         "  span       {} .. {}",
         time::format_ts(s.first),
         time::format_ts(s.last)
     );
-    println!("  data end   {}", time::format_ts(history.data_end));
-    println!("  customers  {}", cu.len());
+    outln!("  data end   {}", time::format_ts(history.data_end));
+    outln!("  customers  {}", cu.len());
     if history.has_churn {
-        println!(
+        outln!(
             "  churned    {} ({:.1} %)",
             churned,
             100.0 * churned as f64 / cu.len().max(1) as f64
         );
     }
     if !s.absent.is_empty() {
-        println!(
+        outln!(
             "  absent     {} (no such signal: their features are zero)",
             s.absent.join(", ")
         );
     }
     for w in &s.warnings {
-        println!("  warning    {w}");
+        outln!("  warning    {w}");
     }
     Ok(())
 }

@@ -343,14 +343,19 @@ impl Cells<'_> {
         Ok(())
     }
 
-    /// The first number below `min`, if any (as [`Cells::floats`], without collecting them).
+    /// The first number below `min`, if any (as [`Cells::floats`], so NaN and infinities are
+    /// refused the same way, without collecting the numbers of a typed column).
     pub fn first_below(&self, min: f64) -> Result<Option<(usize, f64)>> {
         if self.col.dtype() == &DataType::Float64 {
             let ca = self.col.f64()?;
-            return Ok(ca
-                .iter()
-                .enumerate()
-                .find_map(|(i, x)| x.filter(|x| *x < min).map(|x| (i, x))));
+            for (i, x) in ca.iter().enumerate() {
+                match x {
+                    Some(x) if !x.is_finite() => return Err(self.not_finite(i, x)),
+                    Some(x) if x < min => return Ok(Some((i, x))),
+                    _ => {}
+                }
+            }
+            return Ok(None);
         }
         Ok(self
             .floats()?
@@ -376,19 +381,33 @@ impl Cells<'_> {
         }
     }
 
-    /// Numbers; empty cells are `None`, text that is not a number is an error.
+    /// Numbers; empty cells are `None`, text that is not a number is an error. One rule for
+    /// every format: NaN and infinities are refused whether a CSV cell spells them or a Parquet
+    /// column holds them.
     pub fn floats(&self) -> Result<Vec<Option<f64>>> {
-        match self.col.dtype() {
-            DataType::String => self.parse_text(
-                |s| s.parse::<f64>().ok().filter(|x| x.is_finite()),
-                "not a number",
-            ),
+        let values: Vec<Option<f64>> = match self.col.dtype() {
+            DataType::String => self.parse_text(|s| s.parse::<f64>().ok(), "not a number")?,
             dt if dt.is_primitive_numeric() || dt == &DataType::Boolean => {
                 let c = self.col.cast(&DataType::Float64)?;
-                Ok(c.f64()?.iter().collect())
+                c.f64()?.iter().collect()
             }
-            other => Err(self.wrong_type(other, "a number")),
+            other => return Err(self.wrong_type(other, "a number")),
+        };
+        match values
+            .iter()
+            .position(|v| v.is_some_and(|x| !x.is_finite()))
+        {
+            Some(i) => Err(self.not_finite(i, values[i].unwrap_or(f64::NAN))),
+            None => Ok(values),
         }
+    }
+
+    fn not_finite(&self, i: usize, x: f64) -> Error {
+        self.bad(
+            i,
+            x.to_string(),
+            "not a number (NaN and infinities are not values)",
+        )
     }
 
     /// Whole numbers; `12` and `12.0` are fine, `12.5` or text is an error.

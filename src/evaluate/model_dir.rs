@@ -20,7 +20,7 @@ pub fn evaluate_model(dir: &ModelDir, settings: &EvalSettings) -> Result<Evaluat
     let (labels, probs) = dir.predictions()?;
     let evaluation = evaluate_predictions(&labels, &probs, settings)?;
     // Read before any plot is drawn: a damaged metrics file stops the run with nothing written.
-    dir.metrics::<Evaluation>()?;
+    dir.metrics::<serde::de::IgnoredAny>()?;
     let coefficients = match dir.model() {
         Ok(m) => Some(
             m.feature_names
@@ -71,6 +71,21 @@ mod tests {
         assert_eq!(after.evaluation, Some(e));
         let plots = std::fs::read_dir(dir.plots_dir()).unwrap().count();
         assert_eq!(plots, 14, "seven plots as PNG and SVG");
+    }
+
+    #[test]
+    fn without_a_readable_model_the_odds_ratio_plot_is_skipped() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = saved_model(root.path());
+        evaluate_model(&dir, &EvalSettings::new().resamples(20)).unwrap();
+        let model_file = dir.path().join("model.json");
+        std::fs::remove_file(model_file).unwrap();
+        evaluate_model(&dir, &EvalSettings::new().resamples(20)).unwrap();
+        let plots = std::fs::read_dir(dir.plots_dir()).unwrap().count();
+        assert_eq!(
+            plots, 12,
+            "six plots as PNG and SVG, the stale odds ratios removed"
+        );
     }
 
     #[test]

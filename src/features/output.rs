@@ -8,9 +8,10 @@ use polars::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::frame::{ColumnValues, FeatureTable};
+use crate::output::write_atomic;
 use crate::schema::{OUT_AS_OF, OUT_CUSTOMER_ID, OUT_LABEL};
 use crate::time;
-use crate::util::{csv_cell, fmt_f64, write_atomic};
+use crate::util::{csv_cell, fmt_f64};
 
 /// Write `table` to `path` (`.csv` or `.parquet`).
 ///

@@ -28,7 +28,7 @@ pub enum LabelDefinition {
 }
 
 impl LabelDefinition {
-    /// The name used on the command line and in model files.
+    /// The name in model files and messages: `cancellation` or `inactivity`.
     pub fn name(self) -> &'static str {
         match self {
             LabelDefinition::Cancellation => "cancellation",
@@ -182,6 +182,9 @@ struct Row {
     numeric: [f64; N_NUMERIC],
     label: Option<bool>,
 }
+
+// The groups' features add up to the contract's numeric features.
+const _: () = assert!(6 + 6 + 7 + 4 == N_NUMERIC);
 
 /// Every numeric section-3 feature of one (customer, cutoff), by signal group.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]

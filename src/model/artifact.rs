@@ -315,38 +315,8 @@ impl ChurnModel {
         })
     }
 
-    /// Refuse a model file this version cannot read or that is inconsistent.
-    ///
-    /// # Errors
-    /// `ModelMismatch` for another format version or mismatched coefficient counts.
-    pub fn check(&self) -> Result<()> {
-        if self.format_version != FORMAT_VERSION {
-            let reason = format!(
-                "format version {} (this tool reads {FORMAT_VERSION})",
-                self.format_version
-            );
-            return Err(Error::ModelMismatch {
-                model_id: self.model_id.clone(),
-                reason,
-            });
-        }
-        let p = self.preprocessor.n_columns();
-        if self.coefficients.len() != p || self.feature_names.len() != p {
-            let reason = format!(
-                "{} coefficients and {} feature names for {p} matrix columns",
-                self.coefficients.len(),
-                self.feature_names.len()
-            );
-            return Err(Error::ModelMismatch {
-                model_id: self.model_id.clone(),
-                reason,
-            });
-        }
-        self.preprocessor.check().map_err(|e| self.tag(e))
-    }
-
     /// Fill this model's id into a mismatch error from below.
-    fn tag(&self, e: Error) -> Error {
+    pub(crate) fn tag(&self, e: Error) -> Error {
         match e {
             Error::ModelMismatch { reason, .. } => Error::ModelMismatch {
                 model_id: self.model_id.clone(),

@@ -31,7 +31,8 @@ pub struct SourceFeature {
     pub kind: FeatureKind,
     /// Training median used for missing values (numeric only; 0 when training had no value).
     pub median: Option<f64>,
-    /// Levels seen in training, sorted (categorical only).
+    /// Levels with a column of their own, sorted (categorical only): those seen in training, at
+    /// most the [`MAX_LEVELS`] most frequent.
     pub levels: Vec<String>,
 }
 
@@ -45,7 +46,16 @@ pub enum Encoding {
     Missing,
     /// 1 when the category equals this level, else 0 (unseen or missing categories: 0).
     Level(String),
+    /// 1 when the category is present but none of the kept levels (rare levels pooled in
+    /// training, and levels unseen there), else 0.
+    Other,
 }
+
+/// At most this many levels of a categorical feature get their own column: the most frequent on
+/// the training rows (ties by name); the others pool into one `name=(other)` column. This bounds
+/// the matrix, and the time and memory to fit it, whatever a text column's cardinality: a
+/// 5,000-level name column becomes 101 columns, not 5,000.
+pub const MAX_LEVELS: usize = 100;
 
 /// One column of the model matrix: `(raw - mean) / std`, where `raw` follows `encoding`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -166,6 +176,13 @@ impl Preprocessor {
                     (Encoding::Missing, Source::Numeric(v)) => {
                         fill(out, &mut rows.iter().map(|&i| indicator(v[i].is_nan())));
                     }
+                    (Encoding::Other, Source::Categorical(v)) => {
+                        let code = codes[f].as_ref().expect("codes of a categorical source");
+                        let other = |(&i, c): (&usize, &Option<usize>)| {
+                            indicator(v[i].is_some() && c.is_none())
+                        };
+                        fill(out, &mut rows.iter().zip(code).map(other));
+                    }
                     (Encoding::Level(level), Source::Categorical(_)) => {
                         let target = self.features[f].levels.iter().position(|l| l == level);
                         let code = codes[f].as_ref().expect("codes of a categorical source");
@@ -206,7 +223,10 @@ impl Preprocessor {
                 (
                     Encoding::Value | Encoding::Missing,
                     Some(FeatureKind::Numeric)
-                ) | (Encoding::Level(_), Some(FeatureKind::Categorical))
+                ) | (
+                    Encoding::Level(_) | Encoding::Other,
+                    Some(FeatureKind::Categorical)
+                )
             );
             if !fits || !col.std.is_finite() || col.std <= 0.0 || !col.mean.is_finite() {
                 let reason = format!(
@@ -313,10 +333,19 @@ fn categorical_candidates(
     v: &[Option<String>],
     rows: &[usize],
 ) -> (SourceFeature, Vec<Candidate>) {
-    let mut levels: Vec<String> = rows.iter().filter_map(|&i| v[i].clone()).collect();
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for &i in rows {
+        if let Some(l) = v[i].as_deref() {
+            *counts.entry(l).or_default() += 1;
+        }
+    }
+    let mut frequent: Vec<(&str, usize)> = counts.iter().map(|(&l, &n)| (l, n)).collect();
+    frequent.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    frequent.truncate(MAX_LEVELS);
+    let mut levels: Vec<String> = frequent.iter().map(|(l, _)| l.to_string()).collect();
     levels.sort();
-    levels.dedup();
-    let candidates = levels
+    let pooled = counts.len() > levels.len();
+    let mut candidates: Vec<Candidate> = levels
         .iter()
         .map(|l| {
             let raw = rows
@@ -326,6 +355,14 @@ fn categorical_candidates(
             (format!("{name}={l}"), Encoding::Level(l.clone()), raw)
         })
         .collect();
+    if pooled {
+        let kept: std::collections::HashSet<&str> = levels.iter().map(String::as_str).collect();
+        let raw = rows
+            .iter()
+            .map(|&i| indicator(v[i].as_deref().is_some_and(|l| !kept.contains(l))))
+            .collect();
+        candidates.push((format!("{name}=(other)"), Encoding::Other, raw));
+    }
     let feature = SourceFeature {
         name: name.to_string(),
         kind: FeatureKind::Categorical,
@@ -457,6 +494,49 @@ mod tests {
                 assert!(raw.abs() < 1e-12, "row {row} column {} raw {raw}", c.name);
             }
         }
+    }
+
+    #[test]
+    fn a_high_cardinality_column_keeps_the_frequent_levels_and_pools_the_rest() {
+        // 5,000 names on 10,000 rows, plus one frequent level.
+        let names: Vec<Option<String>> = (0..10_000)
+            .map(|i| {
+                Some(if i % 2 == 0 {
+                    "common".into()
+                } else {
+                    format!("n{}", i % 5000)
+                })
+            })
+            .collect();
+        let t = FeatureTable {
+            ids: (0..10_000).map(|i| i.to_string()).collect(),
+            as_of: vec![None; 10_000],
+            columns: vec![FeatureColumn {
+                name: "surname".into(),
+                values: ColumnValues::Categorical(names),
+            }],
+            labels: vec![None; 10_000],
+        };
+        let rows: Vec<usize> = (0..10_000).collect();
+        let pre = Preprocessor::fit(&t, &rows).unwrap();
+        assert_eq!(pre.n_columns(), MAX_LEVELS + 1);
+        assert!(pre.column_names().contains(&"surname=common".to_string()));
+        assert!(pre.column_names().contains(&"surname=(other)".to_string()));
+        let other = pre
+            .columns
+            .iter()
+            .position(|c| c.encoding == Encoding::Other)
+            .unwrap();
+        let mut scoring = t.take(&[0, 1]);
+        scoring.columns[0].values =
+            ColumnValues::Categorical(vec![Some("never seen".into()), None]);
+        let x = pre.transform(&scoring, None).unwrap();
+        let raw = |row: usize| x[[row, other]] * pre.columns[other].std + pre.columns[other].mean;
+        assert!(
+            (raw(0) - 1.0).abs() < 1e-9,
+            "an unseen level counts as other"
+        );
+        assert!(raw(1).abs() < 1e-9, "a missing one does not");
     }
 
     #[test]

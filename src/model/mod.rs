@@ -6,6 +6,7 @@
 //! and writes no file; [`crate::store`] registers what it returns.
 
 pub mod artifact;
+pub mod check;
 pub mod fit;
 pub mod folds;
 pub mod matrix;

@@ -1,6 +1,7 @@
 //! Training settings in linfa's ParamGuard shape: [`TrainParams`] is built with consuming setters
 //! and checked once by [`TrainParams::check`] into [`ValidTrainParams`], the only type
-//! [`super::train()`] accepts. The fields are private, so nothing reaches training unchecked.
+//! [`super::train()`] accepts. The fields are private, and reading a `ValidTrainParams` from a
+//! model file runs the same check, so nothing reaches training unchecked.
 
 use serde::{Deserialize, Serialize};
 
@@ -9,9 +10,14 @@ use crate::error::{Error, Result};
 use crate::features::LabelDefinition;
 
 /// Checked training settings: the grid, folds, solver and guards. Recorded in the model file as
-/// `train_params`.
+/// `train_params` (the fields of [`Values`], checked again when read).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ValidTrainParams {
+#[serde(try_from = "Values", into = "Values")]
+pub struct ValidTrainParams(Values);
+
+/// The settings' values, checked or not.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Values {
     alphas: Vec<f64>,
     n_folds: usize,
     max_rolling_folds: usize,
@@ -26,49 +32,62 @@ pub struct ValidTrainParams {
 impl ValidTrainParams {
     /// L2 penalties to search (alpha = 1 / C).
     pub fn alphas(&self) -> &[f64] {
-        &self.alphas
+        &self.0.alphas
     }
     /// Folds in tabular mode.
     pub fn n_folds(&self) -> usize {
-        self.n_folds
+        self.0.n_folds
     }
     /// Most rolling-origin folds in event mode.
     pub fn max_rolling_folds(&self) -> usize {
-        self.max_rolling_folds
+        self.0.max_rolling_folds
     }
     /// Seed of the fold shuffle.
     pub fn seed(&self) -> u64 {
-        self.seed
+        self.0.seed
     }
     /// Solver limits.
     pub fn solver(&self) -> &SolverOptions {
-        &self.solver
+        &self.0.solver
     }
     /// Label horizon in days (event mode).
     pub fn horizon_days(&self) -> Option<u32> {
-        self.horizon_days
+        self.0.horizon_days
     }
     /// Label definition recorded in the model (event mode).
     pub fn label_definition(&self) -> Option<LabelDefinition> {
-        self.label_definition
+        self.0.label_definition
     }
     /// Fail instead of warning when a column looks leaked.
     pub fn fail_on_leak(&self) -> bool {
-        self.fail_on_leak
+        self.0.fail_on_leak
     }
     /// Single-column holdout ROC AUC (either direction) at which a column is flagged.
     pub fn leak_threshold(&self) -> f64 {
-        self.leak_threshold
+        self.0.leak_threshold
+    }
+}
+
+impl From<ValidTrainParams> for Values {
+    fn from(p: ValidTrainParams) -> Self {
+        p.0
+    }
+}
+
+impl TryFrom<Values> for ValidTrainParams {
+    type Error = Error;
+    fn try_from(values: Values) -> Result<Self> {
+        TrainParams(values).check()
     }
 }
 
 /// Unchecked training settings; each default is documented on its setter.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TrainParams(ValidTrainParams);
+pub struct TrainParams(Values);
 
 impl Default for TrainParams {
     fn default() -> Self {
-        TrainParams(ValidTrainParams {
+        TrainParams(Values {
             alphas: vec![1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0],
             n_folds: 5,
             max_rolling_folds: 3,
@@ -170,7 +189,7 @@ impl TrainParams {
         if p.horizon_days == Some(0) {
             return bad("horizon_days must be at least 1");
         }
-        Ok(p)
+        Ok(ValidTrainParams(p))
     }
 }
 
@@ -198,6 +217,11 @@ mod tests {
             assert!(matches!(err, Error::Usage(_)), "{p:?}: {err}");
         }
         let ok = TrainParams::new().seed(7).horizon_days(30).check().unwrap();
+        // Read back from JSON, settings are checked again.
+        let json = serde_json::to_string(&ok).unwrap();
+        assert_eq!(serde_json::from_str::<ValidTrainParams>(&json).unwrap(), ok);
+        let forged = json.replace("\"n_folds\":5", "\"n_folds\":1");
+        assert!(serde_json::from_str::<ValidTrainParams>(&forged).is_err());
         assert_eq!(
             (ok.seed(), ok.horizon_days(), ok.n_folds()),
             (7, Some(30), 5)

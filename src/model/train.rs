@@ -16,6 +16,7 @@ use super::matrix::Preprocessor;
 use super::params::ValidTrainParams;
 use crate::error::{Error, Result};
 use crate::frame::{ColumnValues, FeatureTable};
+use crate::progress::{Progress, Silent};
 use crate::stats::{roc_auc, PsiReference};
 use crate::time::{format_day, Day};
 
@@ -103,10 +104,23 @@ pub struct GridSearch {
 /// (time-ordered folds, latest cutoff held out) when they all do.
 ///
 /// # Errors
-/// `Usage` for bad settings, `SingleClass`/`BadData` for unusable labels or folds, `Leak` with
+/// `Usage` for event rows without a horizon, `SingleClass`/`BadData` for unusable labels or
+/// folds, `Leak` with
 /// `fail_on_leak` when a column's own holdout AUC reaches the threshold.
 pub fn train(table: &FeatureTable, settings: &ValidTrainParams) -> Result<TrainOutcome> {
-    let search = grid_search(table, settings)?;
+    train_with(table, settings, &Silent)
+}
+
+/// [`train`], reporting one unit per (alpha, fold) fit of the grid, then the final fit.
+///
+/// # Errors
+/// As [`train`].
+pub fn train_with(
+    table: &FeatureTable,
+    settings: &ValidTrainParams,
+    progress: &dyn Progress,
+) -> Result<TrainOutcome> {
+    let search = grid_search(table, settings, progress)?;
     let alpha = settings.alphas()[search.chosen];
     let plan = &search.plan;
     let (pre, final_fit, x_final) = fit_final(table, &plan.final_train, alpha, settings)?;
@@ -148,7 +162,11 @@ pub fn train(table: &FeatureTable, settings: &ValidTrainParams) -> Result<TrainO
 ///
 /// # Errors
 /// As [`train`], without the leakage guard.
-pub fn grid_search(table: &FeatureTable, settings: &ValidTrainParams) -> Result<GridSearch> {
+pub fn grid_search(
+    table: &FeatureTable,
+    settings: &ValidTrainParams,
+    progress: &dyn Progress,
+) -> Result<GridSearch> {
     check_shape(table)?;
     let s = settings;
     let plan = folds::plan(
@@ -171,10 +189,16 @@ pub fn grid_search(table: &FeatureTable, settings: &ValidTrainParams) -> Result<
     // Each (alpha, fold) fit is single-threaded inside linfa and independent of the others, so
     // the grid is what we spread over cores. No unit draws random numbers and `collect` keeps
     // unit order, so results do not depend on the number of threads.
+    progress.start("model selection fits", units.len() as u64);
     let results: Vec<(CvUnit, Vec<f64>)> = units
         .par_iter()
-        .map(|&(a, f)| run_unit(&prepared[f], f, s.alphas()[a], s.solver()))
+        .map(|&(a, f)| {
+            let unit = run_unit(&prepared[f], f, s.alphas()[a], s.solver());
+            progress.advance(1);
+            unit
+        })
         .collect::<Result<_>>()?;
+    progress.finish();
     let (units, predictions): (Vec<CvUnit>, Vec<Vec<f64>>) = results.into_iter().unzip();
     let mean_auc = mean_auc_per_alpha(s.alphas(), &units);
     let chosen = choose(&mean_auc);

@@ -11,12 +11,13 @@ use crate::data::history::History;
 use crate::error::{Error, Result};
 use crate::evaluate::plots::PLOT_STEMS;
 use crate::evaluate::{Evaluation, Metrics};
-use crate::features::build_features;
+use crate::features::build_features_with;
 use crate::frame::FeatureTable;
 use crate::kpis::{kpi_chart, retention_kpis, Period, PeriodKpis, KPI_COLUMNS};
 use crate::model::train::TrainMetrics;
 use crate::model::{ChurnModel, Mode};
 use crate::plot::{line_chart_png, line_chart_svg};
+use crate::progress::Progress;
 use crate::store::ModelDir;
 use crate::time::{format_day, format_ts, parse_day};
 
@@ -63,9 +64,9 @@ pub enum ReportData {
     /// Only the model folder.
     #[default]
     None,
-    /// The event history (`--data`): data summary, KPIs, training rows rebuilt at the cutoffs.
+    /// The event history: data summary, KPIs, training rows rebuilt at the cutoffs.
     History(Box<History>),
-    /// A one-row-per-customer table (`--table`).
+    /// A one-row-per-customer table.
     Table {
         /// The file it came from (shown in the report).
         path: PathBuf,
@@ -81,10 +82,15 @@ pub enum ReportData {
 /// # Errors
 /// Reading the model file; rebuilding features from the history; reading a `scores` file that
 /// was asked for; drawing failures.
-pub fn build_report(dir: &ModelDir, data: &ReportData, scores: Option<&Path>) -> Result<Report> {
+pub fn build_report(
+    dir: &ModelDir,
+    data: &ReportData,
+    scores: Option<&Path>,
+    progress: &dyn Progress,
+) -> Result<Report> {
     let model = dir.model()?;
     let metrics = read_metrics(dir);
-    let training = training_rows(&model, data)?;
+    let training = training_rows(&model, data, progress)?;
     let training = match &training {
         Ok((table, origin)) => Ok((table.as_ref(), origin.as_str())),
         Err(reason) => Err(reason.as_str()),
@@ -113,18 +119,36 @@ pub fn build_report(dir: &ModelDir, data: &ReportData, scores: Option<&Path>) ->
     })
 }
 
-/// The model's metrics; `None` (with a warning) when they are missing or unreadable, since the
-/// rest of the report stands without them.
+/// The model's metrics, each part optional: none when the file is missing, a warning when it is
+/// unreadable, and an evaluation of another shape (an older version's) left out with a warning,
+/// since the rest of the report stands without them.
 fn read_metrics(dir: &ModelDir) -> Option<Metrics> {
-    dir.metrics()
-        .map_err(|e| log::warn!("the report leaves the metrics out: {e}"))
-        .ok()
+    let metrics = match dir.metrics::<serde_json::Value>() {
+        Ok(m) => m,
+        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            return None
+        }
+        Err(e) => {
+            log::warn!("the report leaves the metrics out: {e}");
+            return None;
+        }
+    };
+    let evaluation = metrics.evaluation.and_then(|v| {
+        serde_json::from_value(v)
+            .map_err(|e| log::warn!("the report leaves the evaluation out: {e}"))
+            .ok()
+    });
+    Some(Metrics {
+        training: metrics.training,
+        evaluation,
+    })
 }
 
 /// The model's training rows and where they came from, or why there are none (empty: no data).
 fn training_rows<'a>(
     model: &ChurnModel,
     data: &'a ReportData,
+    progress: &dyn Progress,
 ) -> Result<std::result::Result<(Cow<'a, FeatureTable>, String), String>> {
     match (data, model.mode) {
         (ReportData::None, _) => Ok(Err(String::new())),
@@ -133,7 +157,7 @@ fn training_rows<'a>(
             format!("Rows of {}", path.display()),
         ))),
         (ReportData::History(history), Mode::Event) => {
-            let table = rebuild_training_rows(model, history)?;
+            let table = rebuild_training_rows(model, history, progress)?;
             let origin = format!(
                 "Training rows rebuilt from the history at the model's {} training cutoffs (one row per customer and cutoff)",
                 model.training_cutoffs.len()
@@ -147,7 +171,11 @@ fn training_rows<'a>(
 }
 
 /// Features and labels at the model's training cutoffs, with its horizon and label definition.
-fn rebuild_training_rows(model: &ChurnModel, history: &History) -> Result<FeatureTable> {
+fn rebuild_training_rows(
+    model: &ChurnModel,
+    history: &History,
+    progress: &dyn Progress,
+) -> Result<FeatureTable> {
     let mismatch = |reason: String| Error::ModelMismatch {
         model_id: model.model_id.clone(),
         reason,
@@ -157,7 +185,7 @@ fn rebuild_training_rows(model: &ChurnModel, history: &History) -> Result<Featur
         .iter()
         .map(|s| parse_day(s, None).ok_or_else(|| mismatch(format!("bad training cutoff {s:?}"))))
         .collect::<Result<Vec<_>>>()?;
-    build_features(history, &model.feature_spec(cutoffs)?)
+    build_features_with(history, &model.feature_spec(cutoffs)?, progress)
 }
 
 /// Section 1: what the model is and how it was trained.
@@ -615,7 +643,7 @@ mod tests {
     fn every_section_is_present_in_order_without_optional_pieces() {
         let (_tmp, dir, _) = registered();
         std::fs::remove_file(dir.metrics_path()).unwrap();
-        let r = build_report(&dir, &ReportData::None, None).unwrap();
+        let r = build_report(&dir, &ReportData::None, None, &crate::progress::Silent).unwrap();
         let got: Vec<&str> = r.sections.iter().map(|s| s.title.as_str()).collect();
         assert_eq!(got, titles::ALL);
         let holdout = section(&r, titles::HOLDOUT);
@@ -628,7 +656,7 @@ mod tests {
     #[test]
     fn cv_table_has_one_row_per_alpha_and_marks_the_chosen() {
         let (_tmp, dir, _) = registered();
-        let r = build_report(&dir, &ReportData::None, None).unwrap();
+        let r = build_report(&dir, &ReportData::None, None, &crate::progress::Silent).unwrap();
         let t = &section(&r, titles::CV).tables[0];
         assert_eq!(t.rows.len(), 3);
         // alpha, C, 5 folds, mean, chosen
@@ -669,7 +697,7 @@ mod tests {
             path: "synthetic.csv".into(),
             table,
         };
-        let r = build_report(&dir, &data, None).unwrap();
+        let r = build_report(&dir, &data, None, &crate::progress::Silent).unwrap();
         let holdout = &section(&r, titles::HOLDOUT).tables[0];
         assert_eq!(holdout.header[2], "95 % low");
         assert_eq!(holdout.rows.len(), 8);

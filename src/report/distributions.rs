@@ -6,7 +6,7 @@ use crate::error::Result;
 use crate::frame::{ColumnValues, FeatureTable};
 use crate::model::{ChurnModel, FeatureKind};
 use crate::plot::{histogram_chart_png, histogram_chart_svg, HistogramChart};
-use crate::stats::{quantile, Quantile};
+use crate::stats::{median_of_sorted, quantile, Quantile};
 
 /// Histograms are drawn for this many numeric source features, largest |coefficient| first.
 pub const N_HISTOGRAMS: usize = 6;
@@ -35,7 +35,7 @@ pub fn class_stats(values: &[f64]) -> Option<ClassStats> {
     }
     v.sort_by(f64::total_cmp);
     let n = v.len();
-    let median = quantile(&v, 0.5, Quantile::Linear);
+    let median = median_of_sorted(&v).expect("values are not empty");
     Some(ClassStats {
         mean: v.iter().sum::<f64>() / n as f64,
         median,

@@ -12,7 +12,7 @@ pub use build::{build_report, titles, ReportData};
 pub use render::{render_html, render_markdown};
 
 use crate::error::Result;
-use crate::util::write_atomic;
+use crate::output::write_atomic;
 
 /// A plot in the report: title, inline SVG text and PNG bytes.
 #[derive(Debug, Clone, Default)]

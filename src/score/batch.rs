@@ -1,15 +1,13 @@
 //! Scoring a feature table with a model: probabilities, rank, tier, revenue at risk, the three
 //! strongest reasons and a suggested play per customer, plus drift (PSI) against training.
 
+use ndarray::Array2;
 use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::frame::{ColumnValues, FeatureTable};
-use ndarray::Array2;
-
-use crate::model::ChurnModel;
-use crate::model::{RiskTier, Tiers};
+use crate::model::{ChurnModel, RiskTier, Tiers};
 use crate::schema::feature;
 
 use super::actions::{suggest_action, top_pushes};

@@ -14,10 +14,10 @@ use crate::features::build_features_with;
 use crate::features::tabular::{load_table, TabularOptions};
 use crate::frame::FeatureTable;
 use crate::model::{ChurnModel, Mode};
+use crate::output::{refuse_protected, write_json};
 use crate::progress::{Progress, Silent};
 use crate::store::{ModelDir, Registry};
 use crate::time::{self, Day};
-use crate::util::write_json;
 
 use super::batch::{score, FeatureDrift, ScoreSettings, Scored, TierCounts, PSI_WARN};
 use super::list::{write_list, AtRiskList, ListFormat};
@@ -113,10 +113,14 @@ pub fn run_job_with(job: &ScoreJob, progress: &dyn Progress) -> Result<JobReport
             "the maximum PSI must be a number >= 0, not {x}"
         )));
     }
+    job.check_outputs()?;
     let (dir, model) = job.registry.open(&job.model)?;
     check_mode(&model, job.input.mode())?;
     let t0 = Instant::now();
     let (table, load_s) = features(job, &model, progress)?;
+    if table.n_rows() == 0 {
+        return Err(empty_population(&job.input));
+    }
     let features_done = t0.elapsed().as_secs_f64();
     let scored = score(
         &model,
@@ -138,6 +142,36 @@ pub fn run_job_with(job: &ScoreJob, progress: &dyn Progress) -> Result<JobReport
         write_json(path, &summary)?;
     }
     Ok(JobReport { summary })
+}
+
+impl ScoreJob {
+    /// Refuse outputs that would replace this run's input, anything inside the registry, or
+    /// something that is not a regular file, before any work is done.
+    fn check_outputs(&self) -> Result<()> {
+        let input = match &self.input {
+            ScoreInput::History { load, .. } => load.dir.as_path(),
+            ScoreInput::Table { path, .. } => path.as_path(),
+        };
+        let outputs = std::iter::once(&self.out).chain(&self.summary_json);
+        for out in outputs {
+            refuse_protected(out, &[input], Some(self.registry.root()))?;
+        }
+        Ok(())
+    }
+}
+
+/// Nobody to score: an as-of date before every signup or after everyone left, or an empty table.
+fn empty_population(input: &ScoreInput) -> Error {
+    match input {
+        ScoreInput::History { as_of, .. } => Error::BadData(format!(
+            "no customer is in the population at {} (signed up before it, not churned before it)",
+            time::format_day(*as_of)
+        )),
+        ScoreInput::Table { path, .. } => Error::EmptyTable {
+            table: path.display().to_string(),
+            reason: "no rows to score".into(),
+        },
+    }
 }
 
 /// The feature rows to score and the seconds spent loading.

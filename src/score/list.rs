@@ -10,9 +10,10 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::model::RiskTier;
+use crate::output::write_output;
 use crate::schema::AT_RISK_COLUMNS;
 use crate::time::{self, Day};
-use crate::util::{csv_cell, write_atomic};
+use crate::util::csv_cell;
 
 use super::actions::ReasonValue;
 
@@ -154,14 +155,14 @@ pub fn as_of_text(day: Option<Day>) -> String {
     day.map(time::format_day).unwrap_or_default()
 }
 
-/// Write the list atomically in `format`.
+/// Write the list in `format`, atomically, or to standard output for the path `-`.
 ///
 /// # Errors
 /// I/O and Parquet errors; nothing is left at `path` on failure.
 pub fn write_list(list: &AtRiskList, path: &Path, format: ListFormat) -> Result<()> {
     match format {
-        ListFormat::Csv => write_atomic(path, |w| write_csv(list, w, path)),
-        ListFormat::Jsonl => write_atomic(path, |w| {
+        ListFormat::Csv => write_output(path, |w| write_csv(list, w, path)),
+        ListFormat::Jsonl => write_output(path, |w| {
             for r in &list.rows {
                 serde_json::to_writer(&mut *w, &list.record(r))?;
                 w.write_all(b"\n").map_err(|e| Error::io(path, e))?;
@@ -170,7 +171,7 @@ pub fn write_list(list: &AtRiskList, path: &Path, format: ListFormat) -> Result<
         }),
         ListFormat::Parquet => {
             let mut df = to_dataframe(list)?;
-            write_atomic(path, |w| {
+            write_output(path, |w| {
                 ParquetWriter::new(w).finish(&mut df)?;
                 Ok(())
             })

@@ -270,7 +270,8 @@ fn write_parts(
         ids: Ids::new(params.n_customers),
         days: &days,
     };
-    progress.start("generating parts", params.n_parts());
+    let step = format!("generating parts of {} customers", params.part_size);
+    progress.start(&step, params.n_parts());
     // Parts are independent (each customer draws from its own random stream, each part has its
     // own files), so they run in parallel and the bytes do not depend on the thread count; at
     // most one part per thread is in memory.

@@ -8,12 +8,14 @@ use crate::schema::{col, table, CATEGORIES, PRIORITIES};
 use crate::time::{self, Day, Ts};
 
 use super::customers::required_days;
-use super::group::{FxMap, IdIndex, PartRows};
+use rustc_hash::FxHashMap;
+
+use super::group::{IdIndex, PartRows};
 use super::source::{PartData, TableData, TimeLimit};
 use super::LoadOptions;
 
 /// Map a part's customer ids to indices; unknown ids are `None` (counted by the caller).
-pub(super) fn customer_indices(cells: &Cells, index: &IdIndex) -> Result<Vec<Option<u32>>> {
+fn customer_indices(cells: &Cells, index: &IdIndex) -> Result<Vec<Option<u32>>> {
     let mut out = Vec::with_capacity(cells.col.len());
     cells.for_each_str(|i, v| {
         let id = v.ok_or_else(|| cells.missing(i))?;
@@ -24,7 +26,7 @@ pub(super) fn customer_indices(cells: &Cells, index: &IdIndex) -> Result<Vec<Opt
 }
 
 /// Record a table's rows read, warn about rows of unknown customers.
-pub(super) fn note_rows<T>(summary: &mut LoadSummary, name: &str, parts: &[PartRows<T>]) {
+fn note_rows<T>(summary: &mut LoadSummary, name: &str, parts: &[PartRows<T>]) {
     let read = parts.iter().map(|p| p.n_read).sum();
     let unknown: usize = parts.iter().map(|p| p.unknown).sum();
     summary.rows.push((name.into(), read));
@@ -87,7 +89,7 @@ pub(super) fn load_events(
     Ok(parts)
 }
 
-pub(super) fn enum_index(cells: &Cells, allowed: &[&str]) -> Result<Vec<u8>> {
+fn enum_index(cells: &Cells, allowed: &[&str]) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(cells.col.len());
     cells.for_each_str(|i, v| {
         let v = v.ok_or_else(|| cells.missing(i))?;
@@ -122,11 +124,7 @@ pub(super) fn load_tickets(
     Ok(Some(parts))
 }
 
-pub(super) fn ticket_part(
-    p: &PartData,
-    index: &IdIndex,
-    limit: TimeLimit,
-) -> Result<PartRows<Ticket>> {
+fn ticket_part(p: &PartData, index: &IdIndex, limit: TimeLimit) -> Result<PartRows<Ticket>> {
     let ids = customer_indices(&p.required(col::CUSTOMER_ID), index)?;
     let opened_cells = p.required(col::OPENED_AT);
     let opened = opened_cells.timestamps(p.format(col::OPENED_AT))?;
@@ -219,7 +217,7 @@ pub(super) fn load_churn(
         Ok((ids, days))
     })?;
     let mut churned: Vec<Option<Day>> = vec![None; customers.len()];
-    let mut first_row: FxMap<u32, (usize, usize)> = FxMap::default();
+    let mut first_row: FxHashMap<u32, (usize, usize)> = FxHashMap::default();
     let mut counts = PartRows::<()>::with_capacity(0);
     for (k, (ids, days)) in parts.into_iter().enumerate() {
         counts.n_read += ids.len();

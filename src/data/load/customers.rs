@@ -8,12 +8,13 @@ use crate::schema::{col, table};
 use crate::time::{self, Day, Ts};
 
 use super::activity::EVENT_COLUMNS;
-use super::group::FxMap;
+use rustc_hash::FxHashMap;
+
 use super::source::{PartData, TableData, TimeLimit};
 use super::{missing_table, LoadOptions};
 
 /// One part of the customers table, extracted.
-pub(super) struct CustomerPart {
+struct CustomerPart {
     ids: Vec<String>,
     signup: Vec<Day>,
     plan: Vec<Option<String>>,
@@ -79,10 +80,10 @@ pub(super) fn load_customers(opts: &LoadOptions, limit: TimeLimit) -> Result<Cus
 }
 
 /// Fail on the first customer id (in file order) seen before, naming both rows.
-pub(super) fn check_unique_ids(t: &TableData, parts: &[CustomerPart]) -> Result<()> {
+fn check_unique_ids(t: &TableData, parts: &[CustomerPart]) -> Result<()> {
     let n = parts.iter().map(|p| p.ids.len()).sum();
-    let mut first_seen: FxMap<&str, (usize, usize)> =
-        FxMap::with_capacity_and_hasher(n, Default::default());
+    let mut first_seen: FxHashMap<&str, (usize, usize)> =
+        FxHashMap::with_capacity_and_hasher(n, Default::default());
     for (k, p) in parts.iter().enumerate() {
         for (i, id) in p.ids.iter().enumerate() {
             if let Some(&(k0, i0)) = first_seen.get(id.as_str()) {
@@ -117,23 +118,14 @@ pub(super) fn required_days(
         .collect()
 }
 
-pub(super) fn text_or_constant(
-    p: &PartData,
-    column: &str,
-    n: usize,
-) -> Result<Vec<Option<String>>> {
+fn text_or_constant(p: &PartData, column: &str, n: usize) -> Result<Vec<Option<String>>> {
     match p.cells(column) {
         Some(cells) => cells.strings(),
         None => Ok(vec![p.table.constant(column).map(String::from); n]),
     }
 }
 
-pub(super) fn bounded_floats(
-    p: &PartData,
-    column: &'static str,
-    min: f64,
-    why: &str,
-) -> Result<Vec<f64>> {
+fn bounded_floats(p: &PartData, column: &'static str, min: f64, why: &str) -> Result<Vec<f64>> {
     let values = match p.cells(column) {
         Some(cells) => {
             let v = cells.floats()?;
@@ -159,7 +151,7 @@ pub(super) fn bounded_floats(
     Ok(values)
 }
 
-pub(super) fn contract_months(p: &PartData) -> Result<Vec<u32>> {
+fn contract_months(p: &PartData) -> Result<Vec<u32>> {
     let Some(cells) = p.cells(col::CONTRACT_MONTHS) else {
         let c = p.table.constant(col::CONTRACT_MONTHS).unwrap_or("1");
         let m: u32 = c.parse().ok().filter(|m| *m >= 1).ok_or_else(|| {
@@ -190,7 +182,7 @@ pub(super) fn derive_customers(
     limit: TimeLimit,
 ) -> Result<Customers> {
     let parts = events.map_parts(&EVENT_COLUMNS, |p| {
-        let mut first: FxMap<String, Ts> = FxMap::default();
+        let mut first: FxHashMap<String, Ts> = FxHashMap::default();
         let ts_cells = p.required(col::TIMESTAMP);
         let ts = ts_cells.timestamps(p.format(col::TIMESTAMP))?;
         p.required(col::CUSTOMER_ID).for_each_str(|row, id| {
@@ -208,7 +200,7 @@ pub(super) fn derive_customers(
         })?;
         Ok(first)
     })?;
-    let mut first: FxMap<String, Ts> = FxMap::default();
+    let mut first: FxHashMap<String, Ts> = FxHashMap::default();
     for part in parts {
         for (id, t) in part {
             let e = first.entry(id).or_insert(t);

@@ -6,13 +6,10 @@ use rustc_hash::FxHashMap;
 
 use crate::data::history::Grouped;
 
-/// Customer ids are short strings looked up once per row: FxHash (the Rust compiler's hasher),
-/// since SipHash's resistance to crafted keys costs a sizeable share of load time and buys nothing
-/// here.
-pub(super) type FxMap<K, V> = FxHashMap<K, V>;
-
-/// Customer id -> position in the customers table.
-pub(super) type IdIndex<'a> = FxMap<&'a str, u32>;
+/// Customer id -> position in the customers table. Ids are short strings looked up once per row:
+/// FxHash (the Rust compiler's hasher), since SipHash's resistance to crafted keys costs a sizeable
+/// share of load time and buys nothing here.
+pub(super) type IdIndex<'a> = FxHashMap<&'a str, u32>;
 
 pub(super) fn id_index(ids: &[String]) -> IdIndex<'_> {
     let mut index = IdIndex::with_capacity_and_hasher(ids.len(), Default::default());

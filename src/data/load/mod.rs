@@ -58,9 +58,8 @@ impl LoadOptions {
         let Some(s) = &self.mapping.data_end else {
             return Ok(None);
         };
-        let day = time::parse_day(s, None).ok_or_else(|| {
-            Error::Usage(format!("mapping data_end {s:?} is not a date (YYYY-MM-DD)"))
-        })?;
+        let day = time::parse_iso_day(s)
+            .ok_or_else(|| Error::Usage(format!("data end {s:?} is not a date (YYYY-MM-DD)")))?;
         Ok(Some(day))
     }
 }

@@ -12,7 +12,7 @@ use crate::time::{self, Day, Ts};
 use super::LoadOptions;
 
 /// Columns a mapping's `defaults` can fill with a constant when the file lacks them.
-pub(super) const CONSTANT_COLUMNS: [&str; 5] = [
+const CONSTANT_COLUMNS: [&str; 5] = [
     col::PLAN,
     col::SEGMENT,
     col::MONTHLY_REVENUE,
@@ -27,17 +27,17 @@ pub(super) struct TableData<'m> {
     pub(super) parts: Vec<Part>,
     pub(super) mapping: &'m TableMapping,
     /// Source names of the columns to read (the others are never decoded).
-    pub(super) wanted: Vec<&'m str>,
+    wanted: Vec<&'m str>,
     /// Plus these from CSV parts: a projected CSV read does not see ragged rows, so a CSV
     /// file's required columns are always read.
-    pub(super) wanted_csv: Vec<&'m str>,
+    wanted_csv: Vec<&'m str>,
 }
 
 /// One part of a table while its rows are extracted.
 pub(super) struct PartData<'a> {
     pub(super) table: &'a TableData<'a>,
     pub(super) part: &'a Part,
-    pub(super) frame: read::PartFrame,
+    frame: read::PartFrame,
 }
 
 impl<'m> TableData<'m> {
@@ -120,7 +120,7 @@ impl PartData<'_> {
     }
 
     /// Fail unless the part has every column (or the mapping gives it a constant).
-    pub(super) fn require(&self, columns: &[&str]) -> Result<()> {
+    fn require(&self, columns: &[&str]) -> Result<()> {
         let t = self.table;
         for c in columns {
             let source = t.mapping.source(c);
@@ -183,13 +183,13 @@ impl PartData<'_> {
 /// Checks that every dated row lies before a limit (the data end, or now).
 #[derive(Clone, Copy)]
 pub(super) struct TimeLimit {
-    pub(super) limit: Ts,
-    pub(super) explicit: bool,
+    limit: Ts,
+    explicit: bool,
 }
 
 /// 1900-01-01T00:00:00Z: anything earlier is a broken value (and beyond what calendar
 /// arithmetic should be asked to handle).
-pub(super) const EARLIEST: Ts = -2_208_988_800;
+const EARLIEST: Ts = -2_208_988_800;
 
 impl TimeLimit {
     /// Rows must lie before the day after `explicit_end`, or without one before now.

@@ -1,0 +1,344 @@
+//! Writing outputs: whole or not at all, and never over something that is not a regular file.
+//!
+//! [`write_atomic`] fills a temporary file beside the destination and renames it into place.
+//! Before that it looks at what is there: a symlink is followed (its target is replaced and the
+//! link kept), a directory, device, FIFO or socket is refused and left as it was. Temporary files
+//! that a killed run left behind are removed by the next write into the same folder once they are
+//! older than [`STALE_AFTER`]. [`refuse_protected`] keeps an output off the run's own inputs and
+//! out of the model registry.
+
+use std::borrow::Cow;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use crate::error::{Error, Result};
+
+/// Prefix of the temporary files [`write_atomic`] writes beside a destination.
+pub const TMP_PREFIX: &str = ".churn-tmp-";
+
+/// A temporary file or folder of ours this old is a leftover of a killed run, not a write in
+/// progress (an output is written in seconds).
+pub const STALE_AFTER: Duration = Duration::from_secs(3600);
+
+/// `-` as an output path: write to standard output.
+pub const STDOUT: &str = "-";
+
+/// Whether `path` means standard output.
+pub fn is_stdout(path: &Path) -> bool {
+    path.as_os_str() == STDOUT
+}
+
+/// Write a file whole or not at all: the content goes to a temporary file in the destination's
+/// folder, which is renamed over the destination only after `fill` succeeded and the data is
+/// flushed. A symlink at `path` is followed: its target is replaced, the link kept.
+///
+/// # Errors
+/// `Usage` when `path` is a directory, device, FIFO or socket (left untouched); I/O errors, or
+/// whatever `fill` returns; on error nothing appears at `path`.
+pub fn write_atomic<F>(path: &Path, fill: F) -> Result<()>
+where
+    F: FnOnce(&mut dyn Write) -> Result<()>,
+{
+    let target = regular_destination(path)?;
+    let dir = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    remove_stale(&dir, TMP_PREFIX);
+    let tmp = tempfile::Builder::new()
+        .prefix(TMP_PREFIX)
+        .tempfile_in(&dir)
+        .map_err(|e| Error::io(&dir, e))?;
+    // Outputs are ordinary shared-readable files (0644), not tempfile's private 0600.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let readable = std::fs::Permissions::from_mode(0o644);
+        tmp.as_file()
+            .set_permissions(readable)
+            .map_err(|e| Error::io(path, e))?;
+    }
+    {
+        let mut w = BufWriter::new(tmp.as_file());
+        fill(&mut w)?;
+        w.flush().map_err(|e| Error::io(path, e))?;
+    }
+    tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
+    tmp.persist(&target).map_err(|e| Error::io(path, e.error))?;
+    Ok(())
+}
+
+/// Write an output the user named: to standard output for `-`, else with [`write_atomic`].
+///
+/// # Errors
+/// As [`write_atomic`]; a closed standard output is an I/O error of kind `BrokenPipe`.
+pub fn write_output<F>(path: &Path, fill: F) -> Result<()>
+where
+    F: FnOnce(&mut dyn Write) -> Result<()>,
+{
+    if !is_stdout(path) {
+        return write_atomic(path, fill);
+    }
+    let stdout = std::io::stdout();
+    let mut w = BufWriter::new(stdout.lock());
+    fill(&mut w)?;
+    w.flush().map_err(|e| Error::io("standard output", e))
+}
+
+/// A value as the bytes [`write_json`] writes: pretty JSON and a final line break.
+///
+/// # Errors
+/// Serialization errors.
+pub fn json_bytes<T: serde::Serialize>(value: &T) -> Result<Vec<u8>> {
+    let mut bytes = serde_json::to_vec_pretty(value)?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+/// Write a serializable value as pretty JSON, atomically.
+///
+/// # Errors
+/// As [`write_atomic`], and serialization errors.
+pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
+    let bytes = json_bytes(value)?;
+    write_atomic(path, |w| {
+        w.write_all(&bytes).map_err(|e| Error::io(path, e))
+    })
+}
+
+/// The file an output at `path` replaces: `path` itself, or the end of its symlink chain.
+///
+/// # Errors
+/// `Usage` naming `path` when it (or its link's target) exists and is not a regular file.
+pub fn regular_destination(path: &Path) -> Result<PathBuf> {
+    let mut target = path.to_path_buf();
+    // Follow links one step at a time so a dangling link still names the file to create.
+    for _ in 0..40 {
+        let Ok(meta) = std::fs::symlink_metadata(&target) else {
+            return Ok(target);
+        };
+        if meta.file_type().is_symlink() {
+            let link = std::fs::read_link(&target).map_err(|e| Error::io(&target, e))?;
+            target = match target.parent() {
+                Some(dir) => dir.join(link),
+                None => link,
+            };
+            continue;
+        }
+        if meta.is_file() {
+            return Ok(target);
+        }
+        return Err(Error::Usage(format!(
+            "{} is {}, not a regular file: refusing to replace it",
+            path.display(),
+            kind_of(&meta)
+        )));
+    }
+    Err(Error::Usage(format!(
+        "{}: too many levels of symbolic links",
+        path.display()
+    )))
+}
+
+fn kind_of(meta: &std::fs::Metadata) -> Cow<'static, str> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return "a FIFO".into();
+        }
+        if t.is_socket() {
+            return "a socket".into();
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device".into();
+        }
+    }
+    if meta.is_dir() {
+        "a directory".into()
+    } else {
+        "not a regular file".into()
+    }
+}
+
+/// Remove this tool's leftovers in `dir`: entries named `prefix...` older than [`STALE_AFTER`]
+/// (files, or folders of a staged write). Best effort: a failure only leaves the leftover.
+pub fn remove_stale(dir: &Path, prefix: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let now = SystemTime::now();
+    for entry in entries.flatten() {
+        if !entry.file_name().to_string_lossy().starts_with(prefix) {
+            continue;
+        }
+        let Ok(meta) = entry.metadata() else { continue };
+        let old = meta
+            .modified()
+            .ok()
+            .and_then(|m| now.duration_since(m).ok())
+            .is_some_and(|age| age > STALE_AFTER);
+        if !old {
+            continue;
+        }
+        let path = entry.path();
+        let removed = if meta.is_dir() {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+        if removed.is_ok() {
+            log::info!("removed {}, left by an interrupted run", path.display());
+        }
+    }
+}
+
+/// Refuse an output that would land on a protected path: one of the run's input files or
+/// folders, or anywhere inside the model registry (which only the registry writes).
+///
+/// # Errors
+/// `Usage` naming the output and what it would overwrite.
+pub fn refuse_protected(out: &Path, inputs: &[&Path], registry: Option<&Path>) -> Result<()> {
+    if is_stdout(out) {
+        return Ok(());
+    }
+    let target = absolute(&regular_destination(out)?);
+    for input in inputs {
+        let input = absolute(input);
+        if target == input || (input.is_dir() && target.starts_with(&input)) {
+            return Err(Error::Usage(format!(
+                "output {} would land on this run's input {}",
+                out.display(),
+                input.display()
+            )));
+        }
+    }
+    if let Some(root) = registry.map(absolute) {
+        if target.starts_with(&root) {
+            return Err(Error::Usage(format!(
+                "output {} is inside the model registry {}: only training writes there",
+                out.display(),
+                root.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// `path` made absolute with symlinks resolved as far as it exists.
+fn absolute(path: &Path) -> PathBuf {
+    if let Ok(p) = path.canonicalize() {
+        return p;
+    }
+    // A file that does not exist yet: resolve its folder, keep its name.
+    match (path.parent(), path.file_name()) {
+        (Some(dir), Some(name)) => {
+            let dir = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
+            absolute(dir).join(name)
+        }
+        _ => std::env::current_dir()
+            .map(|d| d.join(path))
+            .unwrap_or_else(|_| path.to_path_buf()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failed_write_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.csv");
+        let r = write_atomic(&path, |w| {
+            w.write_all(b"half").unwrap();
+            Err(Error::Generic("boom".into()))
+        });
+        assert!(r.is_err());
+        assert!(!path.exists());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn successful_write_replaces_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.csv");
+        std::fs::write(&path, "old").unwrap();
+        write_atomic(&path, |w| {
+            w.write_all(b"new").map_err(|e| Error::io("x", e))
+        })
+        .unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_is_followed_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.csv");
+        let link = dir.path().join("current.csv");
+        std::fs::write(&real, "old").unwrap();
+        std::os::unix::fs::symlink("real.csv", &link).unwrap();
+        write_atomic(&link, |w| {
+            w.write_all(b"new").map_err(|e| Error::io("x", e))
+        })
+        .unwrap();
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(std::fs::read_to_string(&real).unwrap(), "new");
+    }
+
+    #[test]
+    fn a_directory_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = write_atomic(dir.path(), |_| Ok(())).unwrap_err();
+        assert!(
+            matches!(err, Error::Usage(ref m) if m.contains("a directory")),
+            "{err}"
+        );
+        assert!(dir.path().is_dir());
+    }
+
+    #[test]
+    fn stale_temporary_files_are_removed_fresh_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let stale = dir.path().join(format!("{TMP_PREFIX}old"));
+        let fresh = dir.path().join(format!("{TMP_PREFIX}new"));
+        std::fs::write(&stale, "x").unwrap();
+        std::fs::write(&fresh, "x").unwrap();
+        let two_hours_ago = SystemTime::now() - Duration::from_secs(7200);
+        let f = std::fs::File::options().write(true).open(&stale).unwrap();
+        f.set_modified(two_hours_ago).unwrap();
+        write_atomic(&dir.path().join("out"), |_| Ok(())).unwrap();
+        assert!(!stale.exists());
+        assert!(fresh.exists());
+    }
+
+    #[test]
+    fn outputs_stay_off_inputs_and_the_registry() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let models = dir.path().join("models");
+        std::fs::create_dir_all(&data).unwrap();
+        std::fs::create_dir_all(models.join("m1")).unwrap();
+        std::fs::write(data.join("customers.csv"), "x").unwrap();
+        let inside_data = data.join("customers.csv");
+        let inside_models = models.join("m1").join("model.json");
+        for out in [&inside_data, &inside_models] {
+            let err = refuse_protected(out, &[&data], Some(&models)).unwrap_err();
+            assert!(matches!(err, Error::Usage(_)), "{err}");
+        }
+        let ok = dir.path().join("list.csv");
+        refuse_protected(&ok, &[&data], Some(&models)).unwrap();
+        refuse_protected(Path::new("-"), &[&data], Some(&models)).unwrap();
+    }
+}
