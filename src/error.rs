@@ -11,7 +11,10 @@ pub enum Error {
     MissingTable { table: String, looked_for: String },
 
     /// A required column is absent from a table.
-    #[error("table `{table}`: missing required column `{column}` (found: {found})")]
+    #[error(
+        "table `{table}`: missing required column `{column}` (found: {})",
+        clip(found)
+    )]
     MissingColumn {
         table: String,
         column: String,
@@ -19,7 +22,11 @@ pub enum Error {
     },
 
     /// A cell that cannot be read or is out of range.
-    #[error("table `{table}`, column `{column}`, {row}: {reason} (value: {value:?})")]
+    #[error(
+        "table `{table}`, column `{}`, {row}: {reason} (value: {:?})",
+        clip(column),
+        clip(value)
+    )]
     BadValue {
         table: String,
         column: String,
@@ -30,7 +37,8 @@ pub enum Error {
 
     /// A key that must be unique appears twice.
     #[error(
-        "table `{table}`, column `{column}`, {row}: duplicate value {value:?} (first at {first})"
+        "table `{table}`, column `{column}`, {row}: duplicate value {:?} (first at {first})",
+        clip(value)
     )]
     Duplicate {
         table: String,
@@ -40,12 +48,20 @@ pub enum Error {
         first: String,
     },
 
+    /// A header that names a column twice.
+    #[error("table `{table}`, column `{}`: appears twice in the header of {}", clip(column), path.display())]
+    DuplicateColumn {
+        table: String,
+        column: String,
+        path: PathBuf,
+    },
+
     /// A table with no data rows where rows are needed.
     #[error("table `{table}`: {reason}")]
     EmptyTable { table: String, reason: String },
 
     /// A file that cannot be parsed as the table format it claims to be.
-    #[error("table `{table}`: cannot read {path}: {reason}")]
+    #[error("table `{table}`: cannot read {}: {}", path.display(), clip(reason))]
     Unreadable {
         table: String,
         path: PathBuf,
@@ -84,7 +100,7 @@ pub enum Error {
     #[error("invalid settings: {0}")]
     Usage(String),
 
-    #[error("I/O error on {path}: {source}")]
+    #[error("I/O error on {}: {source}", path.display())]
     Io {
         path: PathBuf,
         source: std::io::Error,
@@ -102,6 +118,18 @@ pub enum Error {
     /// linfa, plotters and other foreign errors, as text where they leave their module.
     #[error("{0}")]
     Generic(String),
+}
+
+/// Longest value an error message quotes in full; longer ones are cut (a header line of 100 MB
+/// must not become 100 MB of stderr).
+pub const MAX_QUOTED: usize = 200;
+
+/// `s`, or its first [`MAX_QUOTED`] characters and how long it was.
+pub fn clip(s: &str) -> std::borrow::Cow<'_, str> {
+    match s.char_indices().nth(MAX_QUOTED) {
+        None => s.into(),
+        Some((end, _)) => format!("{}... ({} bytes)", &s[..end], s.len()).into(),
+    }
 }
 
 /// Crate-wide result alias.
@@ -146,6 +174,7 @@ impl Error {
             | Error::MissingColumn { .. }
             | Error::BadValue { .. }
             | Error::Duplicate { .. }
+            | Error::DuplicateColumn { .. }
             | Error::EmptyTable { .. }
             | Error::Unreadable { .. }
             | Error::SingleClass { .. }

@@ -113,28 +113,39 @@ pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
 /// # Errors
 /// `Usage` naming `path` when it (or its link's target) exists and is not a regular file.
 pub fn regular_destination(path: &Path) -> Result<PathBuf> {
-    let mut target = path.to_path_buf();
-    // Follow links one step at a time so a dangling link still names the file to create.
-    for _ in 0..40 {
-        let Ok(meta) = std::fs::symlink_metadata(&target) else {
-            return Ok(target);
-        };
-        if meta.file_type().is_symlink() {
-            let link = std::fs::read_link(&target).map_err(|e| Error::io(&target, e))?;
-            target = match target.parent() {
-                Some(dir) => dir.join(link),
-                None => link,
-            };
-            continue;
+    match std::fs::metadata(path) {
+        // `metadata` follows every link: this is what a write would replace.
+        Ok(meta) if meta.is_file() => {
+            let linked = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+            if linked {
+                path.canonicalize().map_err(|e| Error::io(path, e))
+            } else {
+                Ok(path.to_path_buf())
+            }
         }
-        if meta.is_file() {
-            return Ok(target);
-        }
-        return Err(Error::Usage(format!(
+        Ok(meta) => Err(Error::Usage(format!(
             "{} is {}, not a regular file: refusing to replace it",
             path.display(),
             kind_of(&meta)
-        )));
+        ))),
+        Err(_) => dangling_target(path),
+    }
+}
+
+/// Nothing exists at the end of `path`: the file to create, following a dangling link.
+fn dangling_target(path: &Path) -> Result<PathBuf> {
+    let mut target = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&target) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let link = std::fs::read_link(&target).map_err(|e| Error::io(&target, e))?;
+                target = match target.parent() {
+                    Some(dir) => dir.join(link),
+                    None => link,
+                };
+            }
+            _ => return Ok(target),
+        }
     }
     Err(Error::Usage(format!(
         "{}: too many levels of symbolic links",

@@ -244,8 +244,7 @@ impl Registry {
             dir: self.root.clone(),
         };
         if id == "latest" {
-            let newest = self.list()?.pop().ok_or_else(not_found)?;
-            return Ok(self.dir(&newest.model_id));
+            return self.latest()?.ok_or_else(not_found);
         }
         let plain = !id.is_empty() && !id.starts_with('.') && !id.contains(['/', '\\']);
         let dir = self.dir(id);
@@ -254,6 +253,43 @@ impl Registry {
         } else {
             Err(not_found())
         }
+    }
+
+    /// The newest model folder by its model's creation time (then id), read leniently: only the
+    /// JSON and its `created` field. A model file that is not even that refuses the question, so
+    /// that `latest` never silently falls back to an older model.
+    fn latest(&self) -> Result<Option<ModelDir>> {
+        if !self.root.exists() {
+            return Ok(None);
+        }
+        let entries = std::fs::read_dir(&self.root).map_err(|e| Error::io(&self.root, e))?;
+        let mut newest: Option<(String, ModelDir)> = None;
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::io(&self.root, e))?;
+            let dir = self.dir(&entry.file_name().to_string_lossy());
+            let file = dir.file(MODEL_FILE);
+            if dir.id.starts_with('.') || !file.is_file() {
+                continue;
+            }
+            let created = std::fs::read_to_string(&file)
+                .ok()
+                .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+                .and_then(|v| v.get("created").and_then(|c| c.as_str()).map(String::from))
+                .ok_or_else(|| Error::ModelMismatch {
+                    model_id: dir.id.clone(),
+                    reason: format!(
+                        "{} is not a readable model file, so which model is the latest is unknown",
+                        file.display()
+                    ),
+                })?;
+            let newer = newest
+                .as_ref()
+                .is_none_or(|(c, d)| (&created, &dir.id) > (c, &d.id));
+            if newer {
+                newest = Some((created, dir));
+            }
+        }
+        Ok(newest.map(|(_, d)| d))
     }
 
     /// Resolve `id` and read its model.

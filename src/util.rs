@@ -12,6 +12,17 @@ pub fn csv_cell(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// [`csv_cell`] for a file a spreadsheet may open: a cell that starts like a formula (`=`, `+`,
+/// `-`, `@`, a tab or a carriage return) gets a leading `'`, so `=HYPERLINK(...)` in a customer id
+/// stays text instead of becoming a live formula (OWASP's CSV injection advice).
+pub fn excel_cell(s: &str) -> Cow<'_, str> {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(csv_cell(&format!("'{s}")).into_owned())
+    } else {
+        csv_cell(s)
+    }
+}
+
 /// Format a float for CSV: empty for NaN, shortest round-trip text otherwise.
 pub fn fmt_f64(x: f64) -> String {
     if x.is_nan() {
@@ -39,5 +50,11 @@ mod tests {
         assert_eq!(csv_cell("a,b"), "\"a,b\"");
         assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_cell("plain"), "plain");
+        assert_eq!(
+            excel_cell("=HYPERLINK(\"x\")"),
+            "\"'=HYPERLINK(\"\"x\"\")\""
+        );
+        assert_eq!(excel_cell("-3"), "'-3");
+        assert_eq!(excel_cell("C001"), "C001");
     }
 }

@@ -107,6 +107,13 @@ fn step(args: &[&str]) -> anyhow::Result<()> {
 
 /// Create the output folder, replacing an earlier demo's; refuse any other non-empty folder.
 fn prepare(dir: &Path) -> anyhow::Result<()> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(churn::Error::Usage(format!(
+            "{} exists and is not a folder: choose another --out",
+            dir.display()
+        ))
+        .into());
+    }
     if dir.join(MARKER).exists() {
         std::fs::remove_dir_all(dir)?;
     } else if dir.read_dir().is_ok_and(|mut d| d.next().is_some()) {

@@ -8,6 +8,7 @@ use churn::features::output::write_features;
 use churn::features::tabular::{load_table, TabularOptions};
 use churn::features::{build_features_with, FeatureSpec};
 use churn::frame::FeatureTable;
+use churn::output::refuse_protected;
 use churn::time::Day;
 
 use super::common::{parse_cutoffs, parse_date, Bar, Cutoffs, DataArgs, Definition};
@@ -61,6 +62,8 @@ pub struct Args {
 
 /// Run `churn features`.
 pub fn run(args: Args) -> anyhow::Result<()> {
+    let input = args.data.data.as_deref().or(args.table.as_deref());
+    refuse_protected(&args.out, &input.into_iter().collect::<Vec<_>>(), None)?;
     let (table, what) = match (args.data.load_options()?, &args.table) {
         (Some(opts), _) => event_table(&args, &opts)?,
         (None, Some(path)) => tabular_table(&args, path)?,

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use churn::data::load::load_history_with;
 use churn::kpis::{format_table, retention_kpis, write_kpis_csv, Period};
+use churn::output::refuse_protected;
 
 use super::common::{Bar, DataArgs};
 
@@ -40,7 +41,9 @@ impl From<PeriodArg> for Period {
 /// Run `churn kpis`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let period = Period::from(args.period);
-    let history = load_history_with(&args.data.required()?, &Bar::new())?;
+    let opts = args.data.required()?;
+    refuse_protected(&args.out.join("kpis.csv"), &[&opts.dir], None)?;
+    let history = load_history_with(&opts, &Bar::new())?;
     let rows = retention_kpis(&history.customers, period, history.summary.last)?;
     out!("{}", format_table(&rows));
     let csv = args.out.join("kpis.csv");

@@ -1,11 +1,12 @@
 //! `churn report`: a self-contained HTML and Markdown report of a registered model, with the
 //! data it was trained on when given.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use churn::data::load::load_history_with;
 use churn::features::tabular::{load_table, TabularOptions};
+use churn::output::refuse_protected;
 use churn::report::{build_report, write_report, ReportData};
 use churn::store::Registry;
 
@@ -46,6 +47,15 @@ pub struct Args {
 /// Run `churn report`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let dir = Registry::new(&args.models).resolve(&args.model)?;
+    let html = args.out.join(format!("{}.html", dir.id()));
+    let inputs: Vec<&Path> = args
+        .data
+        .data
+        .iter()
+        .chain(&args.table)
+        .map(|p| p.as_path())
+        .collect();
+    refuse_protected(&html, &inputs, Some(&args.models))?;
     let bar = Bar::new();
     let data = report_data(&args, &bar)?;
     let report = build_report(&dir, &data, args.scores.as_deref(), &bar)

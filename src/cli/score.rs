@@ -45,6 +45,9 @@ pub struct Args {
     /// Exit with the drift code (6) when any feature's PSI exceeds this; the list is still written.
     #[arg(long, value_name = "X", value_parser = parse_max_psi)]
     pub max_psi: Option<f64>,
+    /// CSV for spreadsheets: text cells that start like a formula (=, +, -, @) get a leading '.
+    #[arg(long)]
+    pub excel_safe: bool,
 }
 
 /// Run `churn score`.
@@ -69,6 +72,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         capacity: args.capacity,
         summary_json: args.summary_json,
         max_psi: args.max_psi,
+        excel_safe: args.excel_safe,
     };
     let report = run_job_with(&job, &Bar::new())?;
     let s = &report.summary;

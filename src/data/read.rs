@@ -86,6 +86,117 @@ pub struct PartFrame {
     pub header: Vec<String>,
 }
 
+/// Most columns a table may have. Wider files are refused before they are parsed: a few rows
+/// with a million columns would otherwise take gigabytes.
+pub const MAX_COLUMNS: usize = 10_000;
+
+/// Longest header line kept (1 MiB); a longer one is refused, whatever its column count.
+pub const MAX_HEADER_BYTES: usize = 1 << 20;
+
+/// The header of a CSV file, read before polars sees it, so that a header polars would repair
+/// (`x_duplicated_0`) or choke on (a million columns) is refused with a clear error. Names are
+/// trimmed, unquoted and stripped of a UTF-8 byte-order mark. Reads the first line only, in
+/// chunks, keeping at most [`MAX_HEADER_BYTES`].
+///
+/// # Errors
+/// `Unreadable` for an unreadable file, a header that is not UTF-8, too long or too wide;
+/// `DuplicateColumn` for a name that appears twice.
+pub fn csv_header(table: &str, path: &Path) -> Result<Vec<String>> {
+    use std::io::{BufRead, BufReader};
+    let unreadable = |reason: String| Error::Unreadable {
+        table: table.into(),
+        path: path.to_path_buf(),
+        reason,
+    };
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut reader = BufReader::new(file);
+    let (mut kept, mut len, mut commas) = (Vec::new(), 0usize, 0usize);
+    loop {
+        let chunk = reader.fill_buf().map_err(|e| Error::io(path, e))?;
+        if chunk.is_empty() {
+            break;
+        }
+        let end = chunk.iter().position(|&b| b == b'\n');
+        let part = &chunk[..end.unwrap_or(chunk.len())];
+        commas += part.iter().filter(|&&b| b == b',').count();
+        let room = MAX_HEADER_BYTES.saturating_sub(kept.len());
+        kept.extend_from_slice(&part[..part.len().min(room)]);
+        len += part.len();
+        let used = part.len() + usize::from(end.is_some());
+        reader.consume(used);
+        if end.is_some() {
+            break;
+        }
+    }
+    if commas + 1 > MAX_COLUMNS {
+        return Err(unreadable(format!(
+            "the header has {} columns; at most {MAX_COLUMNS} are read",
+            commas + 1
+        )));
+    }
+    if len > MAX_HEADER_BYTES {
+        return Err(unreadable(format!(
+            "the header line is {len} bytes long; at most {MAX_HEADER_BYTES} are read"
+        )));
+    }
+    let text = std::str::from_utf8(&kept)
+        .map_err(|_| unreadable("line 1 (the header) is not UTF-8 text".into()))?;
+    let names = split_header(text);
+    check_unique_names(table, path, &names)?;
+    Ok(names)
+}
+
+/// Header fields, quote-aware (`"a,b"` is one name, `""` an escaped quote).
+fn split_header(line: &str) -> Vec<String> {
+    let line = line.trim_end_matches('\r').trim_start_matches('\u{feff}');
+    let (mut names, mut field, mut quoted) = (Vec::new(), String::new(), false);
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => names.push(std::mem::take(&mut field).trim().to_string()),
+            _ => field.push(c),
+        }
+    }
+    names.push(field.trim().to_string());
+    names
+}
+
+/// Refuse a table whose header names a column twice (the first copy would be used silently).
+///
+/// # Errors
+/// `DuplicateColumn` naming the column.
+pub fn check_unique_names(table: &str, path: &Path, names: &[String]) -> Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    match names.iter().find(|n| !seen.insert(n.as_str())) {
+        Some(name) => Err(Error::DuplicateColumn {
+            table: table.into(),
+            column: name.clone(),
+            path: path.to_path_buf(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Why a CSV file polars could not read is bad, naming the line: the first line that is not
+/// UTF-8 text, or the first line with another field count than the header.
+pub fn explain_csv_failure(path: &Path) -> Option<String> {
+    let bytes = std::fs::read(path).ok()?;
+    if let Err(e) = std::str::from_utf8(&bytes) {
+        let at = e.valid_up_to();
+        let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+        return Some(format!(
+            "line {line} is not UTF-8 text (byte 0x{:02X}); save the file as UTF-8",
+            bytes[at]
+        ));
+    }
+    first_ragged_line(path)
+}
+
 /// Read one part, keeping only the `wanted` source columns that exist. CSV cells stay text (we
 /// parse and check them ourselves, to name the row); Parquet keeps its types.
 ///
@@ -109,14 +220,21 @@ pub fn read_part(table: &str, part: &Part, wanted: &[&str]) -> Result<PartFrame>
             "binary content (NUL bytes): not a CSV text file".into(),
         ));
     }
+    if part.csv {
+        csv_header(table, &part.path)?;
+    }
     // polars can panic on some malformed inputs; a bad file must be an error, never a crash.
     let result = std::panic::catch_unwind(|| scan(part, wanted));
     match result {
-        Ok(Ok(df)) => Ok(df),
+        Ok(Ok(df)) => {
+            check_width(table, &part.path, &df.header)?;
+            check_unique_names(table, &part.path, &df.header)?;
+            Ok(df)
+        }
         Ok(Err(e)) => {
             let mut reason = e.to_string();
             if part.csv {
-                if let Some(line) = first_ragged_line(&part.path) {
+                if let Some(line) = explain_csv_failure(&part.path) {
                     reason = line;
                 }
             }
@@ -126,6 +244,19 @@ pub fn read_part(table: &str, part: &Part, wanted: &[&str]) -> Result<PartFrame>
             "the file is not a valid table of this format".into(),
         )),
     }
+}
+
+/// Refuse a table wider than [`MAX_COLUMNS`] (a Parquet schema; CSV headers are checked before
+/// parsing).
+fn check_width(table: &str, path: &Path, header: &[String]) -> Result<()> {
+    if header.len() <= MAX_COLUMNS {
+        return Ok(());
+    }
+    Err(Error::Unreadable {
+        table: table.into(),
+        path: path.to_path_buf(),
+        reason: format!("{} columns; at most {MAX_COLUMNS} are read", header.len()),
+    })
 }
 
 /// True when the first 8 KiB hold a NUL byte, which no CSV text has.
@@ -222,12 +353,13 @@ pub fn read_text_csv(path: &Path) -> Result<DataFrame> {
     if !path.is_file() {
         return Err(unreadable("no such file".into()));
     }
+    csv_header(&path.display().to_string(), path)?;
     CsvReadOptions::default()
         .with_has_header(true)
         .with_infer_schema_length(Some(0))
         .try_into_reader_with_file_path(Some(path.to_path_buf()))
         .and_then(|r| r.finish())
-        .map_err(|e| unreadable(e.to_string()))
+        .map_err(|e| unreadable(explain_csv_failure(path).unwrap_or_else(|| e.to_string())))
 }
 
 /// One column of one part, with what is needed to name its cells in errors.

@@ -8,16 +8,19 @@ use polars::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::frame::{ColumnValues, FeatureTable};
-use crate::output::write_atomic;
+use crate::output::{is_stdout, write_atomic, write_output};
 use crate::schema::{OUT_AS_OF, OUT_CUSTOMER_ID, OUT_LABEL};
 use crate::time;
 use crate::util::{csv_cell, fmt_f64};
 
-/// Write `table` to `path` (`.csv` or `.parquet`).
+/// Write `table` to `path` (`.csv` or `.parquet`), or as CSV to standard output for `-`.
 ///
 /// # Errors
 /// An unknown extension, I/O errors. Nothing is left at `path` on failure.
 pub fn write_features(table: &FeatureTable, path: &Path) -> Result<()> {
+    if is_stdout(path) {
+        return write_output(path, |w| write_csv(table, w, path));
+    }
     match path.extension().and_then(|e| e.to_str()) {
         Some("csv") => write_atomic(path, |w| write_csv(table, w, path)),
         Some("parquet") => {

@@ -104,6 +104,7 @@ fn read_string_columns(path: &Path, table: &str) -> Result<Vec<RawColumn>> {
         reason: e.to_string(),
     };
     let pl_path = PlRefPath::try_from_path(path).map_err(unreadable)?;
+    crate::data::read::csv_header(table, path)?;
     // Schema inference over zero rows reads every column as String; we infer types ourselves so
     // that a blank cell in a numeric column is a missing number rather than a text column.
     let df = LazyCsvReader::new(pl_path)
@@ -111,7 +112,14 @@ fn read_string_columns(path: &Path, table: &str) -> Result<Vec<RawColumn>> {
         .with_infer_schema_length(Some(0))
         .finish()
         .and_then(|lf| lf.collect())
-        .map_err(unreadable)?;
+        .map_err(|e| match crate::data::read::explain_csv_failure(path) {
+            Some(reason) => Error::Unreadable {
+                table: table.to_string(),
+                path: path.to_path_buf(),
+                reason,
+            },
+            None => unreadable(e),
+        })?;
     let mut out = Vec::with_capacity(df.width());
     for (i, col) in df.columns().iter().enumerate() {
         let mut name = col.name().to_string();

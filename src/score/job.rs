@@ -73,6 +73,8 @@ pub struct ScoreJob {
     pub summary_json: Option<PathBuf>,
     /// The drift alarm: the largest PSI any feature may have.
     pub max_psi: Option<f64>,
+    /// Prefix CSV text cells that would start a spreadsheet formula with `'`.
+    pub excel_safe: bool,
 }
 
 /// What a scoring run did.
@@ -297,9 +299,10 @@ impl ScoreSummary {
 /// # Errors
 /// I/O errors writing the list (nothing half-written is left).
 fn write_outputs(list: &AtRiskList, job: &ScoreJob, dir: &ModelDir) -> Result<()> {
-    write_list(list, &job.out, job.format)?;
+    write_list(list, &job.out, job.format, job.excel_safe)?;
     let preview = dir.preview_path();
-    if let Err(e) = write_list(&list.head(PREVIEW_ROWS), &preview, ListFormat::Csv) {
+    let head = list.head(PREVIEW_ROWS);
+    if let Err(e) = write_list(&head, &preview, ListFormat::Csv, job.excel_safe) {
         log::warn!(
             "could not keep the list's preview in {}: {e}",
             preview.display()

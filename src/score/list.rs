@@ -1,6 +1,7 @@
 //! The at-risk list (contract section 5): ranking, tiers, and atomic CSV / Parquet / JSON Lines
 //! writers whose output is byte-identical for the same inputs.
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::Path;
 
@@ -13,7 +14,7 @@ use crate::model::RiskTier;
 use crate::output::write_output;
 use crate::schema::AT_RISK_COLUMNS;
 use crate::time::{self, Day};
-use crate::util::csv_cell;
+use crate::util::{csv_cell, excel_cell};
 
 use super::actions::ReasonValue;
 
@@ -155,13 +156,21 @@ pub fn as_of_text(day: Option<Day>) -> String {
     day.map(time::format_day).unwrap_or_default()
 }
 
-/// Write the list in `format`, atomically, or to standard output for the path `-`.
+/// Write the list in `format`, atomically, or to standard output for the path `-`. With
+/// `excel_safe`, CSV text cells that would start a spreadsheet formula are prefixed with `'`
+/// ([`excel_cell`]); without it the bytes are the plain CSV.
 ///
 /// # Errors
 /// I/O and Parquet errors; nothing is left at `path` on failure.
-pub fn write_list(list: &AtRiskList, path: &Path, format: ListFormat) -> Result<()> {
+pub fn write_list(
+    list: &AtRiskList,
+    path: &Path,
+    format: ListFormat,
+    excel_safe: bool,
+) -> Result<()> {
+    let cell = if excel_safe { excel_cell } else { csv_cell };
     match format {
-        ListFormat::Csv => write_output(path, |w| write_csv(list, w, path)),
+        ListFormat::Csv => write_output(path, |w| write_csv(list, w, path, cell)),
         ListFormat::Jsonl => write_output(path, |w| {
             for r in &list.rows {
                 serde_json::to_writer(&mut *w, &list.record(r))?;
@@ -179,10 +188,13 @@ pub fn write_list(list: &AtRiskList, path: &Path, format: ListFormat) -> Result<
     }
 }
 
-fn write_csv(list: &AtRiskList, w: &mut dyn Write, path: &Path) -> Result<()> {
+/// How a text cell is written: [`csv_cell`] or [`excel_cell`].
+type CellFn = for<'a> fn(&'a str) -> Cow<'a, str>;
+
+fn write_csv(list: &AtRiskList, w: &mut dyn Write, path: &Path, cell: CellFn) -> Result<()> {
     let io = |e| Error::io(path, e);
     writeln!(w, "{}", AT_RISK_COLUMNS.join(",")).map_err(io)?;
-    let (model_id, as_of) = (csv_cell(&list.model_id), csv_cell(&list.as_of));
+    let (model_id, as_of) = (cell(&list.model_id), cell(&list.as_of));
     let mut reasons = [String::new(), String::new(), String::new()];
     for r in &list.rows {
         for (k, text) in reasons.iter_mut().enumerate() {
@@ -194,16 +206,16 @@ fn write_csv(list: &AtRiskList, w: &mut dyn Write, path: &Path) -> Result<()> {
             w,
             "{},{},{:.6},{},{},{},{},{},{},{},{}",
             r.rank,
-            csv_cell(&r.customer_id),
+            cell(&r.customer_id),
             r.churn_probability,
             r.risk_tier,
             r.revenue_at_risk
                 .map(|x| format!("{x:.2}"))
                 .unwrap_or_default(),
-            csv_cell(&reasons[0]),
-            csv_cell(&reasons[1]),
-            csv_cell(&reasons[2]),
-            csv_cell(r.suggested_action),
+            cell(&reasons[0]),
+            cell(&reasons[1]),
+            cell(&reasons[2]),
+            cell(r.suggested_action),
             model_id,
             as_of
         )

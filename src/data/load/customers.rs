@@ -154,11 +154,15 @@ fn bounded_floats(p: &PartData, column: &'static str, min: f64, why: &str) -> Re
 fn contract_months(p: &PartData) -> Result<Vec<u32>> {
     let Some(cells) = p.cells(col::CONTRACT_MONTHS) else {
         let c = p.table.constant(col::CONTRACT_MONTHS).unwrap_or("1");
-        let m: u32 = c.parse().ok().filter(|m| *m >= 1).ok_or_else(|| {
-            Error::Usage(format!(
-                "mapping default contract_months = {c:?} is not a whole number >= 1"
-            ))
-        })?;
+        let m: u32 = c
+            .parse()
+            .ok()
+            .filter(|m| (1..=1200).contains(m))
+            .ok_or_else(|| {
+                Error::Usage(format!(
+                    "mapping default contract_months = {c:?} is not a whole number from 1 to 1200"
+                ))
+            })?;
         return Ok(vec![m; p.height()]);
     };
     let v = cells.integers()?;
@@ -166,9 +170,11 @@ fn contract_months(p: &PartData) -> Result<Vec<u32>> {
         .enumerate()
         .map(|(i, m)| match m {
             None => Err(cells.missing(i)),
-            Some(m) if !(1..=1200).contains(&m) => {
-                Err(cells.out_of_range(i, m.to_string(), "contract_months must be >= 1"))
-            }
+            Some(m) if !(1..=1200).contains(&m) => Err(cells.out_of_range(
+                i,
+                m.to_string(),
+                "contract_months must be >= 1 and <= 1200",
+            )),
             Some(m) => Ok(m as u32),
         })
         .collect()
@@ -221,9 +227,10 @@ pub(super) fn derive_customers(
         })
     };
     let months = number(col::CONTRACT_MONTHS, 1.0)?;
-    if months < 1.0 || months.fract() != 0.0 {
+    if !(1.0..=1200.0).contains(&months) || months.fract() != 0.0 {
         return Err(Error::Usage(
-            "mapping [customers] default contract_months must be a whole number >= 1".into(),
+            "mapping [customers] default contract_months must be a whole number from 1 to 1200"
+                .into(),
         ));
     }
     Ok(Customers {
