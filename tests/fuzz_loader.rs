@@ -14,17 +14,58 @@ use proptest::prelude::*;
 /// Cells that have broken parsers before: empty, blanks, signs, exponents, NaN, huge numbers,
 /// odd dates, quotes, separators, non-ASCII, formulas.
 const CELLS: &[&str] = &[
-    "", " ", "0", "-1", "1e308", "-1e308", "NaN", "inf", "-inf", "1.5", "12", "1200", "1201",
-    "9999999999999999999", "2025-01-05", "2025-02-30", "0000-01-01", "-2025-01-01",
-    "2025-01-06T09:00:00Z", "2025-01-06T09:00:00+02:00", "2025-01-06 09:00", "yesterday", "true",
-    "pro", "urgent", "billing", "a1", "a2", "\"quoted, comma\"", "\"\"", "é", "=1+1", "\u{feff}x",
+    "",
+    " ",
+    "0",
+    "-1",
+    "1e308",
+    "-1e308",
+    "NaN",
+    "inf",
+    "-inf",
+    "1.5",
+    "12",
+    "1200",
+    "1201",
+    "9999999999999999999",
+    "2025-01-05",
+    "2025-02-30",
+    "0000-01-01",
+    "-2025-01-01",
+    "2025-01-06T09:00:00Z",
+    "2025-01-06T09:00:00+02:00",
+    "2025-01-06 09:00",
+    "yesterday",
+    "true",
+    "pro",
+    "urgent",
+    "billing",
+    "a1",
+    "a2",
+    "\"quoted, comma\"",
+    "\"\"",
+    "é",
+    "=1+1",
+    "\u{feff}x",
 ];
 
 const CUSTOMER_COLUMNS: &[&str] = &[
-    "customer_id", "signup_date", "plan", "monthly_revenue", "contract_months", "segment",
-    "auto_renew", "extra",
+    "customer_id",
+    "signup_date",
+    "plan",
+    "monthly_revenue",
+    "contract_months",
+    "segment",
+    "auto_renew",
+    "extra",
 ];
-const EVENT_COLUMNS: &[&str] = &["customer_id", "timestamp", "event_type", "quantity", "extra"];
+const EVENT_COLUMNS: &[&str] = &[
+    "customer_id",
+    "timestamp",
+    "event_type",
+    "quantity",
+    "extra",
+];
 
 fn config() -> ProptestConfig {
     // A bounded number of cases by default; PROPTEST_CASES overrides it.

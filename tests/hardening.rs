@@ -143,6 +143,22 @@ fn outputs_never_overwrite_inputs_or_the_registry() {
     assert_eq!(std::fs::read(&model).unwrap(), before);
     score(&env, "list.csv", &["--summary-json", "data/summary.json"]).code(USAGE);
     assert!(!env.path("list.csv").exists() && !env.path("data/summary.json").exists());
+    let events = std::fs::read(env.path("data/events.csv")).unwrap();
+    env.run(&[
+        "features",
+        "--data",
+        "data",
+        "--as-of",
+        AS_OF,
+        "--out",
+        "data/events.csv",
+    ])
+    .code(USAGE)
+    .stderr_has(&["input"]);
+    env.run(&["kpis", "--data", "data", "--out", "data"])
+        .code(USAGE);
+    assert_eq!(std::fs::read(env.path("data/events.csv")).unwrap(), events);
+    assert!(!env.path("data/kpis.csv").exists());
 }
 
 /// Set a file's modification time two days back.

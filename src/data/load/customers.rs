@@ -180,6 +180,20 @@ fn contract_months(p: &PartData) -> Result<Vec<u32>> {
         .collect()
 }
 
+/// Each id with its earliest time over all parts, sorted by id.
+fn earliest_per_id(parts: Vec<FxHashMap<String, Ts>>) -> Vec<(String, Ts)> {
+    let mut first: FxHashMap<String, Ts> = FxHashMap::default();
+    for part in parts {
+        for (id, t) in part {
+            let e = first.entry(id).or_insert(t);
+            *e = (*e).min(t);
+        }
+    }
+    let mut ids: Vec<(String, Ts)> = first.into_iter().collect();
+    ids.sort();
+    ids
+}
+
 /// No customers table: everyone with an event is a customer, signed up on their first event's
 /// day. (This reads the events once more; only mapped exports without a customers table do.)
 pub(super) fn derive_customers(
@@ -206,15 +220,7 @@ pub(super) fn derive_customers(
         })?;
         Ok(first)
     })?;
-    let mut first: FxHashMap<String, Ts> = FxHashMap::default();
-    for part in parts {
-        for (id, t) in part {
-            let e = first.entry(id).or_insert(t);
-            *e = (*e).min(t);
-        }
-    }
-    let mut ids: Vec<(String, Ts)> = first.into_iter().collect();
-    ids.sort();
+    let ids = earliest_per_id(parts);
     let n = ids.len();
     let constant = |c: &str| mapping.defaults.get(c).map(String::as_str);
     let number = |c: &str, default: f64| -> Result<f64> {
