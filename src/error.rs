@@ -37,8 +37,9 @@ pub enum Error {
 
     /// A key that must be unique appears twice.
     #[error(
-        "table `{table}`, column `{column}`, {row}: duplicate value {:?} (first at {first})",
-        clip(value)
+        "table `{table}`, column `{}`, {row}: duplicate value {} (first at {first})",
+        clip(column),
+        quote(value)
     )]
     Duplicate {
         table: String,
@@ -85,7 +86,7 @@ pub enum Error {
     ModelMismatch { model_id: String, reason: String },
 
     /// A model id that is not in the registry.
-    #[error("model `{model_id}` not found in {dir}")]
+    #[error("model `{}` not found in {}", clip(model_id), dir.display())]
     ModelNotFound { model_id: String, dir: PathBuf },
 
     /// A feature that predicts the label too well to be honest (with `--fail-on-leak`).
@@ -129,6 +130,15 @@ pub fn clip(s: &str) -> std::borrow::Cow<'_, str> {
     match s.char_indices().nth(MAX_QUOTED) {
         None => s.into(),
         Some((end, _)) => format!("{}... ({} bytes)", &s[..end], s.len()).into(),
+    }
+}
+
+/// `s` in quotes (Rust's escaping), or its first [`MAX_QUOTED`] characters in quotes and how
+/// long it was, outside them.
+pub fn quote(s: &str) -> String {
+    match s.char_indices().nth(MAX_QUOTED) {
+        None => format!("{s:?}"),
+        Some((end, _)) => format!("{:?}... ({} bytes)", &s[..end], s.len()),
     }
 }
 

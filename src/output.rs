@@ -4,8 +4,8 @@
 //! Before that it looks at what is there: a symlink is followed (its target is replaced and the
 //! link kept), a directory, device, FIFO or socket is refused and left as it was. Temporary files
 //! that a killed run left behind are removed by the next write into the same folder once they are
-//! older than [`STALE_AFTER`]. [`refuse_protected`] keeps an output off the run's own inputs and
-//! out of the model registry.
+//! older than [`STALE_AFTER`]. (Keeping outputs off inputs and the registry is
+//! [`crate::store::guard_output`].)
 
 use std::borrow::Cow;
 use std::io::{BufWriter, Write};
@@ -207,56 +207,41 @@ pub fn remove_stale(dir: &Path, prefix: &str) {
     }
 }
 
-/// Refuse an output that would land on a protected path: one of the run's input files or
-/// folders, or anywhere inside the model registry (which only the registry writes).
-///
-/// # Errors
-/// `Usage` naming the output and what it would overwrite.
-pub fn refuse_protected(out: &Path, inputs: &[&Path], registry: Option<&Path>) -> Result<()> {
-    if is_stdout(out) {
-        return Ok(());
-    }
-    let target = absolute(&regular_destination(out)?);
-    for input in inputs {
-        let input = absolute(input);
-        if target == input || (input.is_dir() && target.starts_with(&input)) {
-            return Err(Error::Usage(format!(
-                "output {} would land on this run's input {}",
-                out.display(),
-                input.display()
-            )));
-        }
-    }
-    if let Some(root) = registry.map(absolute) {
-        if target.starts_with(&root) {
-            return Err(Error::Usage(format!(
-                "output {} is inside the model registry {}: only training writes there",
-                out.display(),
-                root.display()
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// `path` made absolute with symlinks resolved as far as it exists.
-fn absolute(path: &Path) -> PathBuf {
-    if let Ok(p) = path.canonicalize() {
-        return p;
-    }
-    // A file that does not exist yet: resolve its folder, keep its name.
-    match (path.parent(), path.file_name()) {
-        (Some(dir), Some(name)) => {
-            let dir = if dir.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                dir
-            };
-            absolute(dir).join(name)
-        }
-        _ => std::env::current_dir()
+/// `path` made absolute: `.` and `..` resolved by their names first (so `new/../data` is
+/// `data`, even when `new` does not exist yet), then symlinks as far as the path exists.
+pub fn absolute(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()
             .map(|d| d.join(path))
-            .unwrap_or_else(|_| path.to_path_buf()),
+            .unwrap_or_else(|_| path.to_path_buf())
+    };
+    let mut lexical = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::ParentDir => {
+                lexical.pop();
+            }
+            Component::CurDir => {}
+            other => lexical.push(other),
+        }
+    }
+    // Resolve links in the longest prefix that exists, keep the rest by name.
+    let mut rest = Vec::new();
+    let mut head = lexical.as_path();
+    loop {
+        if let Ok(real) = head.canonicalize() {
+            return rest.iter().rev().fold(real, |p, name| p.join(name));
+        }
+        match (head.parent(), head.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                head = parent;
+            }
+            _ => return lexical,
+        }
     }
 }
 
@@ -335,21 +320,10 @@ mod tests {
     }
 
     #[test]
-    fn outputs_stay_off_inputs_and_the_registry() {
+    fn absolute_resolves_dot_dot_by_name_before_the_folder_exists() {
         let dir = tempfile::tempdir().unwrap();
-        let data = dir.path().join("data");
-        let models = dir.path().join("models");
-        std::fs::create_dir_all(&data).unwrap();
-        std::fs::create_dir_all(models.join("m1")).unwrap();
-        std::fs::write(data.join("customers.csv"), "x").unwrap();
-        let inside_data = data.join("customers.csv");
-        let inside_models = models.join("m1").join("model.json");
-        for out in [&inside_data, &inside_models] {
-            let err = refuse_protected(out, &[&data], Some(&models)).unwrap_err();
-            assert!(matches!(err, Error::Usage(_)), "{err}");
-        }
-        let ok = dir.path().join("list.csv");
-        refuse_protected(&ok, &[&data], Some(&models)).unwrap();
-        refuse_protected(Path::new("-"), &[&data], Some(&models)).unwrap();
+        let real = dir.path().canonicalize().unwrap();
+        let p = dir.path().join("new").join("..").join("data").join("x.csv");
+        assert_eq!(absolute(&p), real.join("data").join("x.csv"));
     }
 }

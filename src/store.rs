@@ -19,11 +19,14 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::error::{Error, Result};
+use crate::error::{clip, quote, Error, Result};
 use crate::model::artifact::FORMAT_VERSION;
 use crate::model::train::{HoldoutPrediction, TrainMetrics, TrainOutcome};
 use crate::model::{ChurnModel, Mode};
-use crate::output::{json_bytes, remove_stale, write_atomic, write_json, STALE_AFTER};
+use crate::output::{
+    absolute, is_stdout, json_bytes, regular_destination, remove_stale, write_atomic, write_json,
+    STALE_AFTER,
+};
 use crate::schema::PREDICTION_COLUMNS;
 use crate::time::format_day;
 use crate::util::{csv_cell, fmt_f64};
@@ -182,9 +185,10 @@ impl Registry {
                 .and_then(|m| m.modified().ok())
                 .and_then(|t| t.elapsed().ok())
                 .is_some_and(|age| age > STALE_AFTER);
+            let reserved = looks_like_id(&entry.file_name().to_string_lossy());
             let empty = std::fs::read_dir(&path).is_ok_and(|mut d| d.next().is_none());
             // remove_dir only removes an empty folder, so a model written meanwhile is safe.
-            if stale && empty && std::fs::remove_dir(&path).is_ok() {
+            if reserved && stale && empty && std::fs::remove_dir(&path).is_ok() {
                 log::info!(
                     "removed {}, reserved by an interrupted training",
                     path.display()
@@ -303,6 +307,63 @@ impl Registry {
     }
 }
 
+/// Whether `name` has the shape of an id this registry assigns:
+/// `YYYYMMDDTHHMMSSZ-<8 hex>`, optionally `-<n>`.
+fn looks_like_id(name: &str) -> bool {
+    let b = name.as_bytes();
+    let stamp = b.len() >= 25
+        && b[..8].iter().all(u8::is_ascii_digit)
+        && b[8] == b'T'
+        && b[9..15].iter().all(u8::is_ascii_digit)
+        && b[15] == b'Z'
+        && b[16] == b'-'
+        && b[17..25].iter().all(|c| c.is_ascii_hexdigit());
+    let suffix = &name[25.min(name.len())..];
+    stamp
+        && (suffix.is_empty()
+            || suffix
+                .strip_prefix('-')
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit())))
+}
+
+/// Whether `dir` is a model folder (it holds a model file or its checksum).
+pub fn is_model_folder(dir: &Path) -> bool {
+    dir.join(MODEL_FILE).exists() || dir.join(CHECKSUM_FILE).exists()
+}
+
+/// Refuse an output that would land on one of the run's inputs (a file, or anything inside an
+/// input folder), in a model folder (wherever it is: only the registry writes there), or inside
+/// the registry `registry` when given.
+///
+/// # Errors
+/// `Usage` naming the output and what it would overwrite; as
+/// [`crate::output::regular_destination`].
+pub fn guard_output(out: &Path, inputs: &[&Path], registry: Option<&Path>) -> Result<()> {
+    if is_stdout(out) {
+        return Ok(());
+    }
+    let target = absolute(&regular_destination(out)?);
+    for input in inputs {
+        let input = absolute(input);
+        if target == input || target.starts_with(&input) {
+            return Err(Error::Usage(format!(
+                "output {} would land on this run's input {}",
+                out.display(),
+                input.display()
+            )));
+        }
+    }
+    let in_registry = registry.is_some_and(|root| target.starts_with(absolute(root)));
+    let in_model_folder = target.ancestors().skip(1).any(is_model_folder);
+    if in_registry || in_model_folder {
+        return Err(Error::Usage(format!(
+            "output {} is inside the model registry: only training writes there",
+            out.display()
+        )));
+    }
+    Ok(())
+}
+
 fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
@@ -359,9 +420,11 @@ impl ModelDir {
             model_id: self.id.clone(),
             reason: format!("{}: {reason}", path.display()),
         };
-        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        let text =
+            std::str::from_utf8(&bytes).map_err(|e| bad(format!("not a JSON model file: {e}")))?;
         let value: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| bad(format!("not a JSON model file: {e}")))?;
+            serde_json::from_str(text).map_err(|e| bad(format!("not a JSON model file: {e}")))?;
         let version = value.get("format_version").and_then(|v| v.as_u64());
         if version != Some(u64::from(FORMAT_VERSION)) {
             let found = version.map_or("missing".to_string(), |v| v.to_string());
@@ -369,15 +432,17 @@ impl ModelDir {
                 "format version {found} (this tool reads {FORMAT_VERSION})"
             )));
         }
+        // Before any field is read: an edited file is reported as edited, whatever it broke.
+        self.verify_checksum(&bytes).map_err(bad)?;
         // Parse the text again rather than the Value: floats read from text round-trip exactly.
         let model: ChurnModel =
-            serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(&text))
+            serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(text))
                 .map_err(|e| bad(format!("field `{}`: {}", e.path(), e.inner())))?;
-        self.verify_checksum(text.as_bytes()).map_err(bad)?;
         if model.model_id != self.id {
             return Err(bad(format!(
-                "field `model_id`: {:?} is not the folder's name {:?}",
-                model.model_id, self.id
+                "field `model_id`: {} is not the folder's name {:?}",
+                quote(&model.model_id),
+                self.id
             )));
         }
         model.check().map_err(|e| match e {
@@ -387,23 +452,24 @@ impl ModelDir {
         Ok(model)
     }
 
-    /// The model file's bytes against the checksum the registry recorded beside it. A folder
-    /// without one (written before checksums were recorded) is read with a warning.
+    /// The model file's bytes against the checksum the registry recorded beside it. A model
+    /// without its checksum cannot be verified and is refused.
     fn verify_checksum(&self, bytes: &[u8]) -> std::result::Result<(), String> {
-        let Ok(recorded) = std::fs::read_to_string(self.file(CHECKSUM_FILE)) else {
-            log::warn!(
-                "{}: no checksum recorded, the model file is not verified",
-                self.path.display()
-            );
-            return Ok(());
-        };
+        let checksum = self.file(CHECKSUM_FILE);
+        let recorded = std::fs::read_to_string(&checksum).map_err(|e| {
+            format!(
+                "its checksum {} cannot be read ({e}), so the file cannot be verified",
+                checksum.display()
+            )
+        })?;
         let recorded = recorded.split_whitespace().next().unwrap_or("");
         let actual = sha256_hex(bytes);
         if recorded == actual {
             Ok(())
         } else {
             Err(format!(
-                "changed since it was registered (sha256 {actual}, recorded {recorded})"
+                "changed since it was registered (sha256 {actual}, recorded {})",
+                clip(recorded)
             ))
         }
     }

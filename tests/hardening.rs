@@ -113,6 +113,78 @@ fn non_regular_outputs_are_refused_and_left_as_they_were() {
 
 #[cfg(unix)]
 #[test]
+fn a_socket_is_refused_too() {
+    use std::os::unix::fs::FileTypeExt;
+    let env = trained();
+    let socket = env.path("sock");
+    let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    score(&env, socket.to_str().unwrap(), &[])
+        .code(USAGE)
+        .stderr_has(&["a socket"]);
+    assert!(std::fs::metadata(&socket).unwrap().file_type().is_socket());
+}
+
+#[test]
+fn tabular_inputs_reports_and_feature_streams_are_guarded_too() {
+    let env = TestEnv::new();
+    let mut text = String::from("id,usage,churn\n");
+    for i in 0..100 {
+        text += &format!(
+            "c{i},{},{}\n",
+            i % 10,
+            if i % 3 == 0 { "yes" } else { "no" }
+        );
+    }
+    let table = env.write("t.csv", &text);
+    let t = table.to_str().unwrap();
+    env.run(&[
+        "train", "--table", t, "--id", "id", "--label", "churn", "--models", "models",
+    ])
+    .ok();
+    env.run(&[
+        "score", "--model", "latest", "--models", "models", "--table", t, "--out", t,
+    ])
+    .code(USAGE)
+    .stderr_has(&["input"]);
+    assert_eq!(std::fs::read_to_string(&table).unwrap(), text);
+    let inside = model_dir(&env);
+    env.run(&[
+        "report",
+        "--model",
+        "latest",
+        "--models",
+        "models",
+        "--out",
+        inside.to_str().unwrap(),
+    ])
+    .code(USAGE)
+    .stderr_has(&["registry"]);
+    // A model folder is protected whatever registry a command was told about.
+    let preds = inside.join("predictions.csv");
+    let before = std::fs::read(&preds).unwrap();
+    env.run(&[
+        "features",
+        "--table",
+        t,
+        "--label",
+        "churn",
+        "--out",
+        preds.to_str().unwrap(),
+    ])
+    .code(USAGE);
+    assert_eq!(std::fs::read(&preds).unwrap(), before);
+    let run = env
+        .run(&[
+            "features", "--table", t, "--id", "id", "--label", "churn", "--out", "-",
+        ])
+        .ok();
+    assert!(run.stdout.starts_with("customer_id,as_of,"));
+    env.run(&["kpis", "--data", "nowhere", "--out", "-"])
+        .code(USAGE);
+}
+
+#[cfg(unix)]
+#[test]
 fn a_symlinked_output_replaces_its_target_and_keeps_the_link() {
     let env = trained();
     std::fs::write(env.path("real.csv"), "yesterday\n").unwrap();
@@ -235,7 +307,7 @@ fn run_into_closed_pipe(env: &TestEnv, args: &[&str]) -> (i32, String) {
 #[test]
 fn a_closed_pipe_is_exit_0_never_a_panic() {
     let env = trained();
-    let commands: [&[&str]; 4] = [
+    let commands: [&[&str]; 9] = [
         &["models", "show", "latest", "--models", "models"],
         &["models", "list", "--models", "models"],
         &[
@@ -251,25 +323,47 @@ fn a_closed_pipe_is_exit_0_never_a_panic() {
             "score", "--model", "latest", "--models", "models", "--data", "data", "--as-of", AS_OF,
             "--out", "-",
         ],
+        &["validate", "--data", "data"],
+        &["kpis", "--data", "data", "--out", "kpis"],
+        &["features", "--data", "data", "--as-of", AS_OF, "--out", "-"],
+        &["train", "--data", "data", "--models", "models2", "--json"],
+        &["demo", "--out", "demo", "--customers", "300"],
     ];
     for args in commands {
         let (code, stderr) = run_into_closed_pipe(&env, args);
         assert_eq!(code, 0, "{args:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
+    // What the commands write to files is written whole although nobody read their output.
+    assert!(env.path("kpis/kpis.csv").is_file());
+    assert!(
+        env.path("demo/at-risk.csv").is_file(),
+        "the demo ran every step"
+    );
 }
 
 // ---------------------------------------------------------------- model files
 
-/// Edit the model file (and drop its checksum, so that the field checks are what refuses it).
+/// Edit the model file and record a matching checksum, as a forger who knows the format would:
+/// what refuses the file is then its content.
 fn forge(env: &TestEnv, edit: impl Fn(&mut serde_json::Value)) {
+    use sha2::{Digest, Sha256};
     let dir = model_dir(env);
     let path = dir.join("model.json");
     let mut v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     edit(&mut v);
-    std::fs::write(&path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
-    let _ = std::fs::remove_file(dir.join("model.json.sha256"));
+    let text = serde_json::to_string_pretty(&v).unwrap();
+    std::fs::write(&path, &text).unwrap();
+    let hex: String = Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    std::fs::write(
+        dir.join("model.json.sha256"),
+        format!("{hex}  model.json\n"),
+    )
+    .unwrap();
 }
 
 #[test]
@@ -310,7 +404,7 @@ fn damaged_model_files_are_refused_naming_the_file_and_the_field() {
         ),
         (
             Box::new(|v| v["preprocessor"]["columns"][0]["std"] = 0.0.into()),
-            "does not fit",
+            "preprocessor.columns[0]",
         ),
         (Box::new(|v| v["tiers"]["high"] = 1.5.into()), "tiers"),
         (Box::new(|v| v["tiers"]["medium"] = 0.99.into()), "tiers"),
@@ -339,14 +433,33 @@ fn damaged_model_files_are_refused_naming_the_file_and_the_field() {
 
 #[test]
 fn invalid_truncated_or_empty_model_files_are_exit_4_naming_the_file() {
-    for content in ["", "{", "not json", "{\"format_version\": 1}"] {
+    let contents: [&[u8]; 6] = [
+        b"",
+        b"{",
+        b"not json",
+        b"{\"format_version\": 1}",
+        b"\xff\xfe{}",
+        b"{\"format_version\": 2}",
+    ];
+    for content in contents {
         let env = trained();
         let path = model_dir(&env).join("model.json");
         std::fs::write(&path, content).unwrap();
         score(&env, "list.csv", &[])
             .code(MODEL)
             .stderr_has(&["model.json"]);
+        assert!(!env.path("list.csv").exists());
     }
+}
+
+#[test]
+fn a_model_without_its_checksum_is_refused() {
+    let env = trained();
+    std::fs::remove_file(model_dir(&env).join("model.json.sha256")).unwrap();
+    score(&env, "list.csv", &[])
+        .code(MODEL)
+        .stderr_has(&["cannot be verified"]);
+    assert!(!env.path("list.csv").exists());
 }
 
 #[test]
@@ -524,10 +637,14 @@ fn long_values_are_quoted_short_and_wide_tables_refused_early() {
         text += &vec!["1"; 1_000_000].join(",");
         text += "\n";
     }
-    let table = env.write("wide.csv", text);
+    let table = env.write("wide.csv", &text);
     env.run(&["train", "--table", table.to_str().unwrap(), "--label", "c0"])
         .code(BAD_DATA)
         .stderr_has(&["1000000 columns", "at most 10000"]);
+    let env = tiny_with(&[("events.csv", &text)]);
+    validate(&env)
+        .code(BAD_DATA)
+        .stderr_has(&["table `events`", "1000000 columns"]);
 }
 
 #[test]
@@ -565,6 +682,7 @@ fn messages_say_the_real_rule_and_name_the_place() {
     env.run(&["demo", "--out", "afile"])
         .code(USAGE)
         .stderr_has(&["afile", "not a folder"]);
+    assert_eq!(std::fs::read_to_string(env.path("afile")).unwrap(), "x");
 }
 
 #[test]

@@ -37,6 +37,7 @@ impl DataArgs {
         let mut opts = LoadOptions::new(dir);
         if let Some(path) = &self.mapping {
             opts.mapping = Mapping::load(path)?;
+            opts.mapping_file = Some(path.clone());
         }
         opts.data_end = self.data_end;
         Ok(Some(opts))
@@ -52,6 +53,17 @@ impl DataArgs {
 /// A calendar date, `YYYY-MM-DD` exactly ([`time::parse_iso_day`]).
 pub fn parse_date(s: &str) -> Result<Day, String> {
     time::parse_iso_day(s).ok_or_else(|| format!("{s:?} is not a date (YYYY-MM-DD)"))
+}
+
+/// `-` (stdout) names a file, not the folder a command writes several files into.
+pub fn refuse_folder_stdout(out: &std::path::Path) -> anyhow::Result<()> {
+    if churn::output::is_stdout(out) {
+        return Err(churn::Error::Usage(
+            "--out - means standard output, but this command writes a folder".into(),
+        )
+        .into());
+    }
+    Ok(())
 }
 
 /// A PSI threshold: a number >= 0.

@@ -99,10 +99,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 }
 
 /// Run one subcommand exactly as `churn ARGS` would, printing it first.
+///
+/// A closed stdout (`churn demo | head`) does not stop the pipeline: every step prints only after
+/// its files are written, so its broken-pipe error is ignored and the next step runs.
 fn step(args: &[&str]) -> anyhow::Result<()> {
-    outln!("\n$ churn {}", args.join(" "));
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stdout().lock(), "\n$ churn {}", args.join(" "));
     let cli = super::Cli::try_parse_from(std::iter::once("churn").chain(args.iter().copied()))?;
-    super::run(cli)
+    match super::run(cli) {
+        Err(e) if super::is_broken_pipe(&e) => Ok(()),
+        done => done,
+    }
 }
 
 /// Create the output folder, replacing an earlier demo's; refuse any other non-empty folder.

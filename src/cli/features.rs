@@ -8,7 +8,7 @@ use churn::features::output::write_features;
 use churn::features::tabular::{load_table, TabularOptions};
 use churn::features::{build_features_with, FeatureSpec};
 use churn::frame::FeatureTable;
-use churn::output::refuse_protected;
+use churn::store::guard_output;
 use churn::time::Day;
 
 use super::common::{parse_cutoffs, parse_date, Bar, Cutoffs, DataArgs, Definition};
@@ -62,8 +62,12 @@ pub struct Args {
 
 /// Run `churn features`.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let input = args.data.data.as_deref().or(args.table.as_deref());
-    refuse_protected(&args.out, &input.into_iter().collect::<Vec<_>>(), None)?;
+    let inputs = match (args.data.load_options()?, &args.table) {
+        (Some(opts), _) => opts.input_paths(),
+        (None, table) => table.iter().cloned().collect(),
+    };
+    let inputs: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
+    guard_output(&args.out, &inputs, None)?;
     let (table, what) = match (args.data.load_options()?, &args.table) {
         (Some(opts), _) => event_table(&args, &opts)?,
         (None, Some(path)) => tabular_table(&args, path)?,

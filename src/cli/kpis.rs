@@ -1,10 +1,12 @@
 //! `churn kpis`: retention KPIs per calendar period as a table, a CSV and a chart.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use churn::data::load::load_history_with;
 use churn::kpis::{format_table, retention_kpis, write_kpis_csv, Period};
-use churn::output::refuse_protected;
+use churn::store::guard_output;
+
+use super::common::refuse_folder_stdout;
 
 use super::common::{Bar, DataArgs};
 
@@ -42,10 +44,13 @@ impl From<PeriodArg> for Period {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let period = Period::from(args.period);
     let opts = args.data.required()?;
-    refuse_protected(&args.out.join("kpis.csv"), &[&opts.dir], None)?;
+    refuse_folder_stdout(&args.out)?;
+    let inputs = opts.input_paths();
+    let inputs: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
+    guard_output(&args.out.join("kpis.csv"), &inputs, None)?;
     let history = load_history_with(&opts, &Bar::new())?;
     let rows = retention_kpis(&history.customers, period, history.summary.last)?;
-    out!("{}", format_table(&rows));
+    // Files first: a closed stdout (`| head`) must not leave them unwritten.
     let csv = args.out.join("kpis.csv");
     write_kpis_csv(&rows, &csv)?;
     churn::kpis::plot_kpis(&rows, &args.out.join("kpis"))?;
@@ -55,5 +60,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         args.out.join("kpis").display(),
         args.out.join("kpis").display()
     );
+    out!("{}", format_table(&rows));
     Ok(())
 }

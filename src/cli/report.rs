@@ -6,11 +6,10 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use churn::data::load::load_history_with;
 use churn::features::tabular::{load_table, TabularOptions};
-use churn::output::refuse_protected;
 use churn::report::{build_report, write_report, ReportData};
-use churn::store::Registry;
+use churn::store::{guard_output, Registry};
 
-use super::common::{Bar, DataArgs};
+use super::common::{refuse_folder_stdout, Bar, DataArgs};
 
 /// Flags of `churn report`.
 #[derive(Debug, clap::Args)]
@@ -47,15 +46,17 @@ pub struct Args {
 /// Run `churn report`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let dir = Registry::new(&args.models).resolve(&args.model)?;
+    refuse_folder_stdout(&args.out)?;
     let html = args.out.join(format!("{}.html", dir.id()));
-    let inputs: Vec<&Path> = args
-        .data
-        .data
-        .iter()
-        .chain(&args.table)
-        .map(|p| p.as_path())
-        .collect();
-    refuse_protected(&html, &inputs, Some(&args.models))?;
+    let mut inputs = match args.data.load_options()? {
+        Some(opts) => opts.input_paths(),
+        None => Vec::new(),
+    };
+    inputs.extend(args.table.iter().chain(&args.scores).cloned());
+    let inputs: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
+    for out in [html.clone(), html.with_extension("md")] {
+        guard_output(&out, &inputs, Some(&args.models))?;
+    }
     let bar = Bar::new();
     let data = report_data(&args, &bar)?;
     let report = build_report(&dir, &data, args.scores.as_deref(), &bar)

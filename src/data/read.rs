@@ -185,14 +185,21 @@ pub fn check_unique_names(table: &str, path: &Path, names: &[String]) -> Result<
 /// Why a CSV file polars could not read is bad, naming the line: the first line that is not
 /// UTF-8 text, or the first line with another field count than the header.
 pub fn explain_csv_failure(path: &Path) -> Option<String> {
-    let bytes = std::fs::read(path).ok()?;
-    if let Err(e) = std::str::from_utf8(&bytes) {
-        let at = e.valid_up_to();
-        let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
-        return Some(format!(
-            "line {line} is not UTF-8 text (byte 0x{:02X}); save the file as UTF-8",
-            bytes[at]
-        ));
+    use std::io::{BufRead, BufReader};
+    // Line by line, so a multi-gigabyte file is not held in memory to find one bad byte.
+    let mut reader = BufReader::new(std::fs::File::open(path).ok()?);
+    let mut line = Vec::new();
+    for number in 1.. {
+        line.clear();
+        if reader.read_until(b'\n', &mut line).ok()? == 0 {
+            break;
+        }
+        if let Err(e) = std::str::from_utf8(&line) {
+            return Some(format!(
+                "line {number} is not UTF-8 text (byte 0x{:02X}); save the file as UTF-8",
+                line[e.valid_up_to()]
+            ));
+        }
     }
     first_ragged_line(path)
 }

@@ -10,35 +10,30 @@ use crate::store::{ModelDir, ModelMetrics};
 pub type Metrics = ModelMetrics<Evaluation>;
 
 /// Evaluate the holdout predictions of the model in `dir`, write the plots and record the
-/// evaluation in its metrics (training's part kept). The odds-ratio plot is skipped with a
-/// warning when the model file cannot be read.
+/// evaluation in its metrics (training's part kept).
 ///
 /// # Errors
-/// As [`evaluate_predictions`] and [`ModelDir::predictions`]; a metrics file that cannot be
-/// read (checked before anything is written); drawing and I/O failures.
+/// As [`evaluate_predictions`], [`ModelDir::predictions`] and [`ModelDir::model`] (a model file
+/// that fails verification); a metrics file that cannot be read (checked before anything is
+/// written); drawing and I/O failures.
 pub fn evaluate_model(dir: &ModelDir, settings: &EvalSettings) -> Result<Evaluation> {
     let (labels, probs) = dir.predictions()?;
     let evaluation = evaluate_predictions(&labels, &probs, settings)?;
     // Read before any plot is drawn: a damaged metrics file stops the run with nothing written.
     dir.metrics::<serde::de::IgnoredAny>()?;
-    let coefficients = match dir.model() {
-        Ok(m) => Some(
-            m.feature_names
-                .into_iter()
-                .zip(m.coefficients)
-                .collect::<Vec<_>>(),
-        ),
-        Err(e) => {
-            log::warn!("skipping the odds-ratio plot: {e}");
-            None
-        }
-    };
+    // A model that fails verification is not evaluated: nothing is written into its folder.
+    let model = dir.model()?;
+    let coefficients: Vec<(String, f64)> = model
+        .feature_names
+        .into_iter()
+        .zip(model.coefficients)
+        .collect();
     write_plots(
         &dir.plots_dir(),
         &labels,
         &probs,
         &evaluation,
-        coefficients.as_deref(),
+        Some(&coefficients),
     )?;
     dir.record_evaluation(evaluation.clone())?;
     Ok(evaluation)
@@ -74,18 +69,15 @@ mod tests {
     }
 
     #[test]
-    fn without_a_readable_model_the_odds_ratio_plot_is_skipped() {
+    fn a_model_that_fails_verification_is_not_evaluated() {
         let root = tempfile::tempdir().unwrap();
         let dir = saved_model(root.path());
-        evaluate_model(&dir, &EvalSettings::new().resamples(20)).unwrap();
         let model_file = dir.path().join("model.json");
-        std::fs::remove_file(model_file).unwrap();
-        evaluate_model(&dir, &EvalSettings::new().resamples(20)).unwrap();
-        let plots = std::fs::read_dir(dir.plots_dir()).unwrap().count();
-        assert_eq!(
-            plots, 12,
-            "six plots as PNG and SVG, the stale odds ratios removed"
-        );
+        let text = std::fs::read_to_string(&model_file).unwrap();
+        std::fs::write(&model_file, text.replacen("\"alpha\": ", "\"alpha\":  ", 1)).unwrap();
+        let err = evaluate_model(&dir, &EvalSettings::new().resamples(20)).unwrap_err();
+        assert!(matches!(err, Error::ModelMismatch { .. }), "{err}");
+        assert!(!dir.plots_dir().exists());
     }
 
     #[test]

@@ -48,6 +48,9 @@ pub struct FeatureSpec {
     pub definition: LabelDefinition,
 }
 
+/// Longest label horizon: ten years (day arithmetic stays far from overflow).
+pub const MAX_HORIZON_DAYS: u32 = 3650;
+
 /// Number of numeric features (all but `plan` and `segment`), in contract order.
 pub const N_NUMERIC: usize = feature::ALL.len() - 2;
 
@@ -66,8 +69,8 @@ pub fn parse_snapshots(s: &str) -> Result<Vec<Day>> {
         return Err(bad());
     }
     let (from, to) = range.split_once("..").ok_or_else(bad)?;
-    let from = time::parse_day(from, None).ok_or_else(bad)?;
-    let to = time::parse_day(to, None).ok_or_else(bad)?;
+    let from = time::parse_iso_day(from).ok_or_else(bad)?;
+    let to = time::parse_iso_day(to).ok_or_else(bad)?;
     if to < from {
         return Err(Error::Usage(format!("snapshots {s:?}: TO is before FROM")));
     }
@@ -249,8 +252,11 @@ pub fn build_features_with(
     if spec.cutoffs.is_empty() {
         return Err(Error::Usage("no cutoffs to build features for".into()));
     }
-    if spec.horizon_days == 0 {
-        return Err(Error::Usage("horizon must be at least 1 day".into()));
+    if !(1..=MAX_HORIZON_DAYS).contains(&spec.horizon_days) {
+        return Err(Error::Usage(format!(
+            "horizon must be 1 to {MAX_HORIZON_DAYS} days, not {}",
+            spec.horizon_days
+        )));
     }
     if !history.has_churn && spec.definition == LabelDefinition::Cancellation {
         log::warn!("no churn table: cancellation labels are empty (non-contractual data has the inactivity definition)");

@@ -4,6 +4,7 @@
 use super::artifact::{ChurnModel, FORMAT_VERSION};
 use super::matrix::FeatureKind;
 use crate::error::{Error, Result};
+use crate::features::snapshot::MAX_HORIZON_DAYS;
 use crate::stats::PsiReference;
 
 /// Largest coefficient or intercept accepted on standardised inputs. A real fit stays far below
@@ -52,9 +53,15 @@ impl ChurnModel {
                 self.churn_share
             ));
         }
-        if self.horizon_days == Some(0) {
-            return Err("field `horizon_days`: must be at least 1".into());
+        if self
+            .horizon_days
+            .is_some_and(|h| !(1..=MAX_HORIZON_DAYS).contains(&h))
+        {
+            return Err(format!(
+                "field `horizon_days`: must be 1 to {MAX_HORIZON_DAYS}"
+            ));
         }
+        self.check_psi_features()?;
         for (k, r) in self.psi_reference.iter().enumerate() {
             check_psi(r)
                 .map_err(|why| format!("field `psi_reference[{k}]` ({}): {why}", r.feature))?;
@@ -85,6 +92,22 @@ impl ChurnModel {
             }
         }
         Ok(())
+    }
+
+    /// A drift reference for exactly the numeric source features, in order: without it the drift
+    /// alarm would silently stop watching a feature.
+    fn check_psi_features(&self) -> std::result::Result<(), String> {
+        let numeric = self
+            .source_features
+            .iter()
+            .filter(|f| f.kind == FeatureKind::Numeric)
+            .map(|f| f.name.as_str());
+        let referenced = self.psi_reference.iter().map(|r| r.feature.as_str());
+        if numeric.eq(referenced) {
+            Ok(())
+        } else {
+            Err("field `psi_reference` does not cover exactly the numeric source features".into())
+        }
     }
 
     /// Feature names agree with the preprocessor's columns, and the source list with its features.
@@ -196,7 +219,7 @@ mod tests {
             ),
             (
                 Box::new(|m| m.preprocessor.columns[0].std = 0.0),
-                "does not fit",
+                "preprocessor.columns[0]",
             ),
             (
                 Box::new(|m| m.preprocessor.features[0].median = Some(f64::NAN)),

@@ -212,7 +212,7 @@ impl Preprocessor {
     /// # Errors
     /// `ModelMismatch` (without a model id) naming the first bad column.
     pub fn check(&self) -> Result<()> {
-        for col in &self.columns {
+        for (j, col) in self.columns.iter().enumerate() {
             let kind = self
                 .features
                 .iter()
@@ -228,11 +228,17 @@ impl Preprocessor {
                     Some(FeatureKind::Categorical)
                 )
             );
-            if !fits || !col.std.is_finite() || col.std <= 0.0 || !col.mean.is_finite() {
-                let reason = format!(
-                    "matrix column `{}` does not fit its source `{}`",
-                    col.name, col.source
-                );
+            let field = format!("field `preprocessor.columns[{j}]` (`{}`)", col.name);
+            let reason = if !fits {
+                Some(format!("{field} does not fit its source `{}`", col.source))
+            } else if !(col.std.is_finite() && col.std > 0.0) {
+                Some(format!("{field}: std {} is not a positive scale", col.std))
+            } else if !col.mean.is_finite() {
+                Some(format!("{field}: mean {} is not finite", col.mean))
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
                 return Err(Error::ModelMismatch {
                     model_id: String::new(),
                     reason,

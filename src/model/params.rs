@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::fit::SolverOptions;
 use crate::error::{Error, Result};
+use crate::features::snapshot::MAX_HORIZON_DAYS;
 use crate::features::LabelDefinition;
 
 /// Checked training settings: the grid, folds, solver and guards. Recorded in the model file as
@@ -186,8 +187,10 @@ impl TrainParams {
             return bad("leak_threshold must be in (0.5, 1]");
         }
         // A 0-day horizon would let each fold train on its own validation cutoff's rows.
-        if p.horizon_days == Some(0) {
-            return bad("horizon_days must be at least 1");
+        if p.horizon_days
+            .is_some_and(|h| !(1..=MAX_HORIZON_DAYS).contains(&h))
+        {
+            return bad("horizon_days must be 1 to 3650");
         }
         Ok(ValidTrainParams(p))
     }

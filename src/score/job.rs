@@ -2,7 +2,7 @@
 //! builds the features at the as-of date (or reads a table), scores, writes the list (and the
 //! preview beside the model) and the monitoring summary, and reports what it did.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use serde::Serialize;
@@ -14,9 +14,9 @@ use crate::features::build_features_with;
 use crate::features::tabular::{load_table, TabularOptions};
 use crate::frame::FeatureTable;
 use crate::model::{ChurnModel, Mode};
-use crate::output::{refuse_protected, write_json};
+use crate::output::{absolute, is_stdout, json_bytes, write_output};
 use crate::progress::{Progress, Silent};
-use crate::store::{ModelDir, Registry};
+use crate::store::{guard_output, ModelDir, Registry};
 use crate::time::{self, Day};
 
 use super::batch::{score, FeatureDrift, ScoreSettings, Scored, TierCounts, PSI_WARN};
@@ -141,7 +141,10 @@ pub fn run_job_with(job: &ScoreJob, progress: &dyn Progress) -> Result<JobReport
         write_s: t0.elapsed().as_secs_f64() - score_done,
     };
     if let Some(path) = &job.summary_json {
-        write_json(path, &summary)?;
+        let bytes = json_bytes(&summary)?;
+        write_output(path, |w| {
+            w.write_all(&bytes).map_err(|e| Error::io(path, e))
+        })?;
     }
     Ok(JobReport { summary })
 }
@@ -150,13 +153,21 @@ impl ScoreJob {
     /// Refuse outputs that would replace this run's input, anything inside the registry, or
     /// something that is not a regular file, before any work is done.
     fn check_outputs(&self) -> Result<()> {
-        let input = match &self.input {
-            ScoreInput::History { load, .. } => load.dir.as_path(),
-            ScoreInput::Table { path, .. } => path.as_path(),
+        let inputs = match &self.input {
+            ScoreInput::History { load, .. } => load.input_paths(),
+            ScoreInput::Table { path, .. } => vec![path.clone()],
         };
-        let outputs = std::iter::once(&self.out).chain(&self.summary_json);
-        for out in outputs {
-            refuse_protected(out, &[input], Some(self.registry.root()))?;
+        let inputs: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
+        if let Some(summary) = &self.summary_json {
+            if absolute(summary) == absolute(&self.out) && !is_stdout(&self.out) {
+                return Err(Error::Usage(format!(
+                    "the list and the summary would both be {}",
+                    self.out.display()
+                )));
+            }
+        }
+        for out in std::iter::once(&self.out).chain(&self.summary_json) {
+            guard_output(out, &inputs, Some(self.registry.root()))?;
         }
         Ok(())
     }
@@ -301,8 +312,9 @@ impl ScoreSummary {
 fn write_outputs(list: &AtRiskList, job: &ScoreJob, dir: &ModelDir) -> Result<()> {
     write_list(list, &job.out, job.format, job.excel_safe)?;
     let preview = dir.preview_path();
+    // The report quotes the preview itself: it gets the plain cells, not the spreadsheet form.
     let head = list.head(PREVIEW_ROWS);
-    if let Err(e) = write_list(&head, &preview, ListFormat::Csv, job.excel_safe) {
+    if let Err(e) = write_list(&head, &preview, ListFormat::Csv, false) {
         log::warn!(
             "could not keep the list's preview in {}: {e}",
             preview.display()

@@ -35,6 +35,8 @@ pub struct LoadOptions {
     /// End of the data, covered as a whole day; overrides the mapping's (default: none, the
     /// latest time in any table).
     pub data_end: Option<Day>,
+    /// The file the mapping was read from, if any (an input outputs must not overwrite).
+    pub mapping_file: Option<PathBuf>,
 }
 
 impl LoadOptions {
@@ -44,7 +46,21 @@ impl LoadOptions {
             dir: dir.as_ref().to_path_buf(),
             mapping: Mapping::default(),
             data_end: None,
+            mapping_file: None,
         }
+    }
+
+    /// Every path this load reads: the data folder, the mapping file, and tables the mapping
+    /// places elsewhere (`file = "../exports/customers.csv"`).
+    pub fn input_paths(&self) -> Vec<PathBuf> {
+        let mut paths = vec![self.dir.clone()];
+        paths.extend(self.mapping_file.clone());
+        for name in table::ALL {
+            if let Some(file) = &self.mapping.table(name).file {
+                paths.push(self.dir.join(file));
+            }
+        }
+        paths
     }
 
     /// The given end of the data: this option's, else the mapping's.
