@@ -91,10 +91,11 @@ def main():
     res = t90[t90.resolved_at < T]
     hours = ((res.resolved_at - res.opened_at).dt.total_seconds() / 3600).groupby(res.customer_id).mean()
     out["mean_resolution_hours_90d"] = hours.reindex(out.index).fillna(0)
+    # The contract's order: by time, and at equal times the lower score counts as the later.
+    # Newest first: time descending, then score ascending; nth(0) is the last, nth(1) the one before.
     nb = nps[nps.responded_at < T].sort_values(["customer_id", "responded_at", "score"], ascending=[True, False, True])
-    firsts = nb.drop_duplicates(["customer_id", "responded_at"])
-    lastn = firsts.groupby("customer_id").nth(0).set_index("customer_id")
-    prevn = firsts.groupby("customer_id").nth(1).set_index("customer_id")
+    lastn = nb.groupby("customer_id").nth(0).set_index("customer_id")
+    prevn = nb.groupby("customer_id").nth(1).set_index("customer_id")
     out["nps_last_score"] = lastn.score.reindex(out.index)
     s = out["nps_last_score"]
     out["nps_passive"] = s.between(7, 8).astype(int)

@@ -1,5 +1,6 @@
-//! NPS features: the latest answer before `T` (ties at one timestamp: the lower score), its
-//! class (passive 7-8, detractor 0-6, promoter 9-10), change and age.
+//! NPS features: answers before `T` in the contract's order (by time; at equal times the lower
+//! score counts as the later), the last one's score and class (passive 7-8, detractor 0-6,
+//! promoter 9-10), its change from the one before it in that order, and its age.
 
 use crate::data::history::History;
 use crate::schema::feature;
@@ -54,15 +55,18 @@ pub fn nps(history: &History, c: usize, at: Ts) -> Nps {
     let last = answers[first_at_last];
     let score = last.score as f64;
     let flag = |b: bool| f64::from(u8::from(b));
-    let nps_delta = if first_at_last == 0 {
-        0.0
-    } else {
-        // The answer before it: the latest earlier time, again the lower score on ties.
+    // The contract's order: by time, and at equal times the lower score counts as the later.
+    // Stored (time, score) ascending, the last in that order is the first at the latest time,
+    // and the one before it is the next at that same time, else the first at the time before.
+    let before = if first_at_last + 1 < end {
+        Some(answers[first_at_last + 1])
+    } else if first_at_last > 0 {
         let prev_time = answers[first_at_last - 1].responded_at;
-        let prev =
-            answers[answers[..first_at_last].partition_point(|a| a.responded_at < prev_time)];
-        score - prev.score as f64
+        Some(answers[answers[..first_at_last].partition_point(|a| a.responded_at < prev_time)])
+    } else {
+        None
     };
+    let nps_delta = before.map_or(0.0, |b| score - b.score as f64);
     Nps {
         nps_last_score: score,
         nps_passive: flag((7..=8).contains(&last.score)),

@@ -215,6 +215,34 @@ fn nps_ties_at_one_timestamp_take_the_lower_score() {
 }
 
 #[test]
+fn nps_delta_compares_with_the_answer_before_in_the_contracts_order() {
+    let mut r = one_customer("2025-01-01");
+    let a = |at: &str, score| {
+        (
+            0,
+            NpsAnswer {
+                responded_at: ts(at),
+                score,
+            },
+        )
+    };
+    // Order: (Mar, 5), (May, 9), (May, 7): the last is 7, the one before it the 9 at the same
+    // instant, so the delta is 7 - 9, not 7 - 5.
+    r.nps = vec![
+        a("2025-03-01T09:00:00Z", 5),
+        a("2025-05-01T09:00:00Z", 9),
+        a("2025-05-01T09:00:00Z", 7),
+    ];
+    let h = r.history(ts("2025-12-31T00:00:00Z"));
+    assert_eq!(feature_at(&h, feature::NPS_DELTA, d(T)), -2.0);
+    // A same-instant pair alone: lower minus higher.
+    r.nps = vec![a("2025-05-01T09:00:00Z", 3), a("2025-05-01T09:00:00Z", 8)];
+    let h = r.history(ts("2025-12-31T00:00:00Z"));
+    assert_eq!(feature_at(&h, feature::NPS_LAST_SCORE, d(T)), 3.0);
+    assert_eq!(feature_at(&h, feature::NPS_DELTA, d(T)), -5.0);
+}
+
+#[test]
 fn no_nps_answer_leaves_score_and_age_empty() {
     let r = one_customer("2025-01-01");
     let h = r.history(ts("2025-12-31T00:00:00Z"));
