@@ -74,12 +74,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "--out",
         &out("report"),
     ])?;
-    let model = Registry::new(&models).resolve("latest")?;
+    print_outputs(&args.out, started)
+}
+
+/// Where the demo put everything.
+fn print_outputs(root: &Path, started: Instant) -> anyhow::Result<()> {
+    let out = |rel: &str| root.join(rel).display().to_string();
+    let model = Registry::new(root.join("models")).resolve("latest")?;
     outln!(
         "\ndemo finished in {:.1} s; outputs:",
         started.elapsed().as_secs_f64()
     );
-    outln!("  data           {data}");
+    outln!("  data           {}", out("data"));
     outln!(
         "  retention KPIs {}/kpis.csv, kpis.png, kpis.svg",
         out("kpis")
@@ -89,7 +95,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         model.path().display()
     );
     outln!("  plots          {}/", model.plots_dir().display());
-    outln!("  at-risk list   {list} (monitoring summary: {summary})");
+    outln!(
+        "  at-risk list   {} (monitoring summary: {})",
+        out("at-risk.csv"),
+        out("at-risk-summary.json")
+    );
     outln!(
         "  report         {}/{}.html and .md",
         out("report"),

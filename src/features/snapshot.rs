@@ -267,17 +267,7 @@ pub fn build_features_with(
     let mut customers: Vec<u32> = Vec::new();
     progress.start("features", (n * spec.cutoffs.len()) as u64);
     for &t in &spec.cutoffs {
-        // Customers are independent: compute them in parallel; collect keeps customer order.
-        let rows: Vec<Row> = (0..n)
-            .into_par_iter()
-            .inspect(|_| progress.advance(1))
-            .filter(|&c| in_population(history, c, t))
-            .map(|c| Row {
-                customer: c as u32,
-                numeric: numeric_features(history, c, t).named().map(|(_, v)| v),
-                label: label(history, spec, c, t),
-            })
-            .collect();
+        let rows = rows_at(history, spec, t, progress);
         // Columns are independent: transpose the rows into them in parallel.
         numeric.par_iter_mut().enumerate().for_each(|(k, column)| {
             column.extend(rows.iter().map(|r| r.numeric[k]));
@@ -300,6 +290,28 @@ pub fn build_features_with(
             values: ColumnValues::Numeric(values),
         });
     }
+    table.columns.extend(category_columns(history, &customers));
+    Ok(table)
+}
+
+/// The rows of everyone in the population at `t`. Customers are independent: computed in
+/// parallel, `collect` keeps customer order.
+fn rows_at(history: &History, spec: &FeatureSpec, t: Day, progress: &dyn Progress) -> Vec<Row> {
+    (0..history.customers.len())
+        .into_par_iter()
+        .inspect(|_| progress.advance(1))
+        .filter(|&c| in_population(history, c, t))
+        .map(|c| Row {
+            customer: c as u32,
+            numeric: numeric_features(history, c, t).named().map(|(_, v)| v),
+            label: label(history, spec, c, t),
+        })
+        .collect()
+}
+
+/// `plan` and `segment` of each row's customer.
+fn category_columns(history: &History, customers: &[u32]) -> [FeatureColumn; 2] {
+    let cu = &history.customers;
     let plan = customers
         .par_iter()
         .map(|&c| Some(cu.plan[c as usize].clone()).filter(|p| !p.is_empty()))
@@ -308,15 +320,16 @@ pub fn build_features_with(
         .par_iter()
         .map(|&c| cu.segment[c as usize].clone())
         .collect();
-    table.columns.push(FeatureColumn {
-        name: feature::PLAN.into(),
-        values: ColumnValues::Categorical(plan),
-    });
-    table.columns.push(FeatureColumn {
-        name: feature::SEGMENT.into(),
-        values: ColumnValues::Categorical(segment),
-    });
-    Ok(table)
+    [
+        FeatureColumn {
+            name: feature::PLAN.into(),
+            values: ColumnValues::Categorical(plan),
+        },
+        FeatureColumn {
+            name: feature::SEGMENT.into(),
+            values: ColumnValues::Categorical(segment),
+        },
+    ]
 }
 
 #[cfg(test)]

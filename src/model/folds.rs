@@ -137,9 +137,7 @@ pub fn stratified_assignment(labels: &[bool], k: usize, seed: u64) -> Vec<usize>
 fn event_plan(table: &FeatureTable, max_rolling: usize, horizon: Day) -> Result<Plan> {
     let labelled = table.labelled_rows();
     let day = |i: usize| table.as_of[i].expect("event rows are dated");
-    let mut cutoffs: Vec<Day> = labelled.iter().map(|&i| day(i)).collect();
-    cutoffs.sort_unstable();
-    cutoffs.dedup();
+    let cutoffs = distinct_cutoffs(table, &labelled);
     if cutoffs.len() < 3 {
         return Err(Error::BadData(format!(
             "event mode needs at least 3 as-of cutoffs with known labels (found {})",
@@ -173,18 +171,7 @@ fn event_plan(table: &FeatureTable, max_rolling: usize, horizon: Day) -> Result<
              need more cutoffs or a shorter horizon"
         )));
     }
-    for fold in &folds {
-        check_two_classes(
-            table,
-            &fold.train,
-            &format!("fold training rows before {}", fmt(fold.cutoff)),
-        )?;
-        check_two_classes(
-            table,
-            &fold.valid,
-            &format!("fold validation rows at {}", fmt(fold.cutoff)),
-        )?;
-    }
+    check_folds(table, &folds)?;
     let final_train: Vec<usize> = known_by(holdout_cutoff)
         .into_iter()
         .filter(|&i| day(i) != holdout_cutoff)
@@ -196,17 +183,36 @@ fn event_plan(table: &FeatureTable, max_rolling: usize, horizon: Day) -> Result<
         &holdout,
         &format!("holdout rows at {}", format_day(holdout_cutoff)),
     )?;
-    let mut training_cutoffs: Vec<Day> = final_train.iter().map(|&i| day(i)).collect();
-    training_cutoffs.sort_unstable();
-    training_cutoffs.dedup();
     Ok(Plan {
         mode: Mode::Event,
         folds,
+        training_cutoffs: distinct_cutoffs(table, &final_train),
         final_train,
         holdout,
-        training_cutoffs,
         holdout_cutoff: Some(holdout_cutoff),
     })
+}
+
+/// The distinct as-of dates of `rows`, ascending.
+fn distinct_cutoffs(table: &FeatureTable, rows: &[usize]) -> Vec<Day> {
+    let mut cutoffs: Vec<Day> = rows.iter().filter_map(|&i| table.as_of[i]).collect();
+    cutoffs.sort_unstable();
+    cutoffs.dedup();
+    cutoffs
+}
+
+/// Every fold trains and validates on both classes.
+fn check_folds(table: &FeatureTable, folds: &[Fold]) -> Result<()> {
+    for fold in folds {
+        let at = fmt(fold.cutoff);
+        check_two_classes(
+            table,
+            &fold.train,
+            &format!("fold training rows before {at}"),
+        )?;
+        check_two_classes(table, &fold.valid, &format!("fold validation rows at {at}"))?;
+    }
+    Ok(())
 }
 
 fn fmt(day: Option<Day>) -> String {
