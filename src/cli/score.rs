@@ -48,6 +48,9 @@ pub struct Args {
     /// CSV for spreadsheets: text cells that start like a formula (=, +, -, @) get a leading '.
     #[arg(long)]
     pub excel_safe: bool,
+    /// The table's monthly revenue column, for revenue at risk (tabular mode).
+    #[arg(long, value_name = "COL", requires = "table")]
+    pub revenue: Option<String>,
 }
 
 /// Run `churn score`.
@@ -73,6 +76,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         summary_json: args.summary_json,
         max_psi: args.max_psi,
         excel_safe: args.excel_safe,
+        revenue_column: args.revenue,
     };
     let report = run_job_with(&job, &Bar::new())?;
     let s = &report.summary;

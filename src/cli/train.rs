@@ -4,10 +4,10 @@ use std::path::PathBuf;
 
 use churn::data::load::{load_history_with, LoadOptions};
 use churn::features::snapshot::training_snapshots;
-use churn::features::tabular::{load_table, TabularOptions};
+use churn::features::tabular::{drop_columns, identifier_columns, load_table, TabularOptions};
 use churn::features::LabelDefinition;
 use churn::frame::FeatureTable;
-use churn::model::train::train_with;
+use churn::model::train::{train_dropping_leaks, train_with};
 use churn::model::{TrainOutcome, TrainParams};
 use churn::store::Registry;
 
@@ -47,8 +47,34 @@ pub struct Args {
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
     /// Fail (exit 5) without registering the model when a column looks leaked.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "drop_leaky")]
     pub fail_on_leak: bool,
+    /// Retrain without the columns the leakage guard flags (listing them), up to 3 rounds.
+    #[arg(long)]
+    pub drop_leaky: bool,
+    /// Columns of the table to leave out (tabular mode), comma-separated.
+    #[arg(
+        long,
+        value_name = "COL,...",
+        value_delimiter = ',',
+        requires = "table"
+    )]
+    pub drop: Vec<String>,
+    /// Columns to read as categories although they hold numbers (`Status=1/2`), comma-separated.
+    #[arg(
+        long,
+        value_name = "COL,...",
+        value_delimiter = ',',
+        requires = "table"
+    )]
+    pub categorical: Vec<String>,
+    /// At most this many levels of a category get a column of their own; the rest pool into
+    /// `name=(other)`.
+    #[arg(long, value_name = "K", default_value_t = churn::model::matrix::MAX_LEVELS)]
+    pub max_levels: usize,
+    /// A level needs this many training rows for a column of its own (1: every level).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub min_level_count: usize,
     /// Print a JSON summary instead of text.
     #[arg(long)]
     pub json: bool,
@@ -63,9 +89,22 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let params = params
         .seed(args.seed)
         .fail_on_leak(args.fail_on_leak)
+        .max_levels(args.max_levels)
+        .min_level_count(args.min_level_count)
         .check()?;
     let created = now()?;
-    let mut outcome = train_with(&table, &params, &Bar::new())?;
+    let mut outcome = if args.drop_leaky {
+        let (outcome, dropped) = train_dropping_leaks(&table, &params, &Bar::new())?;
+        if !dropped.is_empty() {
+            log::info!(
+                "trained without possibly leaked columns: {}",
+                dropped.join(", ")
+            );
+        }
+        outcome
+    } else {
+        train_with(&table, &params, &Bar::new())?
+    };
     let dir = Registry::new(&args.models).save(&mut outcome, created)?;
     print_summary(&outcome, dir.path(), args.json)
 }
@@ -91,7 +130,24 @@ fn tabular_table(args: &Args) -> anyhow::Result<(FeatureTable, TrainParams)> {
     let mut opts = TabularOptions::new().label(label);
     opts.id_column = args.id.clone();
     opts.positive = args.positive.clone();
-    let table = load_table(path, &opts)?;
+    opts.categorical = args.categorical.clone();
+    let mut table = load_table(path, &opts)?;
+    let source = path.display().to_string();
+    if let Some(name) = args.categorical.iter().find(|n| table.column(n).is_none()) {
+        return Err(churn::Error::MissingColumn {
+            table: source,
+            column: name.clone(),
+            found: table.feature_names().join(", "),
+        }
+        .into());
+    }
+    drop_columns(&mut table, &args.drop, &source)?;
+    let identifiers = identifier_columns(&table);
+    for (name, why) in &identifiers {
+        log::info!("left out `{name}`: it identifies rows ({why}), it does not describe them");
+    }
+    let names: Vec<String> = identifiers.into_iter().map(|(n, _)| n).collect();
+    drop_columns(&mut table, &names, &source)?;
     log::info!(
         "{}: {} rows, {} features",
         path.display(),

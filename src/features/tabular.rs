@@ -27,6 +27,10 @@ pub struct TabularOptions {
     /// The label value meaning "churned"; default: understood from the values
     /// (`Yes/No`, `True/False`, `1/0`, `churned/active`, any case).
     pub positive: Option<String>,
+    /// Columns read as categories even when every cell is a number (integer-coded categories
+    /// such as `Status=1/2`); names the file lacks are ignored. Default: none, a column is
+    /// numeric when every filled cell is.
+    pub categorical: Vec<String>,
 }
 
 impl TabularOptions {
@@ -52,6 +56,59 @@ impl TabularOptions {
         self.positive = Some(value.into());
         self
     }
+}
+
+/// Fewest rows on which "every value distinct" marks a column as an identifier.
+pub const MIN_ROWS_FOR_IDENTIFIERS: usize = 20;
+
+/// Columns that identify rows rather than describe customers, with why: text whose every filled
+/// value is distinct (a name or an id), or whole numbers all distinct (a customer number, a row
+/// counter). A continuous measure (balances, minutes) is rarely all whole numbers, so it stays.
+/// Only tables of at least [`MIN_ROWS_FOR_IDENTIFIERS`] rows are judged.
+pub fn identifier_columns(table: &FeatureTable) -> Vec<(String, &'static str)> {
+    if table.n_rows() < MIN_ROWS_FOR_IDENTIFIERS {
+        return Vec::new();
+    }
+    table
+        .columns
+        .iter()
+        .filter_map(|c| {
+            let why = match &c.values {
+                ColumnValues::Categorical(v) if all_distinct(v.iter().flatten()) => {
+                    "a different text on every row"
+                }
+                ColumnValues::Numeric(v)
+                    if v.iter().all(|x| x.fract() == 0.0)
+                        && all_distinct(v.iter().map(|x| x.to_bits())) =>
+                {
+                    "a different whole number on every row"
+                }
+                _ => return None,
+            };
+            Some((c.name.clone(), why))
+        })
+        .collect()
+}
+
+fn all_distinct<T: std::hash::Hash + Eq>(values: impl Iterator<Item = T>) -> bool {
+    let mut seen = std::collections::HashSet::new();
+    values.into_iter().all(|v| seen.insert(v))
+}
+
+/// Remove the named columns from a loaded table.
+///
+/// # Errors
+/// `MissingColumn` for a name the table does not have.
+pub fn drop_columns(table: &mut FeatureTable, names: &[String], source: &str) -> Result<()> {
+    if let Some(name) = names.iter().find(|n| table.column(n).is_none()) {
+        return Err(Error::MissingColumn {
+            table: source.into(),
+            column: name.clone(),
+            found: table.feature_names().join(", "),
+        });
+    }
+    table.columns.retain(|c| !names.contains(&c.name));
+    Ok(())
 }
 
 /// One raw CSV column: header and cells (`None` for an empty cell).
@@ -87,7 +144,13 @@ pub fn load_table(path: &Path, opts: &TabularOptions) -> Result<FeatureTable> {
         }
         None => vec![None; n_rows],
     };
-    let columns = columns.into_iter().map(infer_column).collect();
+    let columns = columns
+        .into_iter()
+        .map(|c| {
+            let text = opts.categorical.contains(&c.name);
+            infer_column(c, text)
+        })
+        .collect();
     Ok(FeatureTable {
         ids,
         as_of: vec![None; n_rows],
@@ -143,15 +206,19 @@ fn read_string_columns(path: &Path, table: &str) -> Result<Vec<RawColumn>> {
 fn take_column(columns: &mut Vec<RawColumn>, name: &str, table: &str) -> Result<RawColumn> {
     match columns.iter().position(|c| c.name == name) {
         Some(i) => Ok(columns.remove(i)),
-        None => Err(Error::MissingColumn {
-            table: table.to_string(),
-            column: name.to_string(),
-            found: columns
-                .iter()
-                .map(|c| c.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-        }),
+        None => Err(missing(table, name, columns)),
+    }
+}
+
+fn missing(table: &str, name: &str, columns: &[RawColumn]) -> Error {
+    Error::MissingColumn {
+        table: table.to_string(),
+        column: name.to_string(),
+        found: columns
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
     }
 }
 
@@ -252,17 +319,19 @@ fn is_missing_token(cell: &str) -> bool {
     MISSING_TOKENS.iter().any(|m| t.eq_ignore_ascii_case(m))
 }
 
-/// Numeric when every filled cell parses as a finite number, categorical otherwise.
-fn infer_column(col: RawColumn) -> FeatureColumn {
-    let parsed: Option<Vec<f64>> = col
-        .cells
-        .iter()
-        .map(|c| match c.as_deref() {
-            None => Some(f64::NAN),
-            Some(s) if is_missing_token(s) => Some(f64::NAN),
-            Some(s) => s.trim().parse::<f64>().ok().filter(|x| x.is_finite()),
-        })
-        .collect();
+/// Numeric when every filled cell parses as a finite number (and `text` does not force a
+/// category), categorical otherwise.
+fn infer_column(col: RawColumn, text: bool) -> FeatureColumn {
+    let parsed: Option<Vec<f64>> = (!text).then_some(()).and_then(|()| {
+        col.cells
+            .iter()
+            .map(|c| match c.as_deref() {
+                None => Some(f64::NAN),
+                Some(s) if is_missing_token(s) => Some(f64::NAN),
+                Some(s) => s.trim().parse::<f64>().ok().filter(|x| x.is_finite()),
+            })
+            .collect()
+    });
     let values = match parsed {
         Some(v) => ColumnValues::Numeric(v),
         None => ColumnValues::Categorical(

@@ -31,8 +31,8 @@ pub struct SourceFeature {
     pub kind: FeatureKind,
     /// Training median used for missing values (numeric only; 0 when training had no value).
     pub median: Option<f64>,
-    /// Levels with a column of their own, sorted (categorical only): those seen in training, at
-    /// most the [`MAX_LEVELS`] most frequent.
+    /// Levels with a column of their own, sorted (categorical only): those seen in training,
+    /// capped by the training's [`CategoryCap`].
     pub levels: Vec<String>,
 }
 
@@ -51,11 +51,29 @@ pub enum Encoding {
     Other,
 }
 
-/// At most this many levels of a categorical feature get their own column: the most frequent on
-/// the training rows (ties by name); the others pool into one `name=(other)` column. This bounds
-/// the matrix, and the time and memory to fit it, whatever a text column's cardinality: a
-/// 5,000-level name column becomes 101 columns, not 5,000.
+/// By default at most this many levels of a categorical feature get their own column: the most
+/// frequent on the training rows (ties by name); the others pool into one `name=(other)`
+/// column. This bounds the matrix, and the time and memory to fit it, whatever a text column's
+/// cardinality: a 5,000-level name column becomes 101 columns, not 5,000.
 pub const MAX_LEVELS: usize = 100;
+
+/// Which levels of a categorical feature get a column of their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CategoryCap {
+    /// At most this many, the most frequent.
+    pub max_levels: usize,
+    /// Each seen on at least this many training rows.
+    pub min_count: usize,
+}
+
+impl Default for CategoryCap {
+    fn default() -> Self {
+        CategoryCap {
+            max_levels: MAX_LEVELS,
+            min_count: 1,
+        }
+    }
+}
 
 /// One column of the model matrix: `(raw - mean) / std`, where `raw` follows `encoding`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -95,6 +113,18 @@ impl Preprocessor {
     /// # Errors
     /// `BadData` when no column varies on the training rows.
     pub fn fit(table: &FeatureTable, rows: &[usize]) -> Result<Preprocessor> {
+        Self::fit_capped(table, rows, CategoryCap::default())
+    }
+
+    /// [`Preprocessor::fit`] with categorical levels capped by `cap`.
+    ///
+    /// # Errors
+    /// As [`Preprocessor::fit`].
+    pub fn fit_capped(
+        table: &FeatureTable,
+        rows: &[usize],
+        cap: CategoryCap,
+    ) -> Result<Preprocessor> {
         let mut pre = Preprocessor {
             features: vec![],
             columns: vec![],
@@ -103,7 +133,7 @@ impl Preprocessor {
         for col in &table.columns {
             let (feature, candidates) = match &col.values {
                 ColumnValues::Numeric(v) => numeric_candidates(&col.name, v, rows),
-                ColumnValues::Categorical(v) => categorical_candidates(&col.name, v, rows),
+                ColumnValues::Categorical(v) => categorical_candidates(&col.name, v, rows, cap),
             };
             pre.features.push(feature);
             for (name, encoding, raw) in candidates {
@@ -338,6 +368,7 @@ fn categorical_candidates(
     name: &str,
     v: &[Option<String>],
     rows: &[usize],
+    cap: CategoryCap,
 ) -> (SourceFeature, Vec<Candidate>) {
     let mut counts: HashMap<&str, usize> = HashMap::new();
     for &i in rows {
@@ -345,9 +376,13 @@ fn categorical_candidates(
             *counts.entry(l).or_default() += 1;
         }
     }
-    let mut frequent: Vec<(&str, usize)> = counts.iter().map(|(&l, &n)| (l, n)).collect();
+    let mut frequent: Vec<(&str, usize)> = counts
+        .iter()
+        .filter(|(_, &n)| n >= cap.min_count)
+        .map(|(&l, &n)| (l, n))
+        .collect();
     frequent.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    frequent.truncate(MAX_LEVELS);
+    frequent.truncate(cap.max_levels);
     let mut levels: Vec<String> = frequent.iter().map(|(l, _)| l.to_string()).collect();
     levels.sort();
     let pooled = counts.len() > levels.len();

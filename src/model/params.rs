@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::fit::SolverOptions;
+use super::matrix::{CategoryCap, MAX_LEVELS};
 use crate::error::{Error, Result};
 use crate::features::snapshot::MAX_HORIZON_DAYS;
 use crate::features::LabelDefinition;
@@ -28,6 +29,30 @@ struct Values {
     label_definition: Option<LabelDefinition>,
     fail_on_leak: bool,
     leak_threshold: f64,
+    // Recorded only when not the default, so that model files of default runs keep their bytes.
+    #[serde(
+        default = "default_max_levels",
+        skip_serializing_if = "is_default_max_levels"
+    )]
+    max_levels: usize,
+    #[serde(
+        default = "default_min_level_count",
+        skip_serializing_if = "is_default_min_count"
+    )]
+    min_level_count: usize,
+}
+
+fn default_max_levels() -> usize {
+    MAX_LEVELS
+}
+fn is_default_max_levels(n: &usize) -> bool {
+    *n == MAX_LEVELS
+}
+fn default_min_level_count() -> usize {
+    1
+}
+fn is_default_min_count(n: &usize) -> bool {
+    *n == 1
 }
 
 impl ValidTrainParams {
@@ -67,6 +92,13 @@ impl ValidTrainParams {
     pub fn leak_threshold(&self) -> f64 {
         self.0.leak_threshold
     }
+    /// Which levels of a categorical feature get a column of their own.
+    pub fn category_cap(&self) -> CategoryCap {
+        CategoryCap {
+            max_levels: self.0.max_levels,
+            min_count: self.0.min_level_count,
+        }
+    }
 }
 
 impl From<ValidTrainParams> for Values {
@@ -98,6 +130,8 @@ impl Default for TrainParams {
             label_definition: None,
             fail_on_leak: false,
             leak_threshold: 0.98,
+            max_levels: MAX_LEVELS,
+            min_level_count: 1,
         })
     }
 }
@@ -163,6 +197,20 @@ impl TrainParams {
         self
     }
 
+    /// At most `max` levels of a categorical feature get a column of their own (the most
+    /// frequent); the rest pool into `name=(other)`. Default: 100.
+    pub fn max_levels(mut self, max: usize) -> Self {
+        self.0.max_levels = max;
+        self
+    }
+
+    /// A level needs `n` training rows for a column of its own; rarer ones pool into
+    /// `name=(other)`. Default: 1 (off, as scikit-learn's `OneHotEncoder(min_frequency=None)`).
+    pub fn min_level_count(mut self, n: usize) -> Self {
+        self.0.min_level_count = n;
+        self
+    }
+
     /// Check every setting.
     ///
     /// # Errors
@@ -182,6 +230,9 @@ impl TrainParams {
         let tol = p.solver.tolerance_per_row;
         if p.solver.max_iterations < 1 || tol.is_nan() || tol <= 0.0 {
             return bad("solver needs at least 1 iteration and a positive tolerance");
+        }
+        if p.max_levels < 1 || p.min_level_count < 1 {
+            return bad("max_levels and min_level_count must be at least 1");
         }
         if !(p.leak_threshold > 0.5 && p.leak_threshold <= 1.0) {
             return bad("leak_threshold must be in (0.5, 1]");

@@ -12,7 +12,7 @@ use super::artifact::{
 };
 use super::fit::{self, LogitFit, SolverOptions};
 use super::folds::{self, Fold, Plan};
-use super::matrix::Preprocessor;
+use super::matrix::{CategoryCap, Preprocessor};
 use super::params::ValidTrainParams;
 use crate::error::{Error, Result};
 use crate::frame::{ColumnValues, FeatureTable};
@@ -158,6 +158,50 @@ pub fn train_with(
     })
 }
 
+/// Most rounds of [`train_dropping_leaks`]: each removes the columns the guard flagged.
+pub const MAX_LEAK_ROUNDS: usize = 3;
+
+/// [`train_with`], and while the leakage guard flags columns, train again without their source
+/// features (at most [`MAX_LEAK_ROUNDS`] rounds). Returns the outcome and the features dropped,
+/// in the order they were dropped.
+///
+/// # Errors
+/// As [`train`]; `BadData` when every feature looks leaked or flags remain after the last round.
+pub fn train_dropping_leaks(
+    table: &FeatureTable,
+    settings: &ValidTrainParams,
+    progress: &dyn Progress,
+) -> Result<(TrainOutcome, Vec<String>)> {
+    let mut table = table.clone();
+    let mut dropped: Vec<String> = Vec::new();
+    for _ in 0..MAX_LEAK_ROUNDS {
+        let outcome = train_with(&table, settings, progress)?;
+        let mut leaky: Vec<String> = outcome
+            .model
+            .leak_flags
+            .iter()
+            .map(|f| f.source.clone())
+            .collect();
+        leaky.dedup();
+        if leaky.is_empty() {
+            return Ok((outcome, dropped));
+        }
+        log::warn!(
+            "retraining without possibly leaked features: {}",
+            leaky.join(", ")
+        );
+        table.columns.retain(|c| !leaky.contains(&c.name));
+        dropped.extend(leaky);
+        if table.columns.is_empty() {
+            return Err(Error::BadData("every feature looks leaked".into()));
+        }
+    }
+    Err(Error::BadData(format!(
+        "columns still look leaked after dropping {} in {MAX_LEAK_ROUNDS} rounds",
+        dropped.join(", ")
+    )))
+}
+
 /// Cross-validate every alpha of the grid and choose one.
 ///
 /// # Errors
@@ -181,7 +225,7 @@ pub fn grid_search(
     let prepared: Vec<PreparedFold> = plan
         .folds
         .par_iter()
-        .map(|f| PreparedFold::new(table, f))
+        .map(|f| PreparedFold::new(table, f, s.category_cap()))
         .collect::<Result<_>>()?;
     let units: Vec<(usize, usize)> = (0..s.alphas().len())
         .flat_map(|a| (0..prepared.len()).map(move |f| (a, f)))
@@ -221,8 +265,8 @@ struct PreparedFold {
 }
 
 impl PreparedFold {
-    fn new(table: &FeatureTable, fold: &Fold) -> Result<PreparedFold> {
-        let pre = Preprocessor::fit(table, &fold.train)?;
+    fn new(table: &FeatureTable, fold: &Fold, cap: CategoryCap) -> Result<PreparedFold> {
+        let pre = Preprocessor::fit_capped(table, &fold.train, cap)?;
         Ok(PreparedFold {
             x_train: pre.transform(table, Some(&fold.train))?,
             y_train: labels_of(table, &fold.train),
@@ -291,7 +335,7 @@ fn fit_final(
     alpha: f64,
     settings: &ValidTrainParams,
 ) -> Result<(Preprocessor, LogitFit, Array2<f64>)> {
-    let pre = Preprocessor::fit(table, rows)?;
+    let pre = Preprocessor::fit_capped(table, rows, settings.category_cap())?;
     let x = pre.transform(table, Some(rows))?;
     let m = fit::fit(x.view(), &labels_of(table, rows), alpha, settings.solver())?;
     Ok((pre, m, x))

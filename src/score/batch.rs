@@ -21,6 +21,8 @@ pub const PSI_WARN: f64 = 0.1;
 pub struct ScoreSettings {
     /// Mark exactly the top N as `high` instead of using the model's thresholds.
     pub capacity: Option<usize>,
+    /// The numeric column holding monthly revenue; default: `monthly_revenue` (event mode's).
+    pub revenue_column: Option<String>,
 }
 
 /// Rows per tier.
@@ -128,7 +130,7 @@ pub fn score(model: &ChurnModel, table: &FeatureTable, settings: &ScoreSettings)
     let x = model.matrix(table)?;
     let probabilities = model.predict_matrix(&x)?;
     let order = ranking(&table.ids, &probabilities);
-    let inputs = RowInputs::new(model, table)?;
+    let inputs = RowInputs::new(model, table, settings)?;
     let tops = top_reasons(model, &inputs, &x);
     // In ranked order: the list's rows; collect keeps the order.
     let rows: Vec<AtRiskRow> = order
@@ -140,7 +142,8 @@ pub fn score(model: &ChurnModel, table: &FeatureTable, settings: &ScoreSettings)
         })
         .collect();
     let tiers = TierCounts::of(&rows);
-    let total_revenue_at_risk = rows.iter().filter_map(|r| r.revenue_at_risk).sum();
+    // `+ 0.0`: the sum of nothing is -0.0 in IEEE arithmetic, which would print as "-0".
+    let total_revenue_at_risk = rows.iter().filter_map(|r| r.revenue_at_risk).sum::<f64>() + 0.0;
     let psi = drift(model, table);
     let list = AtRiskList {
         model_id: model.model_id.clone(),
@@ -171,7 +174,7 @@ struct RowInputs<'a> {
 }
 
 impl<'a> RowInputs<'a> {
-    fn new(model: &ChurnModel, table: &'a FeatureTable) -> Result<Self> {
+    fn new(model: &ChurnModel, table: &'a FeatureTable, settings: &ScoreSettings) -> Result<Self> {
         let names: Vec<String> = model
             .source_features
             .iter()
@@ -186,7 +189,13 @@ impl<'a> RowInputs<'a> {
             names,
             columns,
             ids: &table.ids,
-            revenue: numeric(table, feature::MONTHLY_REVENUE),
+            revenue: numeric(
+                table,
+                settings
+                    .revenue_column
+                    .as_deref()
+                    .unwrap_or(feature::MONTHLY_REVENUE),
+            ),
             tenure: numeric(table, feature::TENURE_DAYS),
         })
     }

@@ -12,8 +12,8 @@ use crate::data::load::{load_history_with, LoadOptions};
 use crate::error::{Error, Result};
 use crate::features::build_features_with;
 use crate::features::tabular::{load_table, TabularOptions};
-use crate::frame::FeatureTable;
-use crate::model::{ChurnModel, Mode};
+use crate::frame::{ColumnValues, FeatureTable};
+use crate::model::{ChurnModel, FeatureKind, Mode};
 use crate::output::{absolute, is_stdout, json_bytes, write_output};
 use crate::progress::{Progress, Silent};
 use crate::store::{guard_output, ModelDir, Registry};
@@ -75,6 +75,8 @@ pub struct ScoreJob {
     pub max_psi: Option<f64>,
     /// Prefix CSV text cells that would start a spreadsheet formula with `'`.
     pub excel_safe: bool,
+    /// The table's column of monthly revenue (tabular mode); default: `monthly_revenue`.
+    pub revenue_column: Option<String>,
 }
 
 /// What a scoring run did.
@@ -129,6 +131,7 @@ pub fn run_job_with(job: &ScoreJob, progress: &dyn Progress) -> Result<JobReport
         &table,
         &ScoreSettings {
             capacity: job.capacity,
+            revenue_column: job.revenue_column.clone(),
         },
     )?;
     let score_done = t0.elapsed().as_secs_f64();
@@ -203,8 +206,39 @@ fn features(
         ScoreInput::Table { path, id_column } => {
             let mut opts = TabularOptions::new();
             opts.id_column = id_column.clone();
-            Ok((load_table(path, &opts)?, 0.0))
+            // Read as text what the model learnt as categories (integer-coded ones included).
+            opts.categorical = model
+                .source_features
+                .iter()
+                .filter(|f| f.kind == FeatureKind::Categorical)
+                .map(|f| f.name.clone())
+                .collect();
+            let table = load_table(path, &opts)?;
+            check_revenue(job, &table, path)?;
+            Ok((table, 0.0))
         }
+    }
+}
+
+/// A revenue column asked for must be a numeric column of the table.
+fn check_revenue(job: &ScoreJob, table: &FeatureTable, path: &Path) -> Result<()> {
+    let Some(name) = &job.revenue_column else {
+        return Ok(());
+    };
+    match table.column(name).map(|c| &c.values) {
+        Some(ColumnValues::Numeric(_)) => Ok(()),
+        Some(ColumnValues::Categorical(_)) => Err(Error::BadValue {
+            table: path.display().to_string(),
+            column: name.clone(),
+            row: "every row".into(),
+            value: String::new(),
+            reason: "the revenue column must hold numbers".into(),
+        }),
+        None => Err(Error::MissingColumn {
+            table: path.display().to_string(),
+            column: name.clone(),
+            found: table.feature_names().join(", "),
+        }),
     }
 }
 
