@@ -21,11 +21,47 @@ pub struct Fold {
     pub cutoff: Option<Day>,
 }
 
+/// How the holdout predictions of a plan are made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Validation {
+    /// Event mode: rolling-origin folds, the latest cutoff held out and predicted by the final
+    /// model.
+    TimeOrdered,
+    /// Tabular mode: stratified k-fold, every row predicted out of fold.
+    StratifiedKFold,
+    /// Event mode with too few cutoffs for time-ordered folds: stratified k-fold over customers
+    /// (a customer's rows never straddle folds), every row predicted out of fold. Not
+    /// time-ordered: it says how the model ranks customers, not how it forecasts.
+    CustomerGroupedKFold,
+}
+
+impl Validation {
+    /// The name recorded in the model file's `validation.holdout_kind`.
+    pub fn holdout_kind(self) -> &'static str {
+        match self {
+            Validation::TimeOrdered => "latest_cutoff",
+            Validation::StratifiedKFold => "out_of_fold",
+            Validation::CustomerGroupedKFold => "customer_grouped_out_of_fold",
+        }
+    }
+
+    /// Whether the holdout is the out-of-fold predictions of the chosen alpha.
+    pub fn out_of_fold(self) -> bool {
+        self != Validation::TimeOrdered
+    }
+}
+
+/// Fewest distinct cutoffs for time-ordered validation: at least two to validate on, one to hold
+/// out.
+pub const MIN_TIME_ORDERED_CUTOFFS: usize = 3;
+
 /// The whole validation design of one training run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
     /// Tabular or event.
     pub mode: Mode,
+    /// How the holdout is made.
+    pub validation: Validation,
     /// Folds for model selection.
     pub folds: Vec<Fold>,
     /// Rows the final model is fitted on.
@@ -54,7 +90,19 @@ pub fn plan(
     let n_dated = table.as_of.iter().filter(|d| d.is_some()).count();
     match (n_dated, horizon) {
         (0, _) => tabular_plan(table, n_folds, seed),
-        (n, Some(h)) if n == table.n_rows() => event_plan(table, max_rolling, h as Day),
+        (n, Some(h)) if n == table.n_rows() => {
+            let cutoffs = distinct_cutoffs(table, &table.labelled_rows());
+            if cutoffs.len() < MIN_TIME_ORDERED_CUTOFFS {
+                log::warn!(
+                    "{} as-of cutoff(s) with known labels, too few for time-ordered validation \
+                     (needs {MIN_TIME_ORDERED_CUTOFFS}): validating with {n_folds}-fold \
+                     customer-grouped folds instead, which are NOT time-ordered",
+                    cutoffs.len()
+                );
+                return grouped_plan(table, n_folds, seed);
+            }
+            event_plan(table, max_rolling, h as Day)
+        }
         (n, None) if n == table.n_rows() => Err(Error::Usage(
             "rows carry as-of dates: event mode needs a horizon in days".into(),
         )),
@@ -107,10 +155,61 @@ fn tabular_plan(table: &FeatureTable, k: usize, seed: u64) -> Result<Plan> {
         .collect();
     Ok(Plan {
         mode: Mode::Tabular,
+        validation: Validation::StratifiedKFold,
         folds,
         final_train: rows.clone(),
         holdout: rows,
         training_cutoffs: vec![],
+        holdout_cutoff: None,
+    })
+}
+
+/// Event rows from too few cutoffs: stratified k-fold over customers. A customer's label for
+/// the stratification is whether any of its rows churned; all its rows go to one fold.
+fn grouped_plan(table: &FeatureTable, k: usize, seed: u64) -> Result<Plan> {
+    let rows = table.labelled_rows();
+    let mut customers: Vec<&str> = rows.iter().map(|&i| table.ids[i].as_str()).collect();
+    customers.sort_unstable();
+    customers.dedup();
+    let index: std::collections::HashMap<&str, usize> = customers
+        .iter()
+        .enumerate()
+        .map(|(c, &id)| (id, c))
+        .collect();
+    let mut churned = vec![false; customers.len()];
+    for &i in &rows {
+        churned[index[table.ids[i].as_str()]] |= table.labels[i] == Some(true);
+    }
+    check_two_classes(table, &rows, "training rows")?;
+    let n_pos = churned.iter().filter(|&&b| b).count();
+    if n_pos < k || customers.len() - n_pos < k {
+        return Err(Error::BadData(format!(
+            "{k}-fold customer-grouped validation needs at least {k} churning and {k} retained \
+             customers (found {n_pos} and {})",
+            customers.len() - n_pos
+        )));
+    }
+    let assignment = stratified_assignment(&churned, k, seed);
+    let folds: Vec<Fold> = (0..k)
+        .map(|f| {
+            let (valid, train): (Vec<usize>, Vec<usize>) = rows
+                .iter()
+                .partition(|&&i| assignment[index[table.ids[i].as_str()]] == f);
+            Fold {
+                train,
+                valid,
+                cutoff: None,
+            }
+        })
+        .collect();
+    check_folds(table, &folds)?;
+    Ok(Plan {
+        mode: Mode::Event,
+        validation: Validation::CustomerGroupedKFold,
+        folds,
+        training_cutoffs: distinct_cutoffs(table, &rows),
+        final_train: rows.clone(),
+        holdout: rows,
         holdout_cutoff: None,
     })
 }
@@ -138,13 +237,7 @@ fn event_plan(table: &FeatureTable, max_rolling: usize, horizon: Day) -> Result<
     let labelled = table.labelled_rows();
     let day = |i: usize| table.as_of[i].expect("event rows are dated");
     let cutoffs = distinct_cutoffs(table, &labelled);
-    if cutoffs.len() < 3 {
-        return Err(Error::BadData(format!(
-            "event mode needs at least 3 as-of cutoffs with known labels (found {})",
-            cutoffs.len()
-        )));
-    }
-    let holdout_cutoff = *cutoffs.last().expect("at least 3 cutoffs");
+    let holdout_cutoff = *cutoffs.last().expect("the caller checked the cutoffs");
     // Rows whose label was known by cutoff `v`: their whole horizon ended on or before it.
     let known_by = |v: Day| -> Vec<usize> {
         labelled
@@ -185,6 +278,7 @@ fn event_plan(table: &FeatureTable, max_rolling: usize, horizon: Day) -> Result<
     )?;
     Ok(Plan {
         mode: Mode::Event,
+        validation: Validation::TimeOrdered,
         folds,
         training_cutoffs: distinct_cutoffs(table, &final_train),
         final_train,
@@ -246,6 +340,32 @@ mod tests {
             columns: vec![],
             labels,
         }
+    }
+
+    #[test]
+    fn too_few_cutoffs_fall_back_to_folds_of_customers() {
+        // 200 customers at two cutoffs: each customer's two rows share a fold.
+        let n = 400;
+        let mut t = table(
+            (0..n).map(|i| Some(if i < 200 { 0 } else { 31 })).collect(),
+            (0..n).map(|i| Some(i % 5 == 0)).collect(),
+        );
+        t.ids = (0..n).map(|i| format!("c{}", i % 200)).collect();
+        let p = plan(&t, 5, 3, Some(30), 42).unwrap();
+        assert_eq!(p.validation, Validation::CustomerGroupedKFold);
+        assert_eq!(p.mode, Mode::Event);
+        assert_eq!(p.folds.len(), 5);
+        for fold in &p.folds {
+            for &i in &fold.valid {
+                assert!(
+                    !fold.train.iter().any(|&j| t.ids[j] == t.ids[i]),
+                    "{} straddles",
+                    t.ids[i]
+                );
+            }
+        }
+        assert_eq!(p.holdout.len(), n);
+        assert_eq!(p.training_cutoffs, vec![0, 31]);
     }
 
     #[test]

@@ -351,8 +351,8 @@ fn holdout_predictions(
 ) -> Result<Vec<HoldoutPrediction>> {
     let plan = &search.plan;
     let mut probability = vec![f64::NAN; table.n_rows()];
-    match plan.mode {
-        Mode::Tabular => {
+    match plan.validation.out_of_fold() {
+        true => {
             let n_folds = plan.folds.len();
             for (f, fold) in plan.folds.iter().enumerate() {
                 let pred = &search.predictions[search.chosen * n_folds + f];
@@ -361,7 +361,7 @@ fn holdout_predictions(
                 }
             }
         }
-        Mode::Event => {
+        false => {
             let pred = fit::predict(&m.coefficients, m.intercept, x_holdout.view())?;
             for (&i, p) in plan.holdout.iter().zip(pred) {
                 probability[i] = p;
@@ -527,10 +527,7 @@ fn assemble(
 fn validation_summary(search: &GridSearch, metrics: &TrainMetrics) -> ValidationSummary {
     let plan = &search.plan;
     ValidationSummary {
-        holdout_kind: match plan.mode {
-            Mode::Tabular => "out_of_fold".into(),
-            Mode::Event => "latest_cutoff".into(),
-        },
+        holdout_kind: plan.validation.holdout_kind().into(),
         cv_mean_auc: search.mean_auc[search.chosen].mean_auc,
         n_folds: plan.folds.len(),
         holdout: metrics.holdout.clone(),

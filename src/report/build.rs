@@ -14,6 +14,7 @@ use crate::evaluate::{Evaluation, Metrics};
 use crate::features::build_features_with;
 use crate::frame::FeatureTable;
 use crate::kpis::{kpi_chart, retention_kpis, Period, PeriodKpis, KPI_COLUMNS};
+use crate::model::folds::Validation;
 use crate::model::train::TrainMetrics;
 use crate::model::{ChurnModel, Mode};
 use crate::plot::{line_chart_png, line_chart_svg};
@@ -214,6 +215,14 @@ fn model_section(model: &ChurnModel) -> Section {
         }
         if let Some(h) = &model.holdout_cutoff {
             lines.push(format!("Holdout cutoff: {h}"));
+        }
+        if model.validation.holdout_kind == Validation::CustomerGroupedKFold.holdout_kind() {
+            lines.push(format!(
+                "Validation: {}-fold folds of customers (too few cutoffs for time-ordered folds). \
+                 Warning: NOT time-ordered; the metrics say how well the model ranks customers \
+                 at these cutoffs, not how well it forecasts later ones.",
+                model.validation.n_folds
+            ));
         }
     }
     lines.push(format!(
