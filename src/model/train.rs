@@ -459,8 +459,19 @@ struct Final {
     leak_flags: Vec<LeakFlag>,
 }
 
-/// The training distribution of every numeric source feature over the final training rows,
-/// for drift (PSI) when scoring.
+/// The final training rows drift is measured against: in event mode those of the latest training
+/// cutoff, the snapshot nearest in time to a nightly run (a pool of all cutoffs would differ from
+/// any single night by construction: tenure alone would drift); in tabular mode all of them.
+fn drift_reference_rows(table: &FeatureTable, rows: &[usize]) -> Vec<usize> {
+    let latest = rows.iter().filter_map(|&i| table.as_of[i]).max();
+    match latest {
+        Some(t) => rows.iter().copied().filter(|&i| table.as_of[i] == Some(t)).collect(),
+        None => rows.to_vec(),
+    }
+}
+
+/// The training distribution of every numeric source feature over `rows`, for drift (PSI)
+/// when scoring.
 fn psi_references(table: &FeatureTable, rows: &[usize]) -> Vec<PsiReference> {
     table
         .columns
@@ -520,7 +531,7 @@ fn assemble(
         train_params: settings.clone(),
         n_rows: y.len(),
         churn_share: y.iter().filter(|&&b| b).count() as f64 / y.len() as f64,
-        psi_reference: psi_references(table, &plan.final_train),
+        psi_reference: psi_references(table, &drift_reference_rows(table, &plan.final_train)),
     }
 }
 
