@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::output::write_atomic;
 use crate::plot::{line_chart, LegendAt, LineChart, Series};
 use crate::time::{self, Day, Ts};
+use crate::util::fmt_f64;
 
 /// Calendar period length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,8 +102,14 @@ pub fn retention_kpis(customers: &Customers, period: Period, last: Ts) -> Result
     Ok(out)
 }
 
+/// A rate on screen: 2 decimals (files keep full precision).
 fn fmt_pct(x: Option<f64>) -> String {
     x.map(|v| format!("{v:.2}")).unwrap_or_default()
+}
+
+/// A rate in a file: full precision (the shortest text that reads back as the same number).
+fn full_pct(x: Option<f64>) -> String {
+    x.map(fmt_f64).unwrap_or_default()
 }
 
 /// Write the KPIs as CSV with exactly [`KPI_COLUMNS`], atomically.
@@ -122,8 +129,8 @@ pub fn write_kpis_csv(rows: &[PeriodKpis], path: &Path) -> Result<()> {
                 r.new,
                 r.lost,
                 r.customers_end,
-                fmt_pct(r.churn_rate_pct),
-                fmt_pct(r.crr_pct)
+                full_pct(r.churn_rate_pct),
+                full_pct(r.crr_pct)
             )
             .map_err(io)?;
         }
@@ -158,43 +165,72 @@ pub fn format_table(rows: &[PeriodKpis]) -> String {
     s
 }
 
-/// The chart of churn rate and CRR per period (periods with no starting customers are gaps).
+/// The chart of the churn rate per period on its own scale (periods with no starting customers
+/// are gaps). CRR as defined is 100 - churn rate, so it is in the table, not drawn twice.
 pub fn kpi_chart(rows: &[PeriodKpis]) -> LineChart {
-    let points = |f: fn(&PeriodKpis) -> Option<f64>| -> Vec<(f64, f64)> {
-        rows.iter()
-            .enumerate()
-            .filter_map(|(i, r)| f(r).map(|v| (i as f64, v)))
-            .collect()
-    };
     let mut chart = LineChart::new(
-        "Retention KPIs per period",
+        "Churn rate per period (CRR = 100 - churn rate)",
         "period start",
-        "percent of customers at the start",
+        "churn rate, % of customers at the start",
     );
-    chart.series = vec![
-        Series::with_markers("churn rate % (lost / S)", points(|r| r.churn_rate_pct)),
-        Series::with_markers("CRR % ((E - N) / S)", points(|r| r.crr_pct)),
-    ];
-    // Periods start on the 1st: the month names them.
-    let month = |r: &PeriodKpis| time::format_day(r.period_start)[..7].to_string();
-    chart.x_categories = Some(rows.iter().map(month).collect());
-    // Headroom above the data for the legend, so it never hides the latest periods.
-    let values = rows
+    chart.series = vec![Series::with_markers(
+        "churn rate % (lost / S)",
+        period_points(rows, |r| r.churn_rate_pct),
+    )];
+    chart.x_categories = Some(period_names(rows));
+    let hi = rows
         .iter()
-        .flat_map(|r| [r.churn_rate_pct, r.crr_pct])
-        .flatten();
-    let (lo, hi) = values.fold((0.0f64, 100.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    chart.y_range = Some((lo - 2.0, hi * 1.25));
+        .filter_map(|r| r.churn_rate_pct)
+        .fold(0.0f64, f64::max);
+    // Headroom above the data for the legend, so it never hides the latest periods.
+    chart.y_range = Some((0.0, (hi * 1.3).max(1.0)));
     chart.legend_at = LegendAt::UpperRight;
     chart
 }
 
-/// Line chart of churn rate and CRR per period, as `<stem>.png` and `<stem>.svg`.
+/// The customer counts behind the rates: at the start (S), new (N) and lost per period.
+pub fn customers_chart(rows: &[PeriodKpis]) -> LineChart {
+    let mut chart = LineChart::new("Customers per period", "period start", "customers");
+    let count = |f: fn(&PeriodKpis) -> u64| period_points(rows, move |r| Some(f(r) as f64));
+    chart.series = vec![
+        Series::with_markers("at the start (S)", count(|r| r.customers_start as u64)),
+        Series::with_markers("new (N)", count(|r| r.new as u64)),
+        Series::with_markers("lost", count(|r| r.lost as u64)),
+    ];
+    chart.x_categories = Some(period_names(rows));
+    let hi = rows
+        .iter()
+        .map(|r| r.customers_start.max(r.new) as f64)
+        .fold(0.0, f64::max);
+    chart.y_range = Some((0.0, (hi * 1.3).max(1.0)));
+    chart.legend_at = LegendAt::UpperLeft;
+    chart
+}
+
+fn period_points(rows: &[PeriodKpis], f: impl Fn(&PeriodKpis) -> Option<f64>) -> Vec<(f64, f64)> {
+    rows.iter()
+        .enumerate()
+        .filter_map(|(i, r)| f(r).map(|v| (i as f64, v)))
+        .collect()
+}
+
+/// Periods start on the 1st: the month names them.
+fn period_names(rows: &[PeriodKpis]) -> Vec<String> {
+    rows.iter()
+        .map(|r| time::format_day(r.period_start)[..7].to_string())
+        .collect()
+}
+
+/// The churn-rate chart as `<stem>.png` and `<stem>.svg`, and the customer counts as
+/// `<stem>_customers.png` and `.svg`.
 ///
 /// # Errors
 /// Plotting and I/O errors.
 pub fn plot_kpis(rows: &[PeriodKpis], stem: &Path) -> Result<()> {
-    line_chart(stem, &kpi_chart(rows))
+    line_chart(stem, &kpi_chart(rows))?;
+    let mut customers = stem.as_os_str().to_owned();
+    customers.push("_customers");
+    line_chart(Path::new(&customers), &customers_chart(rows))
 }
 
 #[cfg(test)]
@@ -212,6 +248,28 @@ mod tests {
             churned_at: rows.iter().map(|r| r.1.map(d)).collect(),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn files_keep_full_precision_the_screen_rounds() {
+        let rows = [PeriodKpis {
+            period_start: d("2025-01-01"),
+            customers_start: 21,
+            new: 0,
+            lost: 1,
+            customers_end: 20,
+            churn_rate_pct: Some(100.0 / 21.0),
+            crr_pct: Some(2000.0 / 21.0),
+        }];
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kpis.csv");
+        write_kpis_csv(&rows, &path).unwrap();
+        let csv = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            csv.contains(",4.761904761904762,95.23809523809524"),
+            "{csv}"
+        );
+        assert!(format_table(&rows).contains("4.76"));
     }
 
     #[test]

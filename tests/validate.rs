@@ -358,12 +358,15 @@ fn kpis_table_csv_and_chart() {
     );
     assert_eq!(lines[1], "2025-01-01,0,2,0,2,,");
     // February: S=2 (a1, a2), N=2 (a3, a4), lost=1 (a3), E=3; churn 50 %, CRR (3-2)/2 = 50 %.
-    assert_eq!(lines[2], "2025-02-01,2,2,1,3,50.00,50.00");
+    // Files keep full precision (the screen shows 2 decimals).
+    assert_eq!(lines[2], "2025-02-01,2,2,1,3,50,50");
     for ext in ["png", "svg"] {
-        assert!(
-            env.path(&format!("k/kpis.{ext}")).exists(),
-            "kpis.{ext} missing"
-        );
+        for chart in ["kpis", "kpis_customers"] {
+            assert!(
+                env.path(&format!("k/{chart}.{ext}")).exists(),
+                "{chart}.{ext} missing"
+            );
+        }
     }
 }
 

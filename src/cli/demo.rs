@@ -87,7 +87,7 @@ fn print_outputs(root: &Path, started: Instant) -> anyhow::Result<()> {
     );
     outln!("  data           {}", out("data"));
     outln!(
-        "  retention KPIs {}/kpis.csv, kpis.png, kpis.svg",
+        "  retention KPIs {}/kpis.csv, kpis.png/.svg, kpis_customers.png/.svg",
         out("kpis")
     );
     outln!(

@@ -19,7 +19,7 @@ pub struct Args {
     /// Calendar period.
     #[arg(long, value_enum, default_value_t = PeriodArg::Month)]
     pub period: PeriodArg,
-    /// Folder for kpis.csv and the chart (kpis.png, kpis.svg).
+    /// Folder for kpis.csv and the charts (kpis.png/.svg, kpis_customers.png/.svg).
     #[arg(long, value_name = "DIR", default_value = "kpis")]
     pub out: PathBuf,
 }

@@ -465,7 +465,11 @@ struct Final {
 fn drift_reference_rows(table: &FeatureTable, rows: &[usize]) -> Vec<usize> {
     let latest = rows.iter().filter_map(|&i| table.as_of[i]).max();
     match latest {
-        Some(t) => rows.iter().copied().filter(|&i| table.as_of[i] == Some(t)).collect(),
+        Some(t) => rows
+            .iter()
+            .copied()
+            .filter(|&i| table.as_of[i] == Some(t))
+            .collect(),
         None => rows.to_vec(),
     }
 }

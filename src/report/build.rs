@@ -13,7 +13,7 @@ use crate::evaluate::plots::PLOT_STEMS;
 use crate::evaluate::{Evaluation, Metrics};
 use crate::features::build_features_with;
 use crate::frame::FeatureTable;
-use crate::kpis::{kpi_chart, retention_kpis, Period, PeriodKpis, KPI_COLUMNS};
+use crate::kpis::{customers_chart, kpi_chart, retention_kpis, Period, PeriodKpis, KPI_COLUMNS};
 use crate::model::folds::Validation;
 use crate::model::train::TrainMetrics;
 use crate::model::{ChurnModel, Mode};
@@ -340,15 +340,16 @@ fn kpi_section(model: &ChurnModel, data: &ReportData) -> Result<Section> {
         }
     };
     let rows = retention_kpis(&history.customers, Period::Month, history.summary.last)?;
-    let chart = kpi_chart(&rows);
     s.lines.push(
-        "Per calendar month: churn rate = lost / customers at the start (S); CRR = (E - N) / S, with E the customers at the end and N the new ones.".into(),
+        "Per calendar month: churn rate = lost / customers at the start (S); CRR = (E - N) / S, with E the customers at the end and N the new ones, which is 100 - churn rate.".into(),
     );
-    s.figures.push(Figure {
-        title: chart.title.clone(),
-        svg: line_chart_svg(&chart)?,
-        png: line_chart_png(&chart)?,
-    });
+    for chart in [kpi_chart(&rows), customers_chart(&rows)] {
+        s.figures.push(Figure {
+            title: chart.title.clone(),
+            svg: line_chart_svg(&chart)?,
+            png: line_chart_png(&chart)?,
+        });
+    }
     s.tables.push(kpi_table(&rows));
     Ok(s)
 }
