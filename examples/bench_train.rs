@@ -130,9 +130,9 @@ fn main() {
         println!(
             "grid search {} alphas x {} folds, {threads} thread(s): {wall:.2} s wall, \
              {cores:.2} cores busy (chosen alpha {}, load average {})",
-            settings.alphas().len(),
+            search.alphas.len(),
             search.plan.folds.len(),
-            settings.alphas()[search.chosen],
+            search.alphas[search.chosen],
             load_average()
         );
         walls.push(wall);

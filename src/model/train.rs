@@ -96,7 +96,9 @@ pub struct GridSearch {
     pub predictions: Vec<Vec<f64>>,
     /// Mean AUC per alpha.
     pub mean_auc: Vec<AlphaSummary>,
-    /// Index of the chosen alpha in the grid.
+    /// The alphas searched: the settings' grid, then any decades it was extended by.
+    pub alphas: Vec<f64>,
+    /// Index of the chosen alpha in `alphas`.
     pub chosen: usize,
 }
 
@@ -121,7 +123,7 @@ pub fn train_with(
     progress: &dyn Progress,
 ) -> Result<TrainOutcome> {
     let search = grid_search(table, settings, progress)?;
-    let alpha = settings.alphas()[search.chosen];
+    let alpha = search.alphas[search.chosen];
     let plan = &search.plan;
     let (pre, final_fit, x_final) = fit_final(table, &plan.final_train, alpha, settings)?;
     // The holdout rows' matrix, built once (in tabular mode they are the final training rows).
@@ -227,32 +229,87 @@ pub fn grid_search(
         .par_iter()
         .map(|f| PreparedFold::new(table, f, s.category_cap()))
         .collect::<Result<_>>()?;
-    let units: Vec<(usize, usize)> = (0..s.alphas().len())
+    let mut alphas = s.alphas().to_vec();
+    let (mut units, mut predictions) = run_units(&prepared, &alphas, s, progress)?;
+    let mut chosen = choose(&mean_auc_per_alpha(&alphas, &units));
+    // A best alpha at an edge of the grid means the best may lie beyond it: extend a decade at
+    // a time, a bounded number of times, and say so.
+    for _ in 0..MAX_GRID_EXTENSIONS {
+        let Some(next) = beyond_edge(&alphas, chosen) else {
+            break;
+        };
+        log::info!(
+            "the best alpha {} is at the edge of the grid: trying {next}",
+            alphas[chosen]
+        );
+        let (more_units, more_predictions) = run_units(&prepared, &[next], s, progress)?;
+        alphas.push(next);
+        units.extend(more_units.into_iter().map(|mut u| {
+            u.alpha = next;
+            u
+        }));
+        predictions.extend(more_predictions);
+        chosen = choose(&mean_auc_per_alpha(&alphas, &units));
+    }
+    Ok(GridSearch {
+        plan,
+        mean_auc: mean_auc_per_alpha(&alphas, &units),
+        alphas,
+        units,
+        predictions,
+        chosen,
+    })
+}
+
+/// Most decades the grid is extended by when its best alpha lies at an edge.
+pub const MAX_GRID_EXTENSIONS: usize = 3;
+
+/// The next alpha to try when the chosen one is the grid's largest (times 10) or smallest
+/// (divided by 10), within 1e-8 ..= 1e6; `None` when it is inside the grid.
+fn beyond_edge(alphas: &[f64], chosen: usize) -> Option<f64> {
+    let a = alphas[chosen];
+    let (lo, hi) = alphas
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
+            (lo.min(x), hi.max(x))
+        });
+    if alphas.len() < 2 {
+        return None;
+    }
+    let next = if a == hi {
+        a * 10.0
+    } else if a == lo {
+        a / 10.0
+    } else {
+        return None;
+    };
+    (1e-8..=1e6).contains(&next).then_some(next)
+}
+
+/// Every (alpha, fold) fit of `alphas`, alpha-major. Each fit is single-threaded inside linfa
+/// and independent of the others, so the grid is what we spread over cores. No unit draws
+/// random numbers and `collect` keeps unit order, so results do not depend on the number of
+/// threads.
+fn run_units(
+    prepared: &[PreparedFold],
+    alphas: &[f64],
+    s: &ValidTrainParams,
+    progress: &dyn Progress,
+) -> Result<(Vec<CvUnit>, Vec<Vec<f64>>)> {
+    let units: Vec<(usize, usize)> = (0..alphas.len())
         .flat_map(|a| (0..prepared.len()).map(move |f| (a, f)))
         .collect();
-    // Each (alpha, fold) fit is single-threaded inside linfa and independent of the others, so
-    // the grid is what we spread over cores. No unit draws random numbers and `collect` keeps
-    // unit order, so results do not depend on the number of threads.
     progress.start("model selection fits", units.len() as u64);
     let results: Vec<(CvUnit, Vec<f64>)> = units
         .par_iter()
         .map(|&(a, f)| {
-            let unit = run_unit(&prepared[f], f, s.alphas()[a], s.solver());
+            let unit = run_unit(&prepared[f], f, alphas[a], s.solver());
             progress.advance(1);
             unit
         })
         .collect::<Result<_>>()?;
     progress.finish();
-    let (units, predictions): (Vec<CvUnit>, Vec<Vec<f64>>) = results.into_iter().unzip();
-    let mean_auc = mean_auc_per_alpha(s.alphas(), &units);
-    let chosen = choose(&mean_auc);
-    Ok(GridSearch {
-        plan,
-        units,
-        predictions,
-        mean_auc,
-        chosen,
-    })
+    Ok(results.into_iter().unzip())
 }
 
 /// A fold's matrices, preprocessor fitted on its training rows only.
@@ -518,7 +575,7 @@ fn assemble(
         intercept: m.intercept,
         preprocessor: pre,
         alpha: metrics.chosen_alpha,
-        alpha_grid: settings.alphas().to_vec(),
+        alpha_grid: search.alphas.clone(),
         horizon_days: settings.horizon_days().filter(|_| plan.mode == Mode::Event),
         label_definition: settings.label_definition(),
         training_cutoffs: plan
@@ -721,6 +778,33 @@ pub(crate) mod tests {
         assert_eq!(a.model.intercept.to_bits(), b.model.intercept.to_bits());
         assert_eq!(a.metrics, b.metrics);
         assert_eq!(a.predictions, b.predictions);
+    }
+
+    #[test]
+    fn the_grid_extends_a_decade_past_an_edge_and_no_further_than_its_bounds() {
+        let grid = [1e-4, 1e-2, 1.0, 100.0];
+        assert_eq!(beyond_edge(&grid, 3), Some(1000.0));
+        assert_eq!(beyond_edge(&grid, 0), Some(1e-5));
+        assert_eq!(beyond_edge(&grid, 2), None);
+        assert_eq!(beyond_edge(&[1.0, 1e6], 1), None, "bounded at 1e6");
+        assert_eq!(beyond_edge(&[1.0], 0), None);
+    }
+
+    #[test]
+    fn an_edge_choice_is_searched_beyond_and_recorded_in_the_grid() {
+        // Pure noise features: the strongest penalty wins, so the search walks up past 100.
+        let mut t = synthetic(400, 0.3, 21);
+        t.columns.retain(|c| c.name == "noise");
+        let out = train(
+            &t,
+            &valid(TrainParams::new().alphas(vec![1.0, 10.0, 100.0])),
+        )
+        .unwrap();
+        assert!(out.model.alpha_grid.len() > 3, "{:?}", out.model.alpha_grid);
+        assert_eq!(out.model.alpha_grid[..3], [1.0, 10.0, 100.0]);
+        assert!(out.model.alpha_grid.contains(&out.model.alpha));
+        let n_folds = out.model.validation.n_folds;
+        assert_eq!(out.metrics.cv.len(), out.model.alpha_grid.len() * n_folds);
     }
 
     #[test]
