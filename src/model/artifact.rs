@@ -117,6 +117,34 @@ impl Tiers {
     }
 }
 
+/// What a reason may say about a source feature, learnt from the final training rows: the typical
+/// value shown beside a customer's, and which side of it goes with churn. A reason never names a
+/// value on the safe side of its feature's own relationship with churn.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureProfile {
+    /// Source feature name.
+    pub feature: String,
+    /// The training median (numeric features).
+    pub typical: Option<f64>,
+    /// +1 when churners have the higher mean, -1 the lower, 0 neither (numeric features).
+    pub direction: i8,
+    /// Levels whose churn share exceeds the overall one (categorical features), sorted.
+    pub risky_levels: Vec<String>,
+}
+
+impl FeatureProfile {
+    /// Whether `value` is on the risky side: above the typical value when churners have more of
+    /// the feature, below it when they have less, or a risky level. Missing values never are.
+    pub fn is_risky_number(&self, x: f64) -> bool {
+        match self.typical {
+            Some(t) if !x.is_nan() => {
+                (self.direction > 0 && x > t) || (self.direction < 0 && x < t)
+            }
+            _ => false,
+        }
+    }
+}
+
 /// A matrix column whose own holdout ROC AUC is suspiciously high.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeakFlag {
@@ -233,6 +261,9 @@ pub struct ChurnModel {
     /// Training distribution of each numeric source feature, for drift (PSI) when scoring.
     #[serde(default)]
     pub psi_reference: Vec<crate::stats::PsiReference>,
+    /// Per source feature (model order), what reasons may say about it.
+    #[serde(default)]
+    pub reason_profile: Vec<FeatureProfile>,
 }
 
 /// The push of one source feature on a customer's churn logit.

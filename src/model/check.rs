@@ -62,6 +62,7 @@ impl ChurnModel {
             ));
         }
         self.check_psi_features()?;
+        self.check_profiles()?;
         for (k, r) in self.psi_reference.iter().enumerate() {
             check_psi(r)
                 .map_err(|why| format!("field `psi_reference[{k}]` ({}): {why}", r.feature))?;
@@ -108,6 +109,23 @@ impl ChurnModel {
         } else {
             Err("field `psi_reference` does not cover exactly the numeric source features".into())
         }
+    }
+
+    /// One reason profile per source feature, in order, with finite typical values.
+    fn check_profiles(&self) -> std::result::Result<(), String> {
+        let names = self.source_features.iter().map(|f| f.name.as_str());
+        if !names.eq(self.reason_profile.iter().map(|p| p.feature.as_str())) {
+            return Err("field `reason_profile` does not list the source features in order".into());
+        }
+        for (k, p) in self.reason_profile.iter().enumerate() {
+            if p.typical.is_some_and(|t| !t.is_finite()) || !(-1..=1).contains(&p.direction) {
+                return Err(format!(
+                    "field `reason_profile[{k}]` ({}) is out of range",
+                    p.feature
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Feature names agree with the preprocessor's columns, and the source list with its features.

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::artifact::{
-    ChurnModel, HoldoutMetrics, LeakFlag, Mode, SourceSummary, Tiers, ValidationSummary,
-    FORMAT_VERSION,
+    ChurnModel, FeatureProfile, HoldoutMetrics, LeakFlag, Mode, SourceSummary, Tiers,
+    ValidationSummary, FORMAT_VERSION,
 };
 use super::fit::{self, LogitFit, SolverOptions};
 use super::folds::{self, Fold, Plan};
@@ -17,7 +17,7 @@ use super::params::ValidTrainParams;
 use crate::error::{Error, Result};
 use crate::frame::{ColumnValues, FeatureTable};
 use crate::progress::{Progress, Silent};
-use crate::stats::{roc_auc, PsiReference};
+use crate::stats::{median, roc_auc, PsiReference};
 use crate::time::{format_day, Day};
 
 /// One (alpha, fold) model-selection fit.
@@ -531,6 +531,74 @@ fn drift_reference_rows(table: &FeatureTable, rows: &[usize]) -> Vec<usize> {
     }
 }
 
+/// Each source feature's typical value and direction (numeric) or risky levels (categorical) on
+/// `rows`, for reasons that point the same way as the data.
+fn reason_profiles(table: &FeatureTable, rows: &[usize]) -> Vec<FeatureProfile> {
+    let churned = |i: usize| table.labels[i] == Some(true);
+    table
+        .columns
+        .iter()
+        .map(|c| match &c.values {
+            ColumnValues::Numeric(v) => {
+                let present: Vec<usize> =
+                    rows.iter().copied().filter(|&i| !v[i].is_nan()).collect();
+                let mean = |pick: bool| {
+                    let x: Vec<f64> = present
+                        .iter()
+                        .filter(|&&i| churned(i) == pick)
+                        .map(|&i| v[i])
+                        .collect();
+                    (!x.is_empty()).then(|| x.iter().sum::<f64>() / x.len() as f64)
+                };
+                let direction = match (mean(true), mean(false)) {
+                    (Some(a), Some(b)) if a > b => 1,
+                    (Some(a), Some(b)) if a < b => -1,
+                    _ => 0,
+                };
+                let values: Vec<f64> = present.iter().map(|&i| v[i]).collect();
+                FeatureProfile {
+                    feature: c.name.clone(),
+                    typical: median(&values),
+                    direction,
+                    risky_levels: Vec::new(),
+                }
+            }
+            ColumnValues::Categorical(v) => FeatureProfile {
+                feature: c.name.clone(),
+                typical: None,
+                direction: 0,
+                risky_levels: risky_levels(v, rows, churned),
+            },
+        })
+        .collect()
+}
+
+/// Levels whose churn share on `rows` exceeds the overall share, sorted.
+fn risky_levels(
+    v: &[Option<String>],
+    rows: &[usize],
+    churned: impl Fn(usize) -> bool,
+) -> Vec<String> {
+    let mut counts: std::collections::BTreeMap<&str, (usize, usize)> = Default::default();
+    let (mut n, mut pos) = (0usize, 0usize);
+    for &i in rows {
+        let y = usize::from(churned(i));
+        n += 1;
+        pos += y;
+        if let Some(l) = v[i].as_deref() {
+            let e = counts.entry(l).or_default();
+            e.0 += 1;
+            e.1 += y;
+        }
+    }
+    let base = pos as f64 / n.max(1) as f64;
+    counts
+        .into_iter()
+        .filter(|(_, (k, p))| *p as f64 / *k as f64 > base)
+        .map(|(l, _)| l.to_string())
+        .collect()
+}
+
 /// The training distribution of every numeric source feature over `rows`, for drift (PSI)
 /// when scoring.
 fn psi_references(table: &FeatureTable, rows: &[usize]) -> Vec<PsiReference> {
@@ -593,6 +661,7 @@ fn assemble(
         n_rows: y.len(),
         churn_share: y.iter().filter(|&&b| b).count() as f64 / y.len() as f64,
         psi_reference: psi_references(table, &drift_reference_rows(table, &plan.final_train)),
+        reason_profile: reason_profiles(table, &plan.final_train),
     }
 }
 

@@ -1,18 +1,26 @@
 //! Reason codes and the retention play suggested for each customer.
 //!
-//! A reason is a feature with a positive push on the score (its contribution, coefficient x
-//! standardised value, one-hot parts summed back to their source column). The suggested action
-//! is the play whose features push hardest among a customer's top reasons:
+//! Reasons are by signal group: a group's push is the sum of its features' pushes (coefficient x
+//! standardised value, one-hot parts summed back to their source column), so collinear features
+//! count once. A group with a positive push is a reason when one of its features has a value on
+//! the risky side of that feature's own relationship with churn (its [`FeatureProfile`]); that
+//! feature, the one pushing hardest among those, represents the group, shown with the typical
+//! value: `events_30d=2 (typical 38) (+0.61)`. The play comes from the strongest reason whose group
+//! a CS team can act on:
 //!
-//! | play | features |
-//! |---|---|
-//! | support follow-up | open_tickets, urgent_tickets_90d, tickets_30d, tickets_90d, mean_resolution_hours_90d |
-//! | re-engagement (guided onboarding when tenure < 90 days) | events_7d, events_30d, events_90d, active_days_30d, days_since_last_event, events_trend_30d, tenure_days |
-//! | feedback call | nps_last_score, nps_passive, nps_detractor, nps_promoter, nps_no_response, nps_delta, days_since_nps |
-//! | renewal or loyalty offer | days_to_renewal, billing_tickets_90d, annual_contract, monthly_revenue, plan, segment |
+//! | group | features | play |
+//! |---|---|---|
+//! | support | open_tickets, urgent_tickets_90d, tickets_30d, tickets_90d, mean_resolution_hours_90d | support follow-up |
+//! | engagement | events_7d, events_30d, events_90d, active_days_30d, days_since_last_event, events_trend_30d | re-engagement (guided onboarding when tenure < 90 days) |
+//! | NPS | nps_last_score, nps_passive, nps_detractor, nps_promoter, nps_no_response, nps_delta, days_since_nps | feedback call |
+//! | price and billing | billing_tickets_90d, monthly_revenue, plan | renewal or loyalty offer |
+//! | account and renewal (timing, not a cause) | tenure_days, days_to_renewal, annual_contract, segment | none |
+//! | other (a table's own columns, one group each) | | none |
 //!
-//! Features outside the table (tabular mode) count for "account review"; a customer with no
-//! positive reason, or in the low risk tier, gets "monitor".
+//! A customer whose reasons are all timing or other columns, or who has no reason the data
+//! supports, gets "account review"; the low risk tier gets "monitor".
+
+use crate::model::artifact::FeatureProfile;
 
 use crate::schema::feature as f;
 
@@ -35,11 +43,14 @@ impl std::fmt::Display for ReasonValue {
 
 /// The top `K` positive pushes, largest first (ties by feature name), as indices into
 /// `pushes`, and how many there are (fewer than `K` when fewer pushes are positive).
-pub fn top_pushes<const K: usize>(pushes: &[f64], names: &[String]) -> ([usize; K], usize) {
+pub fn top_pushes<const K: usize, S: AsRef<str>>(
+    pushes: &[f64],
+    names: &[S],
+) -> ([usize; K], usize) {
     let mut best = [0usize; K];
     let mut n = 0;
     let better = |a: usize, b: usize| {
-        pushes[a] > pushes[b] || (pushes[a] == pushes[b] && names[a] < names[b])
+        pushes[a] > pushes[b] || (pushes[a] == pushes[b] && names[a].as_ref() < names[b].as_ref())
     };
     for (i, &p) in pushes.iter().enumerate() {
         if p <= 0.0 || p.is_nan() {
@@ -60,6 +71,96 @@ pub fn top_pushes<const K: usize>(pushes: &[f64], names: &[String]) -> ([usize; 
         n = (n + 1).min(K);
     }
     (best, n)
+}
+
+/// The signal groups reasons are built from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SignalGroup {
+    Engagement,
+    Support,
+    Nps,
+    Billing,
+    Account,
+    /// A column outside the contract's features (tabular mode): a group of its own.
+    Other,
+}
+
+/// The group of a source feature.
+pub fn signal_group(feature: &str) -> SignalGroup {
+    const ENGAGEMENT: [&str; 6] = [
+        f::EVENTS_7D,
+        f::EVENTS_30D,
+        f::EVENTS_90D,
+        f::ACTIVE_DAYS_30D,
+        f::DAYS_SINCE_LAST_EVENT,
+        f::EVENTS_TREND_30D,
+    ];
+    const SUPPORT: [&str; 5] = [
+        f::OPEN_TICKETS,
+        f::URGENT_TICKETS_90D,
+        f::TICKETS_30D,
+        f::TICKETS_90D,
+        f::MEAN_RESOLUTION_HOURS_90D,
+    ];
+    const NPS: [&str; 7] = [
+        f::NPS_LAST_SCORE,
+        f::NPS_PASSIVE,
+        f::NPS_DETRACTOR,
+        f::NPS_PROMOTER,
+        f::NPS_NO_RESPONSE,
+        f::NPS_DELTA,
+        f::DAYS_SINCE_NPS,
+    ];
+    const BILLING: [&str; 3] = [f::BILLING_TICKETS_90D, f::MONTHLY_REVENUE, f::PLAN];
+    const ACCOUNT: [&str; 4] = [
+        f::TENURE_DAYS,
+        f::DAYS_TO_RENEWAL,
+        f::ANNUAL_CONTRACT,
+        f::SEGMENT,
+    ];
+    let is = |set: &[&str]| set.contains(&feature);
+    if is(&ENGAGEMENT) {
+        SignalGroup::Engagement
+    } else if is(&SUPPORT) {
+        SignalGroup::Support
+    } else if is(&NPS) {
+        SignalGroup::Nps
+    } else if is(&BILLING) {
+        SignalGroup::Billing
+    } else if is(&ACCOUNT) {
+        SignalGroup::Account
+    } else {
+        SignalGroup::Other
+    }
+}
+
+/// The source features of a model in groups: indices into `names`, one group per contract
+/// signal group present and one per other column, in order of first appearance.
+pub fn group_members(names: &[String]) -> Vec<(SignalGroup, Vec<usize>)> {
+    let mut groups: Vec<(SignalGroup, Vec<usize>)> = Vec::new();
+    for (s, name) in names.iter().enumerate() {
+        let g = signal_group(name);
+        match groups
+            .iter_mut()
+            .find(|(k, _)| *k == g && g != SignalGroup::Other)
+        {
+            Some((_, members)) => members.push(s),
+            None => groups.push((g, vec![s])),
+        }
+    }
+    groups
+}
+
+/// Whether a feature's value may be given as a reason: on the risky side of its profile (a
+/// model without profiles, written before they existed, allows any value).
+pub fn is_risky(profile: Option<&FeatureProfile>, value: &crate::score::list::RawValue) -> bool {
+    use crate::score::list::RawValue;
+    let Some(p) = profile else { return true };
+    match value {
+        RawValue::Number(x) => p.is_risky_number(*x),
+        RawValue::Text(level) => p.risky_levels.iter().any(|l| l == level),
+        RawValue::Missing => false,
+    }
 }
 
 /// The retention plays.
@@ -90,90 +191,26 @@ impl Play {
 /// Tenure below which usage problems call for onboarding rather than re-engagement.
 pub const NEW_CUSTOMER_DAYS: f64 = 90.0;
 
-fn play_of(feature: &str, tenure_days: Option<f64>) -> Play {
-    const SUPPORT: [&str; 5] = [
-        f::OPEN_TICKETS,
-        f::URGENT_TICKETS_90D,
-        f::TICKETS_30D,
-        f::TICKETS_90D,
-        f::MEAN_RESOLUTION_HOURS_90D,
-    ];
-    const USAGE: [&str; 7] = [
-        f::EVENTS_7D,
-        f::EVENTS_30D,
-        f::EVENTS_90D,
-        f::ACTIVE_DAYS_30D,
-        f::DAYS_SINCE_LAST_EVENT,
-        f::EVENTS_TREND_30D,
-        f::TENURE_DAYS,
-    ];
-    const NPS: [&str; 7] = [
-        f::NPS_LAST_SCORE,
-        f::NPS_PASSIVE,
-        f::NPS_DETRACTOR,
-        f::NPS_PROMOTER,
-        f::NPS_NO_RESPONSE,
-        f::NPS_DELTA,
-        f::DAYS_SINCE_NPS,
-    ];
-    const RENEWAL: [&str; 6] = [
-        f::DAYS_TO_RENEWAL,
-        f::BILLING_TICKETS_90D,
-        f::ANNUAL_CONTRACT,
-        f::MONTHLY_REVENUE,
-        f::PLAN,
-        f::SEGMENT,
-    ];
-    if SUPPORT.contains(&feature) {
-        Play::SupportFollowUp
-    } else if USAGE.contains(&feature) {
-        if tenure_days.is_some_and(|t| t < NEW_CUSTOMER_DAYS) {
-            Play::GuidedOnboarding
-        } else {
-            Play::ReEngagement
+/// The play of the strongest reason whose group is actionable, given the reasons' groups
+/// strongest first; "account review" when none is, or when no reason is supported by the data
+/// (a customer at risk still deserves a look).
+pub fn suggest_action(groups: &[SignalGroup], tenure_days: Option<f64>) -> &'static str {
+    let play = groups.iter().find_map(|g| match g {
+        SignalGroup::Support => Some(Play::SupportFollowUp),
+        SignalGroup::Engagement if tenure_days.is_some_and(|t| t < NEW_CUSTOMER_DAYS) => {
+            Some(Play::GuidedOnboarding)
         }
-    } else if NPS.contains(&feature) {
-        Play::FeedbackCall
-    } else if RENEWAL.contains(&feature) {
-        Play::RenewalOffer
-    } else {
-        Play::AccountReview
-    }
-}
-
-/// The play whose reasons push hardest in total (ties: the play of the first reason), given
-/// the reasons as (feature, push), largest first.
-pub fn suggest_action(reasons: &[(&str, f64)], tenure_days: Option<f64>) -> &'static str {
-    let mut totals: [(Play, f64); 3] = [(Play::AccountReview, 0.0); 3];
-    let mut n = 0;
-    for &(feature, push) in reasons.iter().take(3) {
-        let p = play_of(feature, tenure_days);
-        match totals[..n].iter_mut().find(|(q, _)| *q == p) {
-            Some((_, s)) => *s += push,
-            None => {
-                totals[n] = (p, push);
-                n += 1;
-            }
-        }
-    }
-    let totals = &totals[..n];
-    // Strictly greater keeps the earliest (largest single reason's) play on ties.
-    let best = totals
-        .iter()
-        .fold(None::<(Play, f64)>, |acc, &(p, s)| match acc {
-            Some((_, b)) if s <= b => acc,
-            _ => Some((p, s)),
-        });
-    best.map_or("monitor", |(p, _)| p.label())
+        SignalGroup::Engagement => Some(Play::ReEngagement),
+        SignalGroup::Nps => Some(Play::FeedbackCall),
+        SignalGroup::Billing => Some(Play::RenewalOffer),
+        SignalGroup::Account | SignalGroup::Other => None,
+    });
+    play.unwrap_or(Play::AccountReview).label()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn r(feature: &str, push: f64) -> (&str, f64) {
-        (feature, push)
-    }
 
     #[test]
     fn formats_raw_values_for_reasons() {
@@ -185,52 +222,81 @@ mod tests {
     #[test]
     fn top_pushes_keep_only_positive_ones_largest_first_ties_by_name() {
         let names: Vec<String> = ["a", "b", "c", "d", "e", "f"].map(String::from).to_vec();
-        let (best, n) = top_pushes::<3>(&[0.1, -0.5, 0.7, 0.3, 0.3, 0.05], &names);
+        let (best, n) = top_pushes::<3, String>(&[0.1, -0.5, 0.7, 0.3, 0.3, 0.05], &names);
         assert_eq!(&best[..n], [2, 3, 4]);
-        let (best, n) = top_pushes::<3>(&[0.2, 0.9, 0.1, 0.5, 0.8, 0.3], &names);
+        let (best, n) = top_pushes::<3, String>(&[0.2, 0.9, 0.1, 0.5, 0.8, 0.3], &names);
         assert_eq!(&best[..n], [1, 4, 3]);
-        let (_, n) = top_pushes::<3>(&[-0.1, 0.0, f64::NAN], &names[..3]);
+        let (_, n) = top_pushes::<3, String>(&[-0.1, 0.0, f64::NAN], &names[..3]);
         assert_eq!(n, 0);
-        let (best, n) = top_pushes::<3>(&[0.0, 0.4], &names[..2]);
+        let (best, n) = top_pushes::<3, String>(&[0.0, 0.4], &names[..2]);
         assert_eq!(&best[..n], [1]);
     }
 
     #[test]
-    fn actions_follow_the_table() {
+    fn plays_come_from_the_strongest_actionable_group() {
+        use SignalGroup::*;
         assert_eq!(
-            suggest_action(&[r("open_tickets", 0.5), r("events_30d", 0.2)], Some(400.0)),
+            suggest_action(&[Support, Engagement], Some(400.0)),
             "support follow-up"
         );
         assert_eq!(
-            suggest_action(&[r("events_30d", 0.4), r("nps_passive", 0.3)], Some(400.0)),
+            suggest_action(&[Account, Engagement], Some(400.0)),
             "re-engagement"
         );
         assert_eq!(
-            suggest_action(&[r("days_since_last_event", 0.4)], Some(30.0)),
+            suggest_action(&[Engagement], Some(30.0)),
             "guided onboarding"
         );
+        assert_eq!(suggest_action(&[Nps, Support], None), "feedback call");
         assert_eq!(
-            suggest_action(
-                &[
-                    r("nps_passive", 0.3),
-                    r("nps_delta", 0.3),
-                    r("open_tickets", 0.5)
-                ],
-                None
-            ),
-            "feedback call"
-        );
-        assert_eq!(
-            suggest_action(
-                &[r("days_to_renewal", 0.3), r("billing_tickets_90d", 0.2)],
-                None
-            ),
+            suggest_action(&[Account, Billing], None),
             "renewal or loyalty offer"
         );
-        assert_eq!(
-            suggest_action(&[r("Contract", 0.3)], None),
-            "account review"
-        );
-        assert_eq!(suggest_action(&[], None), "monitor");
+        assert_eq!(suggest_action(&[Account], None), "account review");
+        assert_eq!(suggest_action(&[Other], None), "account review");
+        assert_eq!(suggest_action(&[], None), "account review");
+    }
+
+    #[test]
+    fn contract_features_group_by_signal_and_other_columns_stand_alone() {
+        let names: Vec<String> = [
+            "events_7d",
+            "Contract",
+            "events_30d",
+            "open_tickets",
+            "tenure",
+        ]
+        .map(String::from)
+        .to_vec();
+        let groups = group_members(&names);
+        assert_eq!(groups[0], (SignalGroup::Engagement, vec![0, 2]));
+        assert_eq!(groups[1], (SignalGroup::Other, vec![1]));
+        assert_eq!(groups[2], (SignalGroup::Support, vec![3]));
+        assert_eq!(groups[3], (SignalGroup::Other, vec![4]));
+        assert_eq!(signal_group("days_to_renewal"), SignalGroup::Account);
+        assert_eq!(signal_group("billing_tickets_90d"), SignalGroup::Billing);
+    }
+
+    #[test]
+    fn a_value_on_the_safe_side_is_never_a_reason() {
+        use crate::score::list::RawValue;
+        let p = FeatureProfile {
+            feature: "events_30d".into(),
+            typical: Some(38.0),
+            direction: -1,
+            risky_levels: vec![],
+        };
+        assert!(is_risky(Some(&p), &RawValue::Number(2.0)));
+        assert!(!is_risky(Some(&p), &RawValue::Number(550.0)));
+        assert!(!is_risky(Some(&p), &RawValue::Number(38.0)));
+        assert!(!is_risky(Some(&p), &RawValue::Missing));
+        let plan = FeatureProfile {
+            feature: "plan".into(),
+            typical: None,
+            direction: 0,
+            risky_levels: vec!["basic".into()],
+        };
+        assert!(is_risky(Some(&plan), &RawValue::Text("basic".into())));
+        assert!(!is_risky(Some(&plan), &RawValue::Text("pro".into())));
     }
 }

@@ -7,11 +7,16 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::frame::{ColumnValues, FeatureTable};
+use crate::model::artifact::FeatureProfile;
 use crate::model::{ChurnModel, RiskTier, Tiers};
 use crate::schema::feature;
 
-use super::actions::{suggest_action, top_pushes};
+use super::actions::{group_members, is_risky, suggest_action, top_pushes, SignalGroup};
 use super::list::{as_of_text, ranking, AtRiskList, AtRiskRow, RawValue, Reason};
+
+/// Smallest group push given as a reason: 0.01 on the log-odds, about 1 % on the odds (a smaller
+/// one would print as `+0.00`).
+pub const MIN_REASON_PUSH: f64 = 0.01;
 
 /// PSI above which a feature is reported as drifted.
 pub const PSI_WARN: f64 = 0.1;
@@ -65,11 +70,13 @@ pub struct Scored {
     pub psi: Vec<FeatureDrift>,
 }
 
-/// A row's strongest positive pushes: source-feature indices and pushes, largest first.
+/// A row's reasons, strongest first: for each, the source feature that represents its group,
+/// the group's total push and the group.
 struct Top {
     idx: [usize; 3],
     n: usize,
     push: [f64; 3],
+    group: [SignalGroup; 3],
 }
 
 /// The tier of a probability at a 1-based rank; with a capacity N exactly the top N are high.
@@ -168,13 +175,21 @@ struct RowInputs<'a> {
     /// For each matrix column, its source feature's index in `names`.
     sources: Vec<usize>,
     columns: Vec<Option<&'a ColumnValues>>,
+    /// The source features by signal group.
+    groups: Vec<(SignalGroup, Vec<usize>)>,
+    /// Per source feature, what a reason may say about it (none in models without profiles).
+    profiles: Vec<Option<&'a FeatureProfile>>,
     ids: &'a [String],
     revenue: Option<&'a [f64]>,
     tenure: Option<&'a [f64]>,
 }
 
 impl<'a> RowInputs<'a> {
-    fn new(model: &ChurnModel, table: &'a FeatureTable, settings: &ScoreSettings) -> Result<Self> {
+    fn new(
+        model: &'a ChurnModel,
+        table: &'a FeatureTable,
+        settings: &ScoreSettings,
+    ) -> Result<Self> {
         let names: Vec<String> = model
             .source_features
             .iter()
@@ -184,8 +199,14 @@ impl<'a> RowInputs<'a> {
             .iter()
             .map(|f| table.column(f).map(|c| &c.values))
             .collect();
+        let profiles = names
+            .iter()
+            .map(|n| model.reason_profile.iter().find(|p| &p.feature == n))
+            .collect();
         Ok(RowInputs {
             sources: source_index(model)?,
+            groups: group_members(&names),
+            profiles,
             names,
             columns,
             ids: &table.ids,
@@ -206,15 +227,14 @@ impl<'a> RowInputs<'a> {
         let suggested_action = if risk_tier == RiskTier::Low {
             "monitor"
         } else {
-            let pairs: [(&str, f64); 3] =
-                std::array::from_fn(|r| (self.names[top.idx[r]].as_str(), top.push[r]));
-            suggest_action(&pairs[..top.n], self.tenure.map(|t| t[i]))
+            suggest_action(&top.group[..top.n], self.tenure.map(|t| t[i]))
         };
         let reasons: [Option<Reason>; 3] = std::array::from_fn(|r| {
             (r < top.n).then(|| Reason {
                 feature: top.idx[r],
                 value: raw_value(self.columns[top.idx[r]], i),
                 push: top.push[r],
+                typical: self.profiles[top.idx[r]].and_then(|p| p.typical),
             })
         });
         AtRiskRow {
@@ -233,28 +253,70 @@ impl<'a> RowInputs<'a> {
     }
 }
 
-/// Each row's three strongest positive pushes, in row order: X is column-major, so consecutive
-/// rows read consecutive memory in every column. Rows are independent: in parallel, a push
-/// buffer per worker.
+/// Each row's reasons, in row order: X is column-major, so consecutive rows read consecutive
+/// memory in every column. Rows are independent: in parallel, push buffers per worker.
 fn top_reasons(model: &ChurnModel, inputs: &RowInputs, x: &Array2<f64>) -> Vec<Top> {
+    let n_groups = inputs.groups.len();
     (0..x.nrows())
         .into_par_iter()
         .map_init(
-            || vec![0.0; inputs.names.len()],
-            |push, i| {
+            || {
+                (
+                    vec![0.0; inputs.names.len()],
+                    vec![0.0; n_groups],
+                    vec![0; n_groups],
+                )
+            },
+            |(push, total, rep), i| {
                 push.fill(0.0);
                 for (j, &s) in inputs.sources.iter().enumerate() {
                     push[s] += model.coefficients[j] * x[(i, j)];
                 }
-                let (idx, n) = top_pushes::<3>(push, &inputs.names);
-                Top {
-                    idx,
-                    n,
-                    push: idx.map(|s| push[s]),
-                }
+                group_reasons(inputs, push, i, total, rep)
             },
         )
         .collect()
+}
+
+/// The three strongest groups of row `i` (ties by the representing feature's name): a group
+/// counts when its total push is positive and one of its features pushing up has a risky value.
+fn group_reasons(
+    inputs: &RowInputs,
+    push: &[f64],
+    i: usize,
+    total: &mut [f64],
+    rep: &mut [usize],
+) -> Top {
+    for (g, (_, members)) in inputs.groups.iter().enumerate() {
+        let sum: f64 = members.iter().map(|&s| push[s]).sum();
+        let best = members
+            .iter()
+            .copied()
+            .filter(|&s| {
+                push[s] > 0.0 && is_risky(inputs.profiles[s], &raw_value(inputs.columns[s], i))
+            })
+            .max_by(|&a, &b| {
+                push[a]
+                    .total_cmp(&push[b])
+                    .then(inputs.names[b].cmp(&inputs.names[a]))
+            });
+        // A group without a risky member gives no reason: its push comes from other features'
+        // values, which the data does not support as a cause.
+        total[g] = if best.is_some() && sum >= MIN_REASON_PUSH {
+            sum
+        } else {
+            0.0
+        };
+        rep[g] = best.unwrap_or(members[0]);
+    }
+    let names: Vec<&str> = rep.iter().map(|&s| inputs.names[s].as_str()).collect();
+    let (best, n) = top_pushes::<3, &str>(total, &names);
+    Top {
+        idx: best.map(|g| rep[g]),
+        n,
+        push: best.map(|g| total[g]),
+        group: best.map(|g| inputs.groups[g].0),
+    }
 }
 
 /// PSI of every numeric feature the model has a training reference for.

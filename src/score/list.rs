@@ -26,13 +26,16 @@ pub enum RawValue {
     Missing,
 }
 
-/// One reason: a feature (an index into the list's `features`), its raw value and its push on
-/// the churn log-odds. Rendered as `open_tickets=4 (+0.61)` only when the list is written.
+/// One reason: the feature that represents a signal group (an index into the list's
+/// `features`), its raw value, the group's push on the churn log-odds, and the feature's typical
+/// training value. Rendered as `events_30d=2 (typical 38) (+0.61)`, or `plan=basic (+0.20)`
+/// without a typical value, only when the list is written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reason {
     pub feature: usize,
     pub value: RawValue,
     pub push: f64,
+    pub typical: Option<f64>,
 }
 
 /// One customer on the list (the model id, as-of date and feature names are the list's).
@@ -74,6 +77,9 @@ impl std::fmt::Display for ReasonText<'_> {
             RawValue::Number(x) => write!(f, "{}", ReasonValue(*x))?,
             RawValue::Text(t) => f.write_str(t)?,
             RawValue::Missing => f.write_str("missing")?,
+        }
+        if let Some(t) = r.typical {
+            write!(f, " (typical {})", ReasonValue(t))?;
         }
         write!(f, " ({:+.2})", r.push)
     }
@@ -269,6 +275,7 @@ mod tests {
                 feature,
                 value,
                 push,
+                typical: None,
             })
         };
         let row = AtRiskRow {
@@ -293,6 +300,14 @@ mod tests {
         assert_eq!(list.reason(&row, 0).to_string(), "open_tickets=4 (+0.61)");
         assert_eq!(list.reason(&row, 1).to_string(), "plan=pro (+0.20)");
         assert_eq!(list.reason(&row, 2).to_string(), "");
+        let mut typical = row.clone();
+        if let Some(r) = typical.reasons[0].as_mut() {
+            r.typical = Some(38.0);
+        }
+        assert_eq!(
+            list.reason(&typical, 0).to_string(),
+            "open_tickets=4 (typical 38) (+0.61)"
+        );
     }
 
     #[test]
