@@ -120,7 +120,7 @@ fn main() {
             .unwrap();
         let (t0, cpu0) = (Instant::now(), cpu_seconds());
         let search = pool
-            .install(|| grid_search(&table, &settings, &churn::progress::Silent))
+            .install(|| grid_search(&table, &settings, 0, &churn::progress::Silent))
             .unwrap();
         let wall = t0.elapsed().as_secs_f64();
         // CPU time / wall time: the cores this process actually got (2.0 at best).

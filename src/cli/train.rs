@@ -7,6 +7,7 @@ use churn::features::snapshot::training_snapshots;
 use churn::features::tabular::{drop_columns, identifier_columns, load_table, TabularOptions};
 use churn::features::LabelDefinition;
 use churn::frame::FeatureTable;
+use churn::model::params::Terms;
 use churn::model::train::{train_dropping_leaks, train_with};
 use churn::model::{TrainOutcome, TrainParams};
 use churn::store::Registry;
@@ -72,12 +73,32 @@ pub struct Args {
     /// `name=(other)`.
     #[arg(long, value_name = "K", default_value_t = churn::model::matrix::MAX_LEVELS)]
     pub max_levels: usize,
+    /// Numeric terms: `search` lets validation choose linear or linear plus quantile bins;
+    /// `linear` keeps linear terms only.
+    #[arg(long, value_enum, default_value_t = TermsArg::Search)]
+    pub terms: TermsArg,
     /// A level needs this many training rows for a column of its own (1: every level).
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub min_level_count: usize,
     /// Print a JSON summary instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `--terms` values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum TermsArg {
+    Search,
+    Linear,
+}
+
+impl From<TermsArg> for Terms {
+    fn from(t: TermsArg) -> Self {
+        match t {
+            TermsArg::Search => Terms::Search,
+            TermsArg::Linear => Terms::Linear,
+        }
+    }
 }
 
 /// Run `churn train`.
@@ -91,6 +112,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .fail_on_leak(args.fail_on_leak)
         .max_levels(args.max_levels)
         .min_level_count(args.min_level_count)
+        .terms(args.terms.into())
         .check()?;
     let created = now()?;
     let mut outcome = if args.drop_leaky {

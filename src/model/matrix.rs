@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::frame::{ColumnValues, FeatureTable};
-use crate::stats::median;
+use crate::stats::{median, quantile, sorted_present, Quantile};
 
 /// The kind of a source feature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,7 +32,7 @@ pub struct SourceFeature {
     /// Training median used for missing values (numeric only; 0 when training had no value).
     pub median: Option<f64>,
     /// Levels with a column of their own, sorted (categorical only): those seen in training,
-    /// capped by the training's [`CategoryCap`].
+    /// capped by the training's [`MatrixOptions`].
     pub levels: Vec<String>,
 }
 
@@ -49,6 +49,15 @@ pub enum Encoding {
     /// 1 when the category is present but none of the kept levels (rare levels pooled in
     /// training, and levels unseen there), else 0.
     Other,
+    /// 1 when the numeric value is in `[lo, hi)` (an open end is `None`), else 0 (missing: 0).
+    Bin { lo: Option<f64>, hi: Option<f64> },
+}
+
+impl Encoding {
+    /// Whether `x` falls in this bin.
+    fn in_bin(lo: Option<f64>, hi: Option<f64>, x: f64) -> bool {
+        !x.is_nan() && lo.is_none_or(|l| x >= l) && hi.is_none_or(|h| x < h)
+    }
 }
 
 /// By default at most this many levels of a categorical feature get their own column: the most
@@ -57,23 +66,31 @@ pub enum Encoding {
 /// cardinality: a 5,000-level name column becomes 101 columns, not 5,000.
 pub const MAX_LEVELS: usize = 100;
 
-/// Which levels of a categorical feature get a column of their own.
+/// Which columns the matrix has beyond one per numeric feature: levels of categories, and
+/// quantile bins of numeric features.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CategoryCap {
-    /// At most this many, the most frequent.
+pub struct MatrixOptions {
+    /// At most this many levels of a category get a column, the most frequent.
     pub max_levels: usize,
-    /// Each seen on at least this many training rows.
+    /// Each level seen on at least this many training rows.
     pub min_count: usize,
+    /// Quantile bins per numeric feature, as indicator columns beside its linear term (0: none).
+    pub bins: usize,
 }
 
-impl Default for CategoryCap {
+impl Default for MatrixOptions {
     fn default() -> Self {
-        CategoryCap {
+        MatrixOptions {
             max_levels: MAX_LEVELS,
             min_count: 1,
+            bins: 0,
         }
     }
 }
+
+/// Fewest distinct training values a numeric feature needs for bins (counts of a few values are
+/// already piecewise by their linear term and missing indicator).
+pub const MIN_DISTINCT_FOR_BINS: usize = 10;
 
 /// One column of the model matrix: `(raw - mean) / std`, where `raw` follows `encoding`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -113,17 +130,17 @@ impl Preprocessor {
     /// # Errors
     /// `BadData` when no column varies on the training rows.
     pub fn fit(table: &FeatureTable, rows: &[usize]) -> Result<Preprocessor> {
-        Self::fit_capped(table, rows, CategoryCap::default())
+        Self::fit_with(table, rows, MatrixOptions::default())
     }
 
     /// [`Preprocessor::fit`] with categorical levels capped by `cap`.
     ///
     /// # Errors
     /// As [`Preprocessor::fit`].
-    pub fn fit_capped(
+    pub fn fit_with(
         table: &FeatureTable,
         rows: &[usize],
-        cap: CategoryCap,
+        cap: MatrixOptions,
     ) -> Result<Preprocessor> {
         let mut pre = Preprocessor {
             features: vec![],
@@ -132,7 +149,7 @@ impl Preprocessor {
         };
         for col in &table.columns {
             let (feature, candidates) = match &col.values {
-                ColumnValues::Numeric(v) => numeric_candidates(&col.name, v, rows),
+                ColumnValues::Numeric(v) => numeric_candidates(&col.name, v, rows, cap.bins),
                 ColumnValues::Categorical(v) => categorical_candidates(&col.name, v, rows, cap),
             };
             pre.features.push(feature);
@@ -206,6 +223,14 @@ impl Preprocessor {
                     (Encoding::Missing, Source::Numeric(v)) => {
                         fill(out, &mut rows.iter().map(|&i| indicator(v[i].is_nan())));
                     }
+                    (Encoding::Bin { lo, hi }, Source::Numeric(v)) => {
+                        fill(
+                            out,
+                            &mut rows
+                                .iter()
+                                .map(|&i| indicator(Encoding::in_bin(*lo, *hi, v[i]))),
+                        );
+                    }
                     (Encoding::Other, Source::Categorical(v)) => {
                         let code = codes[f].as_ref().expect("codes of a categorical source");
                         let other = |(&i, c): (&usize, &Option<usize>)| {
@@ -251,7 +276,7 @@ impl Preprocessor {
             let fits = matches!(
                 (&col.encoding, kind),
                 (
-                    Encoding::Value | Encoding::Missing,
+                    Encoding::Value | Encoding::Missing | Encoding::Bin { .. },
                     Some(FeatureKind::Numeric)
                 ) | (
                     Encoding::Level(_) | Encoding::Other,
@@ -259,7 +284,19 @@ impl Preprocessor {
                 )
             );
             let field = format!("field `preprocessor.columns[{j}]` (`{}`)", col.name);
-            let reason = if !fits {
+            let bad_bin = match col.encoding {
+                Encoding::Bin { lo, hi } => {
+                    lo.is_some_and(|l| !l.is_finite())
+                        || hi.is_some_and(|h| !h.is_finite())
+                        || lo.zip(hi).is_some_and(|(l, h)| l >= h)
+                }
+                _ => false,
+            };
+            let reason = if bad_bin {
+                Some(format!(
+                    "{field}: the bin's edges are not finite and ascending"
+                ))
+            } else if !fits {
                 Some(format!("{field} does not fit its source `{}`", col.source))
             } else if !(col.std.is_finite() && col.std > 0.0) {
                 Some(format!("{field}: std {} is not a positive scale", col.std))
@@ -339,7 +376,12 @@ type LevelCodes = Vec<Option<usize>>;
 
 /// The candidate columns of a numeric feature: imputed value, and a missing indicator when
 /// training rows had missing values.
-fn numeric_candidates(name: &str, v: &[f64], rows: &[usize]) -> (SourceFeature, Vec<Candidate>) {
+fn numeric_candidates(
+    name: &str,
+    v: &[f64],
+    rows: &[usize],
+    bins: usize,
+) -> (SourceFeature, Vec<Candidate>) {
     let train: Vec<f64> = rows.iter().map(|&i| v[i]).collect();
     let median = median(&train).unwrap_or(0.0);
     let mut candidates = vec![(
@@ -354,6 +396,13 @@ fn numeric_candidates(name: &str, v: &[f64], rows: &[usize]) -> (SourceFeature, 
         let raw = train.iter().map(|x| indicator(x.is_nan())).collect();
         candidates.push((format!("{name}_missing"), Encoding::Missing, raw));
     }
+    for (lo, hi) in bin_edges(&train, bins) {
+        let raw = train
+            .iter()
+            .map(|&x| indicator(Encoding::in_bin(lo, hi, x)))
+            .collect();
+        candidates.push((bin_name(name, lo, hi), Encoding::Bin { lo, hi }, raw));
+    }
     let feature = SourceFeature {
         name: name.to_string(),
         kind: FeatureKind::Numeric,
@@ -363,12 +412,46 @@ fn numeric_candidates(name: &str, v: &[f64], rows: &[usize]) -> (SourceFeature, 
     (feature, candidates)
 }
 
+/// `bins` quantile bins of the values (`Lower` rule edges, repeated edges merged), open at
+/// both ends; none for fewer than [`MIN_DISTINCT_FOR_BINS`] distinct values.
+fn bin_edges(values: &[f64], bins: usize) -> Vec<(Option<f64>, Option<f64>)> {
+    let sorted = sorted_present(values);
+    let mut distinct = sorted.clone();
+    distinct.dedup();
+    if bins < 2 || distinct.len() < MIN_DISTINCT_FOR_BINS {
+        return Vec::new();
+    }
+    let mut edges: Vec<f64> = (1..bins)
+        .map(|k| quantile(&sorted, k as f64 / bins as f64, Quantile::Lower))
+        .collect();
+    edges.dedup();
+    let mut out = Vec::with_capacity(edges.len() + 1);
+    let mut lo = None;
+    for &e in &edges {
+        out.push((lo, Some(e)));
+        lo = Some(e);
+    }
+    out.push((lo, None));
+    out
+}
+
+/// A bin's public name: `age < 30`, `age in [30, 50)`, `age >= 70`.
+fn bin_name(name: &str, lo: Option<f64>, hi: Option<f64>) -> String {
+    let v = |x: f64| crate::score::actions::ReasonValue(x).to_string();
+    match (lo, hi) {
+        (None, Some(h)) => format!("{name} < {}", v(h)),
+        (Some(l), Some(h)) => format!("{name} in [{}, {})", v(l), v(h)),
+        (Some(l), None) => format!("{name} >= {}", v(l)),
+        (None, None) => name.to_string(),
+    }
+}
+
 /// The candidate columns of a categorical feature: one indicator per level seen in training.
 fn categorical_candidates(
     name: &str,
     v: &[Option<String>],
     rows: &[usize],
-    cap: CategoryCap,
+    cap: MatrixOptions,
 ) -> (SourceFeature, Vec<Candidate>) {
     let mut counts: HashMap<&str, usize> = HashMap::new();
     for &i in rows {
@@ -535,6 +618,45 @@ mod tests {
                 assert!(raw.abs() < 1e-12, "row {row} column {} raw {raw}", c.name);
             }
         }
+    }
+
+    #[test]
+    fn bins_are_named_terms_that_partition_the_values() {
+        let values: Vec<f64> = (0..100).map(f64::from).collect();
+        let t = table(vec![num("age", values.clone())], 100);
+        let rows: Vec<usize> = (0..100).collect();
+        let options = MatrixOptions {
+            bins: 5,
+            ..MatrixOptions::default()
+        };
+        let pre = Preprocessor::fit_with(&t, &rows, options).unwrap();
+        let names = pre.column_names();
+        assert_eq!(
+            names,
+            [
+                "age",
+                "age < 19",
+                "age in [19, 39)",
+                "age in [39, 59)",
+                "age in [59, 79)",
+                "age >= 79"
+            ]
+        );
+        pre.check().unwrap();
+        let x = pre.transform(&t, None).unwrap();
+        for i in 0..100 {
+            let ones: f64 = (1..6)
+                .map(|j| x[[i, j]] * pre.columns[j].std + pre.columns[j].mean)
+                .sum();
+            assert!((ones - 1.0).abs() < 1e-9, "row {i} is in exactly one bin");
+        }
+        // Few distinct values: no bins.
+        let t = table(
+            vec![num("tickets", (0..100).map(|i| f64::from(i % 4)).collect())],
+            100,
+        );
+        let pre = Preprocessor::fit_with(&t, &rows, options).unwrap();
+        assert_eq!(pre.column_names(), ["tickets"]);
     }
 
     #[test]

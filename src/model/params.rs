@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::fit::SolverOptions;
-use super::matrix::{CategoryCap, MAX_LEVELS};
+use super::matrix::{MatrixOptions, MAX_LEVELS};
 use crate::error::{Error, Result};
 use crate::features::snapshot::MAX_HORIZON_DAYS;
 use crate::features::LabelDefinition;
@@ -40,6 +40,24 @@ struct Values {
         skip_serializing_if = "is_default_min_count"
     )]
     min_level_count: usize,
+    #[serde(default, skip_serializing_if = "is_default_terms")]
+    terms: Terms,
+}
+
+/// Which forms of numeric terms training may choose from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Terms {
+    /// Linear terms only.
+    Linear,
+    /// Linear terms, or linear terms plus quantile bins, whichever validates better (bins only
+    /// when they beat linear by more than noise).
+    #[default]
+    Search,
+}
+
+fn is_default_terms(t: &Terms) -> bool {
+    *t == Terms::Search
 }
 
 fn default_max_levels() -> usize {
@@ -92,11 +110,17 @@ impl ValidTrainParams {
     pub fn leak_threshold(&self) -> f64 {
         self.0.leak_threshold
     }
-    /// Which levels of a categorical feature get a column of their own.
-    pub fn category_cap(&self) -> CategoryCap {
-        CategoryCap {
+    /// Which forms of numeric terms training may choose from.
+    pub fn terms(&self) -> Terms {
+        self.0.terms
+    }
+    /// Which levels of a categorical feature get a column of their own (bins: none; training
+    /// adds them when it tries the binned form).
+    pub fn matrix_options(&self) -> MatrixOptions {
+        MatrixOptions {
             max_levels: self.0.max_levels,
             min_count: self.0.min_level_count,
+            bins: 0,
         }
     }
 }
@@ -132,6 +156,7 @@ impl Default for TrainParams {
             leak_threshold: 0.98,
             max_levels: MAX_LEVELS,
             min_level_count: 1,
+            terms: Terms::Search,
         })
     }
 }
@@ -208,6 +233,12 @@ impl TrainParams {
     /// `name=(other)`. Default: 1 (off, as scikit-learn's `OneHotEncoder(min_frequency=None)`).
     pub fn min_level_count(mut self, n: usize) -> Self {
         self.0.min_level_count = n;
+        self
+    }
+
+    /// Which forms of numeric terms to choose from. Default: [`Terms::Search`].
+    pub fn terms(mut self, terms: Terms) -> Self {
+        self.0.terms = terms;
         self
     }
 

@@ -12,8 +12,8 @@ use super::artifact::{
 };
 use super::fit::{self, LogitFit, SolverOptions};
 use super::folds::{self, Fold, Plan};
-use super::matrix::{CategoryCap, Preprocessor};
-use super::params::ValidTrainParams;
+use super::matrix::{MatrixOptions, Preprocessor};
+use super::params::{Terms, ValidTrainParams};
 use crate::error::{Error, Result};
 use crate::frame::{ColumnValues, FeatureTable};
 use crate::progress::{Progress, Silent};
@@ -59,6 +59,23 @@ pub struct TrainMetrics {
     pub chosen_alpha: f64,
     /// Metrics of the holdout predictions.
     pub holdout: HoldoutMetrics,
+    /// The forms of numeric terms compared, and which was chosen (absent when only linear
+    /// terms were allowed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub terms: Vec<TermsSummary>,
+}
+
+/// One form of numeric terms tried in model selection.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TermsSummary {
+    /// `linear`, or `binned` (linear terms plus quantile bins).
+    pub form: String,
+    /// Quantile bins per numeric feature (0 for linear).
+    pub bins: usize,
+    /// The form's best mean validation ROC AUC over the alpha grid.
+    pub cv_mean_auc: f64,
+    /// Whether this form was chosen.
+    pub chosen: bool,
 }
 
 /// One holdout prediction, as the model folder records it.
@@ -96,6 +113,8 @@ pub struct GridSearch {
     pub predictions: Vec<Vec<f64>>,
     /// Mean AUC per alpha.
     pub mean_auc: Vec<AlphaSummary>,
+    /// Quantile bins per numeric feature in the matrices (0: linear terms only).
+    pub bins: usize,
     /// The alphas searched: the settings' grid, then any decades it was extended by.
     pub alphas: Vec<f64>,
     /// Index of the chosen alpha in `alphas`.
@@ -122,10 +141,11 @@ pub fn train_with(
     settings: &ValidTrainParams,
     progress: &dyn Progress,
 ) -> Result<TrainOutcome> {
-    let search = grid_search(table, settings, progress)?;
+    let (search, forms) = choose_terms(table, settings, progress)?;
     let alpha = search.alphas[search.chosen];
     let plan = &search.plan;
-    let (pre, final_fit, x_final) = fit_final(table, &plan.final_train, alpha, settings)?;
+    let (pre, final_fit, x_final) =
+        fit_final(table, &plan.final_train, alpha, settings, search.bins)?;
     // The holdout rows' matrix, built once (in tabular mode they are the final training rows).
     let x_holdout = if plan.holdout == plan.final_train {
         x_final
@@ -146,7 +166,8 @@ pub fn train_with(
         });
     }
     warn_about(&pre, &final_fit, &search, &leak_flags);
-    let metrics = metrics(&search, alpha, &predictions);
+    let mut metrics = metrics(&search, alpha, &predictions);
+    metrics.terms = forms;
     let fitted = Final {
         pre,
         fit: final_fit,
@@ -158,6 +179,48 @@ pub fn train_with(
         metrics,
         predictions,
     })
+}
+
+/// Quantile bins per numeric feature in the binned form.
+pub const BINS: usize = 5;
+
+/// Mean validation AUC the binned form must gain over linear to be chosen: the fold-to-fold
+/// noise of an AUC is far larger, so a smaller gain is no evidence for the extra terms.
+pub const TERMS_NOISE: f64 = 0.002;
+
+/// Model selection over the forms of numeric terms the settings allow: linear, and with
+/// [`Terms::Search`] linear plus [`BINS`] quantile bins, chosen only when its best mean
+/// validation AUC beats linear's by [`TERMS_NOISE`]. Returns the chosen search and the
+/// comparison (empty for linear only).
+fn choose_terms(
+    table: &FeatureTable,
+    settings: &ValidTrainParams,
+    progress: &dyn Progress,
+) -> Result<(GridSearch, Vec<TermsSummary>)> {
+    let linear = grid_search(table, settings, 0, progress)?;
+    if settings.terms() == Terms::Linear {
+        return Ok((linear, Vec::new()));
+    }
+    let binned = grid_search(table, settings, BINS, progress)?;
+    let best = |s: &GridSearch| s.mean_auc[s.chosen].mean_auc;
+    let use_bins = best(&binned) >= best(&linear) + TERMS_NOISE;
+    let summary = |s: &GridSearch, form: &str, chosen: bool| TermsSummary {
+        form: form.into(),
+        bins: s.bins,
+        cv_mean_auc: best(s),
+        chosen,
+    };
+    let forms = vec![
+        summary(&linear, "linear", !use_bins),
+        summary(&binned, "binned", use_bins),
+    ];
+    log::info!(
+        "terms: linear CV ROC AUC {:.4}, binned {:.4}: {} chosen",
+        best(&linear),
+        best(&binned),
+        if use_bins { "binned" } else { "linear" }
+    );
+    Ok((if use_bins { binned } else { linear }, forms))
 }
 
 /// Most rounds of [`train_dropping_leaks`]: each removes the columns the guard flagged.
@@ -211,6 +274,7 @@ pub fn train_dropping_leaks(
 pub fn grid_search(
     table: &FeatureTable,
     settings: &ValidTrainParams,
+    bins: usize,
     progress: &dyn Progress,
 ) -> Result<GridSearch> {
     check_shape(table)?;
@@ -227,7 +291,13 @@ pub fn grid_search(
     let prepared: Vec<PreparedFold> = plan
         .folds
         .par_iter()
-        .map(|f| PreparedFold::new(table, f, s.category_cap()))
+        .map(|f| {
+            let options = MatrixOptions {
+                bins,
+                ..s.matrix_options()
+            };
+            PreparedFold::new(table, f, options)
+        })
         .collect::<Result<_>>()?;
     let mut alphas = s.alphas().to_vec();
     let (mut units, mut predictions) = run_units(&prepared, &alphas, s, progress)?;
@@ -253,6 +323,7 @@ pub fn grid_search(
     }
     Ok(GridSearch {
         plan,
+        bins,
         mean_auc: mean_auc_per_alpha(&alphas, &units),
         alphas,
         units,
@@ -322,8 +393,8 @@ struct PreparedFold {
 }
 
 impl PreparedFold {
-    fn new(table: &FeatureTable, fold: &Fold, cap: CategoryCap) -> Result<PreparedFold> {
-        let pre = Preprocessor::fit_capped(table, &fold.train, cap)?;
+    fn new(table: &FeatureTable, fold: &Fold, cap: MatrixOptions) -> Result<PreparedFold> {
+        let pre = Preprocessor::fit_with(table, &fold.train, cap)?;
         Ok(PreparedFold {
             x_train: pre.transform(table, Some(&fold.train))?,
             y_train: labels_of(table, &fold.train),
@@ -391,8 +462,13 @@ fn fit_final(
     rows: &[usize],
     alpha: f64,
     settings: &ValidTrainParams,
+    bins: usize,
 ) -> Result<(Preprocessor, LogitFit, Array2<f64>)> {
-    let pre = Preprocessor::fit_capped(table, rows, settings.category_cap())?;
+    let options = MatrixOptions {
+        bins,
+        ..settings.matrix_options()
+    };
+    let pre = Preprocessor::fit_with(table, rows, options)?;
     let x = pre.transform(table, Some(rows))?;
     let m = fit::fit(x.view(), &labels_of(table, rows), alpha, settings.solver())?;
     Ok((pre, m, x))
@@ -506,6 +582,7 @@ fn metrics(search: &GridSearch, alpha: f64, predictions: &[HoldoutPrediction]) -
         mean_auc: search.mean_auc.clone(),
         chosen_alpha: alpha,
         holdout: HoldoutMetrics::compute(&y, &p),
+        terms: Vec::new(),
     }
 }
 
@@ -847,6 +924,60 @@ pub(crate) mod tests {
         assert_eq!(a.model.intercept.to_bits(), b.model.intercept.to_bits());
         assert_eq!(a.metrics, b.metrics);
         assert_eq!(a.predictions, b.predictions);
+    }
+
+    #[test]
+    fn binned_terms_are_chosen_for_a_peak_and_linear_ones_otherwise() {
+        // Churn peaks at ages 50-60 and falls on both sides: a linear term cannot say that.
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(4);
+        let n = 2000;
+        let age: Vec<f64> = (0..n).map(|_| rng.gen_range(20.0..80.0)).collect();
+        let labels = age
+            .iter()
+            .map(|&a| {
+                let p = if (50.0..60.0).contains(&a) { 0.6 } else { 0.1 };
+                Some(rng.gen::<f64>() < p)
+            })
+            .collect();
+        let t = FeatureTable {
+            ids: (0..n).map(|i| i.to_string()).collect(),
+            as_of: vec![None; n],
+            columns: vec![FeatureColumn {
+                name: "age".into(),
+                values: ColumnValues::Numeric(age),
+            }],
+            labels,
+        };
+        let out = train(&t, &valid(fast())).unwrap();
+        let chosen: Vec<&str> = out
+            .metrics
+            .terms
+            .iter()
+            .filter(|f| f.chosen)
+            .map(|f| f.form.as_str())
+            .collect();
+        assert_eq!(chosen, ["binned"], "{:?}", out.metrics.terms);
+        assert!(out
+            .model
+            .feature_names
+            .iter()
+            .any(|n| n.starts_with("age in [")));
+        let auc = |form: &str| {
+            let f = out.metrics.terms.iter().find(|f| f.form == form).unwrap();
+            f.cv_mean_auc
+        };
+        assert!(
+            auc("binned") > auc("linear") + 0.05,
+            "{:?}",
+            out.metrics.terms
+        );
+        // The synthetic table of the other tests is linear: the linear form stays.
+        let out = train(&synthetic(1500, 0.3, 5), &valid(fast())).unwrap();
+        let linear = out.metrics.terms.iter().find(|f| f.chosen).unwrap();
+        assert_eq!(linear.form, "linear", "{:?}", out.metrics.terms);
+        let only = train(&t, &valid(fast().terms(Terms::Linear))).unwrap();
+        assert!(only.metrics.terms.is_empty());
+        assert!(!only.model.feature_names.iter().any(|n| n.contains(" in [")));
     }
 
     #[test]
