@@ -116,9 +116,11 @@ fn civil(z: i64) -> (i64, i64, i64) {
 /// months before; everyone else stays, with the odd quickly solved ticket. Returns the support
 /// churners' ids and churn days.
 fn known_causes(env: &TestEnv) -> Vec<(String, i64)> {
-    let mut customers = String::from("customer_id,signup_date,plan,monthly_revenue,contract_months\n");
+    let mut customers =
+        String::from("customer_id,signup_date,plan,monthly_revenue,contract_months\n");
     let mut events = String::from("customer_id,timestamp,event_type\n");
-    let mut tickets = String::from("customer_id,ticket_id,opened_at,resolved_at,priority,category\n");
+    let mut tickets =
+        String::from("customer_id,ticket_id,opened_at,resolved_at,priority,category\n");
     let mut churn = String::from("customer_id,churned_at\n");
     let mut support = Vec::new();
     let mut ticket = 0;
@@ -140,8 +142,12 @@ fn known_causes(env: &TestEnv) -> Vec<(String, i64)> {
         }
         let mut add = |d: i64, open_days: Option<i64>, priority: &str| {
             ticket += 1;
-            let resolved = open_days.map_or(String::new(), |o| format!("{}T09:00:00Z", date(d + o)));
-            tickets += &format!("{id},t{ticket},{}T09:00:00Z,{resolved},{priority},bug\n", date(d));
+            let resolved =
+                open_days.map_or(String::new(), |o| format!("{}T09:00:00Z", date(d + o)));
+            tickets += &format!(
+                "{id},t{ticket},{}T09:00:00Z,{resolved},{priority},bug\n",
+                date(d)
+            );
         };
         if cause == "support" {
             for k in 0..4 {
@@ -169,8 +175,16 @@ fn known_causes(env: &TestEnv) -> Vec<(String, i64)> {
 fn customers_who_left_over_support_trouble_get_a_support_reason_first() {
     let env = TestEnv::new();
     let support = known_causes(&env);
-    env.run(&["train", "--data", "kc", "--models", "models", "--data-end", "2024-12-31"])
-        .ok();
+    env.run(&[
+        "train",
+        "--data",
+        "kc",
+        "--models",
+        "models",
+        "--data-end",
+        "2024-12-31",
+    ])
+    .ok();
     // Score at each month start; a support churner leaving within 30 days is a known case.
     let (mut cases, mut support_first) = (0, 0);
     for month in 5..=12 {
@@ -178,8 +192,19 @@ fn customers_who_left_over_support_trouble_get_a_support_reason_first() {
         let t = chrono_like(2024, month, 1) - chrono_like(2024, 1, 1);
         let out = format!("list-{month}.csv");
         env.run(&[
-            "score", "--model", "latest", "--models", "models", "--data", "kc", "--data-end",
-            "2024-12-31", "--as-of", &as_of, "--out", &out,
+            "score",
+            "--model",
+            "latest",
+            "--models",
+            "models",
+            "--data",
+            "kc",
+            "--data-end",
+            "2024-12-31",
+            "--as-of",
+            &as_of,
+            "--out",
+            &out,
         ])
         .ok();
         let list = std::fs::read_to_string(env.path(&out)).unwrap();
@@ -193,15 +218,23 @@ fn customers_who_left_over_support_trouble_get_a_support_reason_first() {
             }
             cases += 1;
             let first = cells[5].split('=').next().unwrap();
-            if ["open_tickets", "urgent_tickets_90d", "tickets_30d", "tickets_90d", "mean_resolution_hours_90d"]
-                .contains(&first)
+            if [
+                "open_tickets",
+                "urgent_tickets_90d",
+                "tickets_30d",
+                "tickets_90d",
+                "mean_resolution_hours_90d",
+            ]
+            .contains(&first)
             {
                 support_first += 1;
             }
         }
     }
     let rate = support_first as f64 / cases as f64;
-    eprintln!("support churners with a support reason first: {support_first} of {cases} ({rate:.2})");
+    eprintln!(
+        "support churners with a support reason first: {support_first} of {cases} ({rate:.2})"
+    );
     assert!(cases >= 40, "{cases} known cases");
     // Measured: 1.00 (every such row); "most" is the requirement.
     assert!(rate > 0.8, "{support_first} of {cases}");
