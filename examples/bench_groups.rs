@@ -89,10 +89,13 @@ fn main() -> churn::Result<()> {
     Ok(())
 }
 
+/// Matrix columns with the sign they enter a group score with.
+type Members = Vec<(usize, f64)>;
+
 /// The matrix columns of each output column: a signal group's numeric value columns with the
 /// sign of their correlation with churn, or one column on its own.
-fn group_columns(pre: &Preprocessor, x: &Array2<f64>, y: &[bool]) -> Vec<Vec<(usize, f64)>> {
-    let mut out: Vec<(Option<SignalGroup>, Vec<(usize, f64)>)> = Vec::new();
+fn group_columns(pre: &Preprocessor, x: &Array2<f64>, y: &[bool]) -> Vec<Members> {
+    let mut out: Vec<(Option<SignalGroup>, Members)> = Vec::new();
     for (j, col) in pre.columns.iter().enumerate() {
         let group = match col.encoding {
             Encoding::Value => Some(signal_group(&col.source)).filter(|g| *g != SignalGroup::Other),
@@ -126,7 +129,7 @@ fn direction(values: Vec<f64>, y: &[bool]) -> f64 {
 }
 
 /// Each output column: the signed mean of its members (column-major, as the fit wants).
-fn grouped(x: &Array2<f64>, groups: &[Vec<(usize, f64)>]) -> Array2<f64> {
+fn grouped(x: &Array2<f64>, groups: &[Members]) -> Array2<f64> {
     let n = x.len_of(Axis(0));
     let mut data = Vec::with_capacity(n * groups.len());
     for members in groups {
