@@ -48,6 +48,10 @@ pub struct Args {
     /// CSV for spreadsheets: text cells that start like a formula (=, +, -, @) get a leading '.
     #[arg(long)]
     pub excel_safe: bool,
+    /// Append `days_to_renewal` and `contact_by` (14 days before the renewal, not before the
+    /// as-of date) after the eleven columns: when to call, beside what to offer.
+    #[arg(long)]
+    pub timing: bool,
     /// The table's monthly revenue column, for revenue at risk (tabular mode).
     #[arg(long, value_name = "COL", requires = "table")]
     pub revenue: Option<String>,
@@ -77,6 +81,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         max_psi: args.max_psi,
         excel_safe: args.excel_safe,
         revenue_column: args.revenue,
+        timing: args.timing,
     };
     let report = run_job_with(&job, &Bar::new())?;
     let s = &report.summary;

@@ -12,7 +12,10 @@ use crate::model::{ChurnModel, RiskTier, Tiers};
 use crate::schema::feature;
 
 use super::actions::{group_members, is_risky, suggest_action, top_pushes, SignalGroup};
-use super::list::{as_of_text, ranking, AtRiskList, AtRiskRow, RawValue, Reason};
+use super::list::{
+    as_of_text, ranking, AtRiskList, AtRiskRow, RawValue, Reason, Timing, CONTACT_LEAD_DAYS,
+};
+use crate::time::{self, Day};
 
 /// Smallest group push given as a reason: 0.01 on the log-odds, about 1 % on the odds (a smaller
 /// one would print as `+0.00`).
@@ -28,6 +31,8 @@ pub struct ScoreSettings {
     pub capacity: Option<usize>,
     /// The numeric column holding monthly revenue; default: `monthly_revenue` (event mode's).
     pub revenue_column: Option<String>,
+    /// Append `days_to_renewal` and `contact_by` after the eleven columns.
+    pub timing: bool,
 }
 
 /// Rows per tier.
@@ -158,6 +163,7 @@ pub fn score(model: &ChurnModel, table: &FeatureTable, settings: &ScoreSettings)
         as_of: as_of_text(table.as_of.first().copied().flatten()),
         features: inputs.names,
         rows,
+        timing: settings.timing,
     };
     Ok(Scored {
         list,
@@ -182,6 +188,8 @@ struct RowInputs<'a> {
     ids: &'a [String],
     revenue: Option<&'a [f64]>,
     tenure: Option<&'a [f64]>,
+    /// Days to renewal and the as-of date, when the timing columns are asked for.
+    renewal: Option<(&'a [f64], Option<Day>)>,
 }
 
 impl<'a> RowInputs<'a> {
@@ -218,6 +226,9 @@ impl<'a> RowInputs<'a> {
                     .unwrap_or(feature::MONTHLY_REVENUE),
             ),
             tenure: numeric(table, feature::TENURE_DAYS),
+            renewal: numeric(table, feature::DAYS_TO_RENEWAL)
+                .filter(|_| settings.timing)
+                .map(|d| (d, table.as_of.first().copied().flatten())),
         })
     }
 
@@ -249,7 +260,19 @@ impl<'a> RowInputs<'a> {
                 .map(|r| p * r * 12.0),
             reasons,
             suggested_action,
+            timing: self.timing(i),
         }
+    }
+
+    /// Row `i`'s days to renewal and the date to call by: [`CONTACT_LEAD_DAYS`] before the
+    /// renewal, never before the as-of date.
+    fn timing(&self, i: usize) -> Option<Timing> {
+        let (days, as_of) = self.renewal?;
+        let (d, t) = (days[i], as_of?);
+        (!d.is_nan()).then(|| Timing {
+            days_to_renewal: d,
+            contact_by: time::format_day(t + (d - CONTACT_LEAD_DAYS).max(0.0) as Day),
+        })
     }
 }
 

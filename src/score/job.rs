@@ -77,6 +77,8 @@ pub struct ScoreJob {
     pub excel_safe: bool,
     /// The table's column of monthly revenue (tabular mode); default: `monthly_revenue`.
     pub revenue_column: Option<String>,
+    /// Append `days_to_renewal` and `contact_by` after the contract's eleven columns.
+    pub timing: bool,
 }
 
 /// What a scoring run did.
@@ -132,6 +134,7 @@ pub fn run_job_with(job: &ScoreJob, progress: &dyn Progress) -> Result<JobReport
         &ScoreSettings {
             capacity: job.capacity,
             revenue_column: job.revenue_column.clone(),
+            timing: job.timing,
         },
     )?;
     let score_done = t0.elapsed().as_secs_f64();

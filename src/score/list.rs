@@ -14,7 +14,7 @@ use crate::model::RiskTier;
 use crate::output::write_output;
 use crate::schema::AT_RISK_COLUMNS;
 use crate::time::{self, Day};
-use crate::util::{csv_cell, excel_cell};
+use crate::util::{csv_cell, excel_cell, fmt_f64};
 
 use super::actions::ReasonValue;
 
@@ -50,7 +50,24 @@ pub struct AtRiskRow {
     /// `reason_1..reason_3`, strongest first; `None` where fewer features push the score up.
     pub reasons: [Option<Reason>; 3],
     pub suggested_action: &'static str,
+    /// With the timing columns: days to the next renewal and the date to call by.
+    pub timing: Option<Timing>,
 }
+
+/// When to act: renewal proximity is timing, not a cause, so it travels beside the play.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timing {
+    /// Days from the as-of date to the next renewal.
+    pub days_to_renewal: f64,
+    /// [`CONTACT_LEAD_DAYS`] before the renewal, and never before the as-of date.
+    pub contact_by: String,
+}
+
+/// How long before a renewal the call should happen.
+pub const CONTACT_LEAD_DAYS: f64 = 14.0;
+
+/// Columns after the contract's eleven when the timing is asked for.
+pub const TIMING_COLUMNS: [&str; 2] = ["days_to_renewal", "contact_by"];
 
 /// The ranked list of one scoring run: every row shares the model and the as-of date.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,6 +78,8 @@ pub struct AtRiskList {
     /// Feature names the reasons point into.
     pub features: Vec<String>,
     pub rows: Vec<AtRiskRow>,
+    /// Whether the timing columns follow the eleven.
+    pub timing: bool,
 }
 
 /// A reason's text: `feature=value (+push)`; empty for no reason.
@@ -99,6 +118,10 @@ struct Record<'a> {
     suggested_action: &'a str,
     model_id: &'a str,
     as_of: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    days_to_renewal: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    contact_by: Option<&'a str>,
 }
 
 impl AtRiskList {
@@ -109,6 +132,7 @@ impl AtRiskList {
             as_of: self.as_of.clone(),
             features: self.features.clone(),
             rows: self.rows[..n.min(self.rows.len())].to_vec(),
+            timing: self.timing,
         }
     }
 
@@ -133,6 +157,8 @@ impl AtRiskList {
             suggested_action: r.suggested_action,
             model_id: &self.model_id,
             as_of: &self.as_of,
+            days_to_renewal: r.timing.as_ref().map(|t| t.days_to_renewal),
+            contact_by: r.timing.as_ref().map(|t| t.contact_by.as_str()),
         }
     }
 }
@@ -199,7 +225,11 @@ type CellFn = for<'a> fn(&'a str) -> Cow<'a, str>;
 
 fn write_csv(list: &AtRiskList, w: &mut dyn Write, path: &Path, cell: CellFn) -> Result<()> {
     let io = |e| Error::io(path, e);
-    writeln!(w, "{}", AT_RISK_COLUMNS.join(",")).map_err(io)?;
+    let mut header = AT_RISK_COLUMNS.join(",");
+    if list.timing {
+        header = format!("{header},{}", TIMING_COLUMNS.join(","));
+    }
+    writeln!(w, "{header}").map_err(io)?;
     let (model_id, as_of) = (cell(&list.model_id), cell(&list.as_of));
     let mut reasons = [String::new(), String::new(), String::new()];
     for r in &list.rows {
@@ -208,7 +238,7 @@ fn write_csv(list: &AtRiskList, w: &mut dyn Write, path: &Path, cell: CellFn) ->
             std::fmt::Write::write_fmt(text, format_args!("{}", list.reason(r, k)))
                 .expect("writing to a String");
         }
-        writeln!(
+        write!(
             w,
             "{},{},{:.6},{},{},{},{},{},{},{},{}",
             r.rank,
@@ -226,6 +256,14 @@ fn write_csv(list: &AtRiskList, w: &mut dyn Write, path: &Path, cell: CellFn) ->
             as_of
         )
         .map_err(io)?;
+        if list.timing {
+            let (days, by) = match &r.timing {
+                Some(t) => (fmt_f64(t.days_to_renewal), t.contact_by.as_str()),
+                None => (String::new(), ""),
+            };
+            write!(w, ",{days},{by}").map_err(io)?;
+        }
+        writeln!(w).map_err(io)?;
     }
     Ok(())
 }
@@ -261,6 +299,21 @@ fn to_dataframe(list: &AtRiskList) -> Result<DataFrame> {
         Column::new(AT_RISK_COLUMNS[9].into(), vec![list.model_id.as_str(); n]),
         Column::new(AT_RISK_COLUMNS[10].into(), vec![list.as_of.as_str(); n]),
     ];
+    let mut cols = cols;
+    if list.timing {
+        cols.push(Column::new(
+            TIMING_COLUMNS[0].into(),
+            rows.iter()
+                .map(|r| r.timing.as_ref().map(|t| t.days_to_renewal))
+                .collect::<Vec<_>>(),
+        ));
+        cols.push(Column::new(
+            TIMING_COLUMNS[1].into(),
+            rows.iter()
+                .map(|r| r.timing.as_ref().map(|t| t.contact_by.clone()))
+                .collect::<Vec<_>>(),
+        ));
+    }
     Ok(DataFrame::new_infer_height(cols)?)
 }
 
@@ -290,12 +343,14 @@ mod tests {
                 None,
             ],
             suggested_action: "support follow-up",
+            timing: None,
         };
         let list = AtRiskList {
             model_id: "m".into(),
             as_of: String::new(),
             features: vec!["open_tickets".into(), "plan".into()],
             rows: vec![row.clone()],
+            timing: false,
         };
         assert_eq!(list.reason(&row, 0).to_string(), "open_tickets=4 (+0.61)");
         assert_eq!(list.reason(&row, 1).to_string(), "plan=pro (+0.20)");
