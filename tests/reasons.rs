@@ -243,14 +243,31 @@ fn customers_who_left_over_support_trouble_get_a_support_reason_first() {
 #[test]
 fn timing_travels_beside_the_play_only_when_asked_for() {
     let env = TestEnv::new();
-    env.run(&["generate", "--out", "data", "--customers", "300", "--seed", "5"])
-        .ok();
+    env.run(&[
+        "generate",
+        "--out",
+        "data",
+        "--customers",
+        "300",
+        "--seed",
+        "5",
+    ])
+    .ok();
     env.run(&["train", "--data", "data", "--models", "models"])
         .ok();
     let score = |out: &str, extra: &[&str]| {
         let mut args = vec![
-            "score", "--model", "latest", "--models", "models", "--data", "data", "--as-of",
-            "2026-01-01", "--out", out,
+            "score",
+            "--model",
+            "latest",
+            "--models",
+            "models",
+            "--data",
+            "data",
+            "--as-of",
+            "2026-01-01",
+            "--out",
+            out,
         ];
         args.extend_from_slice(extra);
         env.run(&args).ok();
@@ -259,13 +276,17 @@ fn timing_travels_beside_the_play_only_when_asked_for() {
     let plain = score("plain.csv", &[]);
     let timed = score("timed.csv", &["--timing"]);
     let header = timed.lines().next().unwrap();
-    assert!(header.ends_with(",as_of,days_to_renewal,contact_by"), "{header}");
+    assert!(
+        header.ends_with(",as_of,days_to_renewal,contact_by"),
+        "{header}"
+    );
     assert_eq!(plain.lines().count(), timed.lines().count());
     for (p, t) in plain.lines().zip(timed.lines()).skip(1) {
         let cells: Vec<&str> = t.rsplitn(3, ',').collect();
         assert_eq!(cells[2], p, "the eleven columns are unchanged");
         let days: f64 = cells[1].parse().unwrap();
-        let expected = chrono_like(2026, 1, 1) + (days - 14.0).max(0.0) as i64 - chrono_like(2024, 1, 1);
+        let expected =
+            chrono_like(2026, 1, 1) + (days - 14.0).max(0.0) as i64 - chrono_like(2024, 1, 1);
         assert_eq!(cells[0], date(expected), "{t}");
     }
 }

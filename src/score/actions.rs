@@ -15,7 +15,7 @@
 //! | NPS | nps_last_score, nps_passive, nps_detractor, nps_promoter, nps_no_response, nps_delta, days_since_nps | feedback call |
 //! | price and billing | billing_tickets_90d, monthly_revenue, plan | renewal or loyalty offer |
 //! | account and renewal (timing, not a cause) | tenure_days, days_to_renewal, annual_contract, segment | none |
-//! | other (a table's own columns, one group each) | | none |
+//! | other (a table's own columns, one group each, unless their names place them above: see [`NAME_KEYWORDS`]) | | none |
 //!
 //! A customer whose reasons are all timing or other columns, or who has no reason the data
 //! supports, gets "account review"; the low risk tier gets "monitor".
@@ -130,8 +130,58 @@ pub fn signal_group(feature: &str) -> SignalGroup {
     } else if is(&ACCOUNT) {
         SignalGroup::Account
     } else {
-        SignalGroup::Other
+        group_by_name(feature)
     }
+}
+
+/// Words in a table's own column names that place it in a signal group, checked in this
+/// order (so `Customer service calls` is support, not usage); a name with none of them stays
+/// a group of its own.
+pub const NAME_KEYWORDS: [(SignalGroup, &[&str]); 5] = [
+    (
+        SignalGroup::Support,
+        &[
+            "ticket",
+            "complain",
+            "customer service",
+            "service call",
+            "support call",
+            "escalation",
+        ],
+    ),
+    (SignalGroup::Nps, &["nps", "satisfaction", "csat", "survey"]),
+    (
+        SignalGroup::Billing,
+        &[
+            "charge", "price", "bill", "payment", "revenue", "discount", "fee", "spend",
+        ],
+    ),
+    (
+        SignalGroup::Engagement,
+        // Not minutes, calls or messages: a telecom's billed consumption is not engagement (a
+        // heavy user who leaves is a price case, not a re-engagement one).
+        &["usage", "login", "session", "active", "visits", "events"],
+    ),
+    (
+        SignalGroup::Account,
+        &[
+            "tenure",
+            "contract",
+            "renewal",
+            "account length",
+            "signup",
+            "age of account",
+        ],
+    ),
+];
+
+/// The group of a column outside the contract's features, by the words of its name.
+fn group_by_name(feature: &str) -> SignalGroup {
+    let name = feature.to_lowercase();
+    NAME_KEYWORDS
+        .iter()
+        .find(|(_, words)| words.iter().any(|w| name.contains(w)))
+        .map_or(SignalGroup::Other, |(g, _)| *g)
 }
 
 /// The source features of a model in groups: indices into `names`, one group per contract
@@ -261,10 +311,10 @@ mod tests {
     fn contract_features_group_by_signal_and_other_columns_stand_alone() {
         let names: Vec<String> = [
             "events_7d",
-            "Contract",
+            "gender",
             "events_30d",
             "open_tickets",
-            "tenure",
+            "Partner",
         ]
         .map(String::from)
         .to_vec();
@@ -275,6 +325,15 @@ mod tests {
         assert_eq!(groups[3], (SignalGroup::Other, vec![4]));
         assert_eq!(signal_group("days_to_renewal"), SignalGroup::Account);
         assert_eq!(signal_group("billing_tickets_90d"), SignalGroup::Billing);
+        // A table's own columns by the words of their names.
+        assert_eq!(signal_group("Customer service calls"), SignalGroup::Support);
+        assert_eq!(signal_group("Total day minutes"), SignalGroup::Other);
+        assert_eq!(signal_group("weekly_logins"), SignalGroup::Engagement);
+        assert_eq!(signal_group("Total day charge"), SignalGroup::Billing);
+        assert_eq!(signal_group("MonthlyCharges"), SignalGroup::Billing);
+        assert_eq!(signal_group("tenure"), SignalGroup::Account);
+        assert_eq!(signal_group("Contract"), SignalGroup::Account);
+        assert_eq!(signal_group("TechSupport"), SignalGroup::Other);
     }
 
     #[test]
