@@ -23,6 +23,28 @@ pub fn excel_cell(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// The lower-case words of a column name, split at anything not a letter or digit and at
+/// camel-case humps: `CustomerId` and `customer_id` are both `customer`, `id`.
+pub fn name_words(name: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if !c.is_alphanumeric() {
+            words.extend((!word.is_empty()).then(|| std::mem::take(&mut word)));
+            prev_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && prev_lower {
+            words.push(std::mem::take(&mut word));
+        }
+        prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        word.extend(c.to_lowercase());
+    }
+    words.extend((!word.is_empty()).then_some(word));
+    words
+}
+
 /// Format a float for CSV: empty for NaN, shortest round-trip text otherwise.
 pub fn fmt_f64(x: f64) -> String {
     if x.is_nan() {
@@ -56,5 +78,15 @@ mod tests {
         );
         assert_eq!(excel_cell("-3"), "'-3");
         assert_eq!(excel_cell("C001"), "C001");
+        assert_eq!(name_words("CustomerId"), ["customer", "id"]);
+        assert_eq!(
+            name_words("Customer service calls"),
+            ["customer", "service", "calls"]
+        );
+        assert_eq!(
+            name_words("billing_tickets_90d"),
+            ["billing", "tickets", "90d"]
+        );
+        assert_eq!(name_words("MonthlyCharges"), ["monthly", "charges"]);
     }
 }

@@ -37,9 +37,10 @@ fn cdnow_classic_setup_trains_with_customer_grouped_folds() {
         "every customer predicted out of fold"
     );
     // scikit-learn 1.9 on the same setup: ROC AUC 0.771 +- 0.005 (../shared/datasets/README.md);
-    // this pipeline measured 0.7644 out of fold (5 folds, seed 42).
+    // this pipeline measured 0.7644 out of fold (5 folds, seed 42), below the reference by
+    // about 0.007 (its folds and its chosen alpha, 10, differ from scikit-learn's C = 1).
     let auc = summary["holdout"]["roc_auc"].as_f64().unwrap();
-    assert!(auc > 0.755, "out-of-fold ROC AUC {auc}");
+    assert!(auc > 0.76, "out-of-fold ROC AUC {auc}");
     let dir = std::fs::read_dir(env.path("models"))
         .unwrap()
         .map(|e| e.unwrap().path())

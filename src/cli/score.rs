@@ -50,7 +50,7 @@ pub struct Args {
     pub excel_safe: bool,
     /// Append `days_to_renewal` and `contact_by` (14 days before the renewal, not before the
     /// as-of date) after the eleven columns: when to call, beside what to offer.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "table")]
     pub timing: bool,
     /// The table's monthly revenue column, for revenue at risk (tabular mode).
     #[arg(long, value_name = "COL", requires = "table")]

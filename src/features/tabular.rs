@@ -61,12 +61,15 @@ impl TabularOptions {
 /// Fewest rows on which "every value distinct" marks a column as an identifier.
 pub const MIN_ROWS_FOR_IDENTIFIERS: usize = 20;
 
-/// Columns that identify rows rather than describe customers, with why: text whose every filled
-/// value is distinct (a name or an id), or whole numbers all distinct (a customer number, a row
-/// counter). A continuous measure (balances, minutes) is rarely all whole numbers, so it stays.
-/// Only tables of at least [`MIN_ROWS_FOR_IDENTIFIERS`] rows are judged.
+/// Columns that identify rows rather than describe customers, with why: text filled on every
+/// row with every value distinct (a name or an id), whole numbers forming a counter (every
+/// value distinct and consecutive, like a row number), or whole numbers all distinct under a
+/// name that says id, number, key or code (a customer number). A measure that happens to be all
+/// distinct (balances, whole-dollar incomes) stays. Only tables of at least
+/// [`MIN_ROWS_FOR_IDENTIFIERS`] rows are judged.
 pub fn identifier_columns(table: &FeatureTable) -> Vec<(String, &'static str)> {
-    if table.n_rows() < MIN_ROWS_FOR_IDENTIFIERS {
+    let n = table.n_rows();
+    if n < MIN_ROWS_FOR_IDENTIFIERS {
         return Vec::new();
     }
     table
@@ -74,20 +77,38 @@ pub fn identifier_columns(table: &FeatureTable) -> Vec<(String, &'static str)> {
         .iter()
         .filter_map(|c| {
             let why = match &c.values {
-                ColumnValues::Categorical(v) if all_distinct(v.iter().flatten()) => {
+                ColumnValues::Categorical(v)
+                    if v.iter().all(Option::is_some) && all_distinct(v.iter().flatten()) =>
+                {
                     "a different text on every row"
                 }
-                ColumnValues::Numeric(v)
-                    if v.iter().all(|x| x.fract() == 0.0)
-                        && all_distinct(v.iter().map(|x| x.to_bits())) =>
-                {
-                    "a different whole number on every row"
-                }
+                ColumnValues::Numeric(v) => numeric_identifier(&c.name, v)?,
                 _ => return None,
             };
             Some((c.name.clone(), why))
         })
         .collect()
+}
+
+/// Why a numeric column is an identifier, if it is one.
+fn numeric_identifier(name: &str, v: &[f64]) -> Option<&'static str> {
+    let whole = v.iter().all(|x| x.is_finite() && x.fract() == 0.0);
+    if !whole || !all_distinct(v.iter().map(|x| x.to_bits())) {
+        return None;
+    }
+    let (lo, hi) = v
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &x| {
+            (l.min(x), h.max(x))
+        });
+    if hi - lo + 1.0 == v.len() as f64 {
+        return Some("a counter: every whole number from the first to the last once");
+    }
+    let words = crate::util::name_words(name);
+    let id_like = ["id", "number", "no", "key", "code"]
+        .iter()
+        .any(|w| words.iter().any(|x| x == w));
+    id_like.then_some("a different whole number on every row, under an id-like name")
 }
 
 fn all_distinct<T: std::hash::Hash + Eq>(values: impl Iterator<Item = T>) -> bool {
@@ -350,6 +371,48 @@ fn infer_column(col: RawColumn, text: bool) -> FeatureColumn {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn identifiers_are_counters_id_named_numbers_or_distinct_full_text_and_measures_stay() {
+        let n = 50;
+        let num = |name: &str, v: Vec<f64>| FeatureColumn {
+            name: name.into(),
+            values: ColumnValues::Numeric(v),
+        };
+        let text = |name: &str, v: Vec<Option<String>>| FeatureColumn {
+            name: name.into(),
+            values: ColumnValues::Categorical(v),
+        };
+        let table = FeatureTable {
+            ids: (0..n).map(|i| i.to_string()).collect(),
+            as_of: vec![None; n],
+            columns: vec![
+                num("RowNumber", (1..=n).map(|i| i as f64).collect()),
+                num(
+                    "CustomerId",
+                    (0..n).map(|i| (15_600_000 + i * 13) as f64).collect(),
+                ),
+                // Whole dollars, all distinct, not consecutive, no id-like name: a measure.
+                num(
+                    "Income",
+                    (0..n).map(|i| (30_000 + i * 997) as f64).collect(),
+                ),
+                num("Balance", (0..n).map(|i| i as f64 * 1.5).collect()),
+                text("Email", (0..n).map(|i| Some(format!("c{i}@x"))).collect()),
+                // Mostly blank with a few distinct values: not an identifier.
+                text(
+                    "Note",
+                    (0..n).map(|i| (i < 2).then(|| format!("n{i}"))).collect(),
+                ),
+            ],
+            labels: vec![None; n],
+        };
+        let names: Vec<String> = identifier_columns(&table)
+            .into_iter()
+            .map(|(c, _)| c)
+            .collect();
+        assert_eq!(names, ["RowNumber", "CustomerId", "Email"]);
+    }
 
     fn write(dir: &tempfile::TempDir, text: &str) -> std::path::PathBuf {
         let p = dir.path().join("t.csv");

@@ -111,8 +111,12 @@ impl ChurnModel {
         }
     }
 
-    /// One reason profile per source feature, in order, with finite typical values.
+    /// One reason profile per source feature, in order, with finite typical values (or none:
+    /// models written before profiles existed give reasons without the check).
     fn check_profiles(&self) -> std::result::Result<(), String> {
+        if self.reason_profile.is_empty() {
+            return Ok(());
+        }
         let names = self.source_features.iter().map(|f| f.name.as_str());
         if !names.eq(self.reason_profile.iter().map(|p| p.feature.as_str())) {
             return Err("field `reason_profile` does not list the source features in order".into());
@@ -128,9 +132,14 @@ impl ChurnModel {
         Ok(())
     }
 
-    /// Feature names agree with the preprocessor's columns, and the source list with its features.
+    /// Feature names agree with the preprocessor's columns and are unique, and the source list
+    /// matches its features.
     fn check_names(&self) -> std::result::Result<(), String> {
         let pre = &self.preprocessor;
+        let mut seen = std::collections::HashSet::new();
+        if let Some(dup) = self.feature_names.iter().find(|n| !seen.insert(n.as_str())) {
+            return Err(format!("field `feature_names`: `{dup}` appears twice"));
+        }
         for (j, (name, col)) in self.feature_names.iter().zip(&pre.columns).enumerate() {
             if *name != col.name {
                 return Err(format!(

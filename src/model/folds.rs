@@ -101,7 +101,17 @@ pub fn plan(
                 );
                 return grouped_plan(table, n_folds, seed);
             }
-            event_plan(table, max_rolling, h as Day)
+            match event_plan(table, max_rolling, h as Day)? {
+                Some(plan) => Ok(plan),
+                None => {
+                    log::warn!(
+                        "no validation cutoff has rows whose {h}-day label window ended by then \
+                         (a horizon long for the history): validating with {n_folds}-fold \
+                         customer-grouped folds instead, which are NOT time-ordered"
+                    );
+                    grouped_plan(table, n_folds, seed)
+                }
+            }
         }
         (n, None) if n == table.n_rows() => Err(Error::Usage(
             "rows carry as-of dates: event mode needs a horizon in days".into(),
@@ -232,8 +242,10 @@ pub fn stratified_assignment(labels: &[bool], k: usize, seed: u64) -> Vec<usize>
     fold
 }
 
-/// Rolling-origin folds over cutoffs; the latest cutoff is the untouched holdout.
-fn event_plan(table: &FeatureTable, max_rolling: usize, horizon: Day) -> Result<Plan> {
+/// Rolling-origin folds over cutoffs; the latest cutoff is the untouched holdout. `None` when no
+/// validation cutoff has rows to train on (the horizon is long for the history), or nothing is
+/// left to fit the final model on.
+fn event_plan(table: &FeatureTable, max_rolling: usize, horizon: Day) -> Result<Option<Plan>> {
     let labelled = table.labelled_rows();
     let day = |i: usize| table.as_of[i].expect("event rows are dated");
     let cutoffs = distinct_cutoffs(table, &labelled);
@@ -259,10 +271,7 @@ fn event_plan(table: &FeatureTable, max_rolling: usize, horizon: Day) -> Result<
         .collect();
     folds.drain(..folds.len().saturating_sub(max_rolling));
     if folds.is_empty() {
-        return Err(Error::BadData(format!(
-            "no validation cutoff has rows whose {horizon}-day label window ended by then: \
-             need more cutoffs or a shorter horizon"
-        )));
+        return Ok(None);
     }
     check_folds(table, &folds)?;
     let final_train: Vec<usize> = known_by(holdout_cutoff)
@@ -276,7 +285,7 @@ fn event_plan(table: &FeatureTable, max_rolling: usize, horizon: Day) -> Result<
         &holdout,
         &format!("holdout rows at {}", format_day(holdout_cutoff)),
     )?;
-    Ok(Plan {
+    Ok(Some(Plan {
         mode: Mode::Event,
         validation: Validation::TimeOrdered,
         folds,
@@ -284,7 +293,7 @@ fn event_plan(table: &FeatureTable, max_rolling: usize, horizon: Day) -> Result<
         final_train,
         holdout,
         holdout_cutoff: Some(holdout_cutoff),
-    })
+    }))
 }
 
 /// The distinct as-of dates of `rows`, ascending.

@@ -421,10 +421,15 @@ fn bin_edges(values: &[f64], bins: usize) -> Vec<(Option<f64>, Option<f64>)> {
     if bins < 2 || distinct.len() < MIN_DISTINCT_FOR_BINS {
         return Vec::new();
     }
+    // An edge at the minimum would open an empty first bin.
     let mut edges: Vec<f64> = (1..bins)
         .map(|k| quantile(&sorted, k as f64 / bins as f64, Quantile::Lower))
+        .filter(|&e| e > sorted[0])
         .collect();
     edges.dedup();
+    if edges.is_empty() {
+        return Vec::new();
+    }
     let mut out = Vec::with_capacity(edges.len() + 1);
     let mut lo = None;
     for &e in &edges {
@@ -435,9 +440,10 @@ fn bin_edges(values: &[f64], bins: usize) -> Vec<(Option<f64>, Option<f64>)> {
     out
 }
 
-/// A bin's public name: `age < 30`, `age in [30, 50)`, `age >= 70`.
+/// A bin's public name: `age < 30`, `age in [30, 50)`, `age >= 70` (edges in their shortest
+/// exact form, so close edges never print alike).
 fn bin_name(name: &str, lo: Option<f64>, hi: Option<f64>) -> String {
-    let v = |x: f64| crate::score::actions::ReasonValue(x).to_string();
+    let v = |x: f64| format!("{x}");
     match (lo, hi) {
         (None, Some(h)) => format!("{name} < {}", v(h)),
         (Some(l), Some(h)) => format!("{name} in [{}, {})", v(l), v(h)),
@@ -536,10 +542,17 @@ fn convert<'a>(name: &str, kind: FeatureKind, values: &'a ColumnValues) -> Resul
         (FeatureKind::Numeric, ColumnValues::Categorical(v)) => {
             let parse = |s: &Option<String>| match s.as_deref().map(str::trim) {
                 None | Some("") => Ok(f64::NAN),
-                Some(t) => t.parse::<f64>().map_err(|_| Error::ModelMismatch {
-                    model_id: String::new(),
-                    reason: format!("feature `{name}` is numeric in the model but holds {t:?}"),
-                }),
+                Some(t) => t
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|x| x.is_finite())
+                    .ok_or_else(|| Error::ModelMismatch {
+                        model_id: String::new(),
+                        reason: format!(
+                            "feature `{name}` is numeric in the model but holds {}",
+                            crate::error::quote(t)
+                        ),
+                    }),
             };
             Ok(Source::Numeric(Cow::Owned(
                 v.iter().map(parse).collect::<Result<_>>()?,

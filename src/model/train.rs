@@ -227,11 +227,12 @@ fn choose_terms(
 pub const MAX_LEAK_ROUNDS: usize = 3;
 
 /// [`train_with`], and while the leakage guard flags columns, train again without their source
-/// features (at most [`MAX_LEAK_ROUNDS`] rounds). Returns the outcome and the features dropped,
-/// in the order they were dropped.
+/// features (at most [`MAX_LEAK_ROUNDS`] drops, each followed by a training). Returns the
+/// outcome and the features dropped, in the order they were dropped.
 ///
 /// # Errors
-/// As [`train`]; `BadData` when every feature looks leaked or flags remain after the last round.
+/// As [`train`]; `BadData` when every feature looks leaked; `Leak` when flags remain after the
+/// last round.
 pub fn train_dropping_leaks(
     table: &FeatureTable,
     settings: &ValidTrainParams,
@@ -239,7 +240,7 @@ pub fn train_dropping_leaks(
 ) -> Result<(TrainOutcome, Vec<String>)> {
     let mut table = table.clone();
     let mut dropped: Vec<String> = Vec::new();
-    for _ in 0..MAX_LEAK_ROUNDS {
+    for round in 0..=MAX_LEAK_ROUNDS {
         let outcome = train_with(&table, settings, progress)?;
         let mut leaky: Vec<String> = outcome
             .model
@@ -251,6 +252,15 @@ pub fn train_dropping_leaks(
         if leaky.is_empty() {
             return Ok((outcome, dropped));
         }
+        if round == MAX_LEAK_ROUNDS {
+            return Err(Error::Leak {
+                features: format!(
+                    "{} still flagged after dropping {} in {MAX_LEAK_ROUNDS} rounds",
+                    describe_leaks(&outcome.model.leak_flags),
+                    dropped.join(", ")
+                ),
+            });
+        }
         log::warn!(
             "retraining without possibly leaked features: {}",
             leaky.join(", ")
@@ -261,10 +271,7 @@ pub fn train_dropping_leaks(
             return Err(Error::BadData("every feature looks leaked".into()));
         }
     }
-    Err(Error::BadData(format!(
-        "columns still look leaked after dropping {} in {MAX_LEAK_ROUNDS} rounds",
-        dropped.join(", ")
-    )))
+    unreachable!("the last round returns")
 }
 
 /// Cross-validate every alpha of the grid and choose one.
@@ -304,10 +311,20 @@ pub fn grid_search(
     let mut chosen = choose(&mean_auc_per_alpha(&alphas, &units));
     // A best alpha at an edge of the grid means the best may lie beyond it: extend a decade at
     // a time, a bounded number of times, and say so.
-    for _ in 0..MAX_GRID_EXTENSIONS {
-        let Some(next) = beyond_edge(&alphas, chosen) else {
+    for extension in 0..=MAX_GRID_EXTENSIONS {
+        let mean = mean_auc_per_alpha(&alphas, &units);
+        let Some(next) = beyond_edge(&alphas, chosen).filter(|_| beats_neighbour(&mean, chosen))
+        else {
             break;
         };
+        if extension == MAX_GRID_EXTENSIONS {
+            log::warn!(
+                "the best alpha {} is still at the edge of the grid after {MAX_GRID_EXTENSIONS} \
+                 extensions",
+                alphas[chosen]
+            );
+            break;
+        }
         log::info!(
             "the best alpha {} is at the edge of the grid: trying {next}",
             alphas[chosen]
@@ -334,6 +351,18 @@ pub fn grid_search(
 
 /// Most decades the grid is extended by when its best alpha lies at an edge.
 pub const MAX_GRID_EXTENSIONS: usize = 3;
+
+/// Whether the chosen alpha's mean AUC beats the nearest alpha's by more than a rounding
+/// tolerance: on a flat stretch (ties go to the larger alpha) the grid is not walked further.
+fn beats_neighbour(mean: &[AlphaSummary], chosen: usize) -> bool {
+    let a = mean[chosen].alpha;
+    let nearest = mean.iter().filter(|s| s.alpha != a).min_by(|x, y| {
+        (x.alpha.ln() - a.ln())
+            .abs()
+            .total_cmp(&(y.alpha.ln() - a.ln()).abs())
+    });
+    nearest.is_some_and(|n| mean[chosen].mean_auc > n.mean_auc + 1e-6)
+}
 
 /// The next alpha to try when the chosen one is the grid's largest (times 10) or smallest
 /// (divided by 10), within 1e-8 ..= 1e6; `None` when it is inside the grid.
@@ -635,7 +664,7 @@ fn reason_profiles(table: &FeatureTable, rows: &[usize]) -> Vec<FeatureProfile> 
                 let values: Vec<f64> = present.iter().map(|&i| v[i]).collect();
                 FeatureProfile {
                     feature: c.name.clone(),
-                    typical: median(&values),
+                    typical: reference_value(&values, direction),
                     direction,
                     risky_levels: Vec::new(),
                 }
@@ -648,6 +677,22 @@ fn reason_profiles(table: &FeatureTable, rows: &[usize]) -> Vec<FeatureProfile> 
             },
         })
         .collect()
+}
+
+/// The value a reason compares with: the median, or for a two-valued feature (a flag) its safe
+/// value, so that the risky value of a flag is a reason even when most customers have it.
+fn reference_value(values: &[f64], direction: i8) -> Option<f64> {
+    let mut distinct = crate::stats::sorted_present(values);
+    distinct.dedup();
+    if distinct.len() != 2 {
+        return median(values);
+    }
+    // Churners have more of the feature (direction +1): the lower value is the safe one.
+    Some(if direction >= 0 {
+        distinct[0]
+    } else {
+        distinct[1]
+    })
 }
 
 /// Levels whose churn share on `rows` exceeds the overall share, sorted.
@@ -991,8 +1036,8 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn an_edge_choice_is_searched_beyond_and_recorded_in_the_grid() {
-        // Pure noise features: the strongest penalty wins, so the search walks up past 100.
+    fn a_flat_edge_is_not_walked_and_a_winning_edge_is() {
+        // Pure noise: every alpha ranks the one feature alike, a flat AUC: no extension.
         let mut t = synthetic(400, 0.3, 21);
         t.columns.retain(|c| c.name == "noise");
         let out = train(
@@ -1000,11 +1045,17 @@ pub(crate) mod tests {
             &valid(TrainParams::new().alphas(vec![1.0, 10.0, 100.0])),
         )
         .unwrap();
-        assert!(out.model.alpha_grid.len() > 3, "{:?}", out.model.alpha_grid);
-        assert_eq!(out.model.alpha_grid[..3], [1.0, 10.0, 100.0]);
-        assert!(out.model.alpha_grid.contains(&out.model.alpha));
-        let n_folds = out.model.validation.n_folds;
-        assert_eq!(out.metrics.cv.len(), out.model.alpha_grid.len() * n_folds);
+        assert_eq!(out.model.alpha_grid, [1.0, 10.0, 100.0]);
+        let s = |alpha, mean_auc| AlphaSummary { alpha, mean_auc };
+        assert!(beats_neighbour(
+            &[s(1.0, 0.70), s(10.0, 0.71), s(100.0, 0.72)],
+            2
+        ));
+        assert!(!beats_neighbour(
+            &[s(1.0, 0.70), s(10.0, 0.72), s(100.0, 0.72)],
+            2
+        ));
+        assert!(beats_neighbour(&[s(1e-4, 0.80), s(1e-3, 0.79)], 0));
     }
 
     #[test]

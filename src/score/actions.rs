@@ -136,51 +136,56 @@ pub fn signal_group(feature: &str) -> SignalGroup {
 
 /// Words in a table's own column names that place it in a signal group, checked in this
 /// order (so `Customer service calls` is support, not usage); a name with none of them stays
-/// a group of its own.
+/// a group of its own. A keyword matches whole words of the name ([`crate::util::name_words`]),
+/// in the singular or with an `s`; a two-word keyword matches two words in a row.
 pub const NAME_KEYWORDS: [(SignalGroup, &[&str]); 5] = [
     (
         SignalGroup::Support,
         &[
             "ticket",
             "complain",
+            "complaint",
             "customer service",
             "service call",
             "support call",
             "escalation",
         ],
     ),
-    (SignalGroup::Nps, &["nps", "satisfaction", "csat", "survey"]),
+    (
+        SignalGroup::Nps,
+        &["nps", "satisfaction", "csat", "survey", "feedback"],
+    ),
     (
         SignalGroup::Billing,
         &[
-            "charge", "price", "bill", "payment", "revenue", "discount", "fee", "spend",
+            "charge", "price", "bill", "billing", "payment", "revenue", "discount", "fee", "spend",
         ],
     ),
     (
         SignalGroup::Engagement,
         // Not minutes, calls or messages: a telecom's billed consumption is not engagement (a
         // heavy user who leaves is a price case, not a re-engagement one).
-        &["usage", "login", "session", "active", "visits", "events"],
+        &["usage", "login", "session", "active", "visit", "event"],
     ),
     (
         SignalGroup::Account,
-        &[
-            "tenure",
-            "contract",
-            "renewal",
-            "account length",
-            "signup",
-            "age of account",
-        ],
+        &["tenure", "contract", "renewal", "account length", "signup"],
     ),
 ];
 
 /// The group of a column outside the contract's features, by the words of its name.
 fn group_by_name(feature: &str) -> SignalGroup {
-    let name = feature.to_lowercase();
+    let words = crate::util::name_words(feature);
+    let is = |w: &str, k: &str| w == k || w.strip_suffix('s') == Some(k);
+    let matches = |keyword: &str| {
+        let k: Vec<&str> = keyword.split(' ').collect();
+        words
+            .windows(k.len())
+            .any(|win| win.iter().zip(&k).all(|(w, k)| is(w, k)))
+    };
     NAME_KEYWORDS
         .iter()
-        .find(|(_, words)| words.iter().any(|w| name.contains(w)))
+        .find(|(_, keywords)| keywords.iter().any(|k| matches(k)))
         .map_or(SignalGroup::Other, |(g, _)| *g)
 }
 
@@ -334,6 +339,13 @@ mod tests {
         assert_eq!(signal_group("tenure"), SignalGroup::Account);
         assert_eq!(signal_group("Contract"), SignalGroup::Account);
         assert_eq!(signal_group("TechSupport"), SignalGroup::Other);
+        assert_eq!(
+            signal_group("feedback_score"),
+            SignalGroup::Nps,
+            "not a fee"
+        );
+        assert_eq!(signal_group("contractor"), SignalGroup::Other);
+        assert_eq!(signal_group("interactive"), SignalGroup::Other);
     }
 
     #[test]

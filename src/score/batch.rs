@@ -257,7 +257,8 @@ impl<'a> RowInputs<'a> {
                 .revenue
                 .map(|r| r[i])
                 .filter(|r| !r.is_nan())
-                .map(|r| p * r * 12.0),
+                // `+ 0.0` turns a -0 into 0, so it never prints as "-0.00".
+                .map(|r| p * r * 12.0 + 0.0),
             reasons,
             suggested_action,
             timing: self.timing(i),

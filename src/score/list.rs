@@ -118,10 +118,11 @@ struct Record<'a> {
     suggested_action: &'a str,
     model_id: &'a str,
     as_of: &'a str,
+    // Outer `None`: no timing columns; inner `None`: the column's value is null.
     #[serde(skip_serializing_if = "Option::is_none")]
-    days_to_renewal: Option<f64>,
+    days_to_renewal: Option<Option<f64>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    contact_by: Option<&'a str>,
+    contact_by: Option<Option<&'a str>>,
 }
 
 impl AtRiskList {
@@ -157,8 +158,12 @@ impl AtRiskList {
             suggested_action: r.suggested_action,
             model_id: &self.model_id,
             as_of: &self.as_of,
-            days_to_renewal: r.timing.as_ref().map(|t| t.days_to_renewal),
-            contact_by: r.timing.as_ref().map(|t| t.contact_by.as_str()),
+            days_to_renewal: self
+                .timing
+                .then(|| r.timing.as_ref().map(|t| t.days_to_renewal)),
+            contact_by: self
+                .timing
+                .then(|| r.timing.as_ref().map(|t| t.contact_by.as_str())),
         }
     }
 }
