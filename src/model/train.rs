@@ -306,38 +306,19 @@ pub fn grid_search(
             PreparedFold::new(table, f, options)
         })
         .collect::<Result<_>>()?;
-    let mut alphas = s.alphas().to_vec();
-    let (mut units, mut predictions) = run_units(&prepared, &alphas, s, progress)?;
-    let mut chosen = choose(&mean_auc_per_alpha(&alphas, &units));
-    // A best alpha at an edge of the grid means the best may lie beyond it: extend a decade at
-    // a time, a bounded number of times, and say so.
-    for extension in 0..=MAX_GRID_EXTENSIONS {
-        let mean = mean_auc_per_alpha(&alphas, &units);
-        let Some(next) = beyond_edge(&alphas, chosen).filter(|_| beats_neighbour(&mean, chosen))
-        else {
-            break;
-        };
-        if extension == MAX_GRID_EXTENSIONS {
-            log::warn!(
-                "the best alpha {} is still at the edge of the grid after {MAX_GRID_EXTENSIONS} \
-                 extensions",
-                alphas[chosen]
-            );
-            break;
-        }
-        log::info!(
-            "the best alpha {} is at the edge of the grid: trying {next}",
-            alphas[chosen]
-        );
-        let (more_units, more_predictions) = run_units(&prepared, &[next], s, progress)?;
-        alphas.push(next);
-        units.extend(more_units.into_iter().map(|mut u| {
-            u.alpha = next;
-            u
-        }));
-        predictions.extend(more_predictions);
-        chosen = choose(&mean_auc_per_alpha(&alphas, &units));
-    }
+    let mut grid = Grid {
+        alphas: s.alphas().to_vec(),
+        units: Vec::new(),
+        predictions: Vec::new(),
+    };
+    (grid.units, grid.predictions) = run_units(&prepared, &grid.alphas, s, progress)?;
+    extend_past_edges(&mut grid, &prepared, s, progress)?;
+    let Grid {
+        alphas,
+        units,
+        predictions,
+    } = grid;
+    let chosen = choose(&mean_auc_per_alpha(&alphas, &units));
     Ok(GridSearch {
         plan,
         bins,
@@ -347,6 +328,52 @@ pub fn grid_search(
         predictions,
         chosen,
     })
+}
+
+/// The alphas searched so far and their fits, alpha-major.
+struct Grid {
+    alphas: Vec<f64>,
+    units: Vec<CvUnit>,
+    predictions: Vec<Vec<f64>>,
+}
+
+/// A best alpha at an edge of the grid that beats its neighbour means the best may lie beyond
+/// it: extend a decade at a time, a bounded number of times, and say so.
+fn extend_past_edges(
+    grid: &mut Grid,
+    prepared: &[PreparedFold],
+    s: &ValidTrainParams,
+    progress: &dyn Progress,
+) -> Result<()> {
+    for extension in 0..=MAX_GRID_EXTENSIONS {
+        let mean = mean_auc_per_alpha(&grid.alphas, &grid.units);
+        let chosen = choose(&mean);
+        let Some(next) =
+            beyond_edge(&grid.alphas, chosen).filter(|_| beats_neighbour(&mean, chosen))
+        else {
+            return Ok(());
+        };
+        if extension == MAX_GRID_EXTENSIONS {
+            log::warn!(
+                "the best alpha {} is still at the edge of the grid after {MAX_GRID_EXTENSIONS} \
+                 extensions",
+                grid.alphas[chosen]
+            );
+            return Ok(());
+        }
+        log::info!(
+            "the best alpha {} is at the edge of the grid: trying {next}",
+            grid.alphas[chosen]
+        );
+        let (more_units, more_predictions) = run_units(prepared, &[next], s, progress)?;
+        grid.alphas.push(next);
+        grid.units.extend(more_units.into_iter().map(|mut u| {
+            u.alpha = next;
+            u
+        }));
+        grid.predictions.extend(more_predictions);
+    }
+    Ok(())
 }
 
 /// Most decades the grid is extended by when its best alpha lies at an edge.
