@@ -8,7 +8,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{fixture, Run, TestEnv};
+use common::{tiny_with, Run, TestEnv};
 
 const USAGE: i32 = 2;
 const BAD_DATA: i32 = 3;
@@ -44,13 +44,7 @@ fn score(env: &TestEnv, out: &str, extra: &[&str]) -> Run {
 
 /// The one model folder of the env's registry.
 fn model_dir(env: &TestEnv) -> PathBuf {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(env.path("models"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
-        .collect();
-    assert_eq!(dirs.len(), 1, "{dirs:?}");
-    dirs.pop().unwrap()
+    common::only_model(&env.path("models"))
 }
 
 fn names_in(dir: &Path) -> Vec<String> {
@@ -477,19 +471,6 @@ fn a_hand_edited_model_is_caught_by_its_checksum() {
 }
 
 // ---------------------------------------------------------------- inputs
-
-/// The tiny fixture in `data/`, with `edits` (file name, content) on top.
-fn tiny_with(edits: &[(&str, &str)]) -> TestEnv {
-    let env = TestEnv::new();
-    for table in ["customers", "events", "tickets", "nps", "churn"] {
-        let src = std::fs::read(fixture(&format!("tiny/{table}.csv"))).unwrap();
-        env.write(&format!("data/{table}.csv"), src);
-    }
-    for (file, content) in edits {
-        env.write(&format!("data/{file}"), content);
-    }
-    env
-}
 
 fn validate(env: &TestEnv) -> Run {
     env.run(&["validate", "--data", "data"])

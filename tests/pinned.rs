@@ -12,16 +12,6 @@ use common::{fixture, TestEnv};
 /// The creation time every pinned run uses (read by the CLI from `CHURN_NOW`).
 const FIXED_NOW: &str = "2026-01-01T00:00:00Z";
 
-fn model_dir(models: &Path) -> std::path::PathBuf {
-    let mut dirs: Vec<_> = std::fs::read_dir(models)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
-        .collect();
-    assert_eq!(dirs.len(), 1, "one model in {}: {dirs:?}", models.display());
-    dirs.pop().unwrap()
-}
-
 /// Compare `actual` with the pinned copy `name`, naming the first line that differs.
 fn assert_pinned(actual: &Path, name: &str) {
     let pinned = fixture(&format!("pinned/{name}"));
@@ -58,7 +48,7 @@ fn demo_list_and_model_file_match_the_pinned_bytes() {
     let env = TestEnv::new();
     env.run_env(&["demo", "--out", "demo"], &[("CHURN_NOW", FIXED_NOW)])
         .ok();
-    let dir = model_dir(&env.path("demo/models"));
+    let dir = common::only_model(&env.path("demo/models"));
     let id = dir.file_name().unwrap().to_string_lossy().into_owned();
     assert!(
         id.starts_with("20260101T000000Z-"),

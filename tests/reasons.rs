@@ -17,14 +17,7 @@ fn no_reason_on_the_demo_list_contradicts_the_data() {
         &[("CHURN_NOW", "2026-01-01T00:00:00Z")],
     )
     .ok();
-    let models = env.path("demo/models");
-    let dir = std::fs::read_dir(&models)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
-        .unwrap();
-    let model: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("model.json")).unwrap()).unwrap();
+    let model = common::only_model_json(&env.path("demo/models"));
     let profiles: HashMap<String, serde_json::Value> = model["reason_profile"]
         .as_array()
         .unwrap()

@@ -41,13 +41,7 @@ fn cdnow_classic_setup_trains_with_customer_grouped_folds() {
     // about 0.007 (its folds and its chosen alpha, 10, differ from scikit-learn's C = 1).
     let auc = summary["holdout"]["roc_auc"].as_f64().unwrap();
     assert!(auc > 0.76, "out-of-fold ROC AUC {auc}");
-    let dir = std::fs::read_dir(env.path("models"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
-        .unwrap();
-    let model: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("model.json")).unwrap()).unwrap();
+    let model = common::only_model_json(&env.path("models"));
     assert_eq!(
         model["validation"]["holdout_kind"],
         "customer_grouped_out_of_fold"

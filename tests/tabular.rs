@@ -28,12 +28,7 @@ fn bank(env: &TestEnv) -> String {
 }
 
 fn model_json(env: &TestEnv) -> serde_json::Value {
-    let dir = std::fs::read_dir(env.path("models"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
-        .unwrap();
-    serde_json::from_str(&std::fs::read_to_string(dir.join("model.json")).unwrap()).unwrap()
+    common::only_model_json(&env.path("models"))
 }
 
 fn sources(model: &serde_json::Value) -> Vec<String> {

@@ -3,22 +3,9 @@
 
 mod common;
 
-use common::{fixture, TestEnv};
+use common::{tiny_with, TestEnv};
 
 const BAD_DATA: i32 = 3;
-
-/// A copy of the tiny fixture in a fresh work area, with `edits` applied (table -> new content).
-fn tiny_with(edits: &[(&str, &str)]) -> TestEnv {
-    let env = TestEnv::new();
-    for table in ["customers", "events", "tickets", "nps", "churn"] {
-        let src = std::fs::read(fixture(&format!("tiny/{table}.csv"))).unwrap();
-        env.write(&format!("data/{table}.csv"), src);
-    }
-    for (file, content) in edits {
-        env.write(&format!("data/{file}"), content);
-    }
-    env
-}
 
 fn customers_header() -> &'static str {
     "customer_id,signup_date,plan,monthly_revenue,contract_months\n"

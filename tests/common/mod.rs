@@ -104,6 +104,37 @@ impl Run {
     }
 }
 
+/// A work area with the tiny fixture's five tables in `data/`, and `edits` (file name, content)
+/// written over them.
+pub fn tiny_with(edits: &[(&str, &str)]) -> TestEnv {
+    let env = TestEnv::new();
+    for table in ["customers", "events", "tickets", "nps", "churn"] {
+        let src = std::fs::read(fixture(&format!("tiny/{table}.csv"))).unwrap();
+        env.write(&format!("data/{table}.csv"), src);
+    }
+    for (file, content) in edits {
+        env.write(&format!("data/{file}"), content);
+    }
+    env
+}
+
+/// The one model folder of a registry (hidden staging folders skipped).
+pub fn only_model(models: &Path) -> PathBuf {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(models)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
+        .collect();
+    assert_eq!(dirs.len(), 1, "one model in {}: {dirs:?}", models.display());
+    dirs.pop().unwrap()
+}
+
+/// The model file of a registry's one model, as JSON.
+pub fn only_model_json(models: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(only_model(models).join("model.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
 /// `../shared/datasets/<rel>` from the project root.
 pub fn dataset(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
