@@ -17,20 +17,7 @@ const AS_OF: &str = "2026-01-01";
 
 /// Generated history (300 customers) and an event-mode model trained on it.
 fn trained() -> TestEnv {
-    let env = TestEnv::new();
-    env.run(&[
-        "generate",
-        "--out",
-        "data",
-        "--customers",
-        "300",
-        "--seed",
-        "3",
-    ])
-    .ok();
-    env.run(&["train", "--data", "data", "--models", "models"])
-        .ok();
-    env
+    common::trained("300", "3")
 }
 
 fn score(env: &TestEnv, out: &str, extra: &[&str]) -> Run {

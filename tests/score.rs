@@ -10,20 +10,7 @@ const AS_OF: &str = "2026-01-01";
 
 /// Generated history (300 customers) and an event-mode model trained on it.
 fn trained() -> TestEnv {
-    let env = TestEnv::new();
-    env.run(&[
-        "generate",
-        "--out",
-        "data",
-        "--customers",
-        "300",
-        "--seed",
-        "7",
-    ])
-    .ok();
-    env.run(&["train", "--data", "data", "--models", "models"])
-        .ok();
-    env
+    common::trained("300", "7")
 }
 
 fn score_args<'a>(out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {

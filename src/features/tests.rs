@@ -214,18 +214,21 @@ fn nps_ties_at_one_timestamp_take_the_lower_score() {
     assert!((feature_at(&h, feature::DAYS_SINCE_NPS, d(T)) - (31.0 - 9.0 / 24.0)).abs() < 1e-9);
 }
 
+/// An NPS answer of customer 0 at `at`.
+fn answer_of_customer_0(at: &str, score: u8) -> (u32, NpsAnswer) {
+    (
+        0,
+        NpsAnswer {
+            responded_at: ts(at),
+            score,
+        },
+    )
+}
+
 #[test]
 fn nps_delta_compares_with_the_answer_before_in_the_contracts_order() {
     let mut r = one_customer("2025-01-01");
-    let a = |at: &str, score| {
-        (
-            0,
-            NpsAnswer {
-                responded_at: ts(at),
-                score,
-            },
-        )
-    };
+    let a = answer_of_customer_0;
     // Order: (Mar, 5), (May, 9), (May, 7): the last is 7, the one before it the 9 at the same
     // instant, so the delta is 7 - 9, not 7 - 5.
     r.nps = vec![

@@ -104,6 +104,25 @@ impl Run {
     }
 }
 
+/// A work area with a generated history (`customers`, `seed`) in `data/` and an event-mode model
+/// trained on it in `models/`.
+pub fn trained(customers: &str, seed: &str) -> TestEnv {
+    let env = TestEnv::new();
+    env.run(&[
+        "generate",
+        "--out",
+        "data",
+        "--customers",
+        customers,
+        "--seed",
+        seed,
+    ])
+    .ok();
+    env.run(&["train", "--data", "data", "--models", "models"])
+        .ok();
+    env
+}
+
 /// A work area with the tiny fixture's five tables in `data/`, and `edits` (file name, content)
 /// written over them.
 pub fn tiny_with(edits: &[(&str, &str)]) -> TestEnv {
