@@ -37,6 +37,7 @@ pub mod features;
 pub mod frame;
 pub mod kpis;
 pub mod model;
+pub mod outcomes;
 pub mod output;
 pub mod plot;
 pub mod progress;

@@ -270,8 +270,10 @@ pub fn output_paths(out_stem: &Path) -> [PathBuf; 2] {
 }
 
 /// Anything the helpers can draw on any plotters backend.
-trait Draw {
+pub trait Draw {
+    /// Pixel size.
     fn size(&self) -> (u32, u32);
+    /// Draw on `root`; plotters' errors as text.
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
 }
 
@@ -281,7 +283,11 @@ fn with_suffix(stem: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(s)
 }
 
-fn write_both<C: Draw>(out_stem: &Path, chart: &C) -> Result<()> {
+/// Write `chart` as `<stem>.png` and `<stem>.svg`, each atomically.
+///
+/// # Errors
+/// Drawing and I/O errors.
+pub fn write_both<C: Draw>(out_stem: &Path, chart: &C) -> Result<()> {
     let [png, svg] = output_paths(out_stem);
     let text = svg_string(chart)?;
     write_png(&png, chart)?;

@@ -330,6 +330,52 @@ impl PsiReference {
     }
 }
 
+/// The normal quantile of a two-sided 95 % interval.
+pub const Z95: f64 = 1.959_963_984_540_054;
+
+/// A proportion's interval: `(low, high)`.
+pub type Interval = (f64, f64);
+
+/// The Wilson score interval of `k` successes in `n` trials at normal quantile `z`; `None` for
+/// no trials. It stays inside [0, 1] and keeps its coverage at small counts and rates near 0,
+/// where the plain normal interval does not.
+pub fn wilson(k: u64, n: u64, z: f64) -> Option<Interval> {
+    if n == 0 || k > n {
+        return None;
+    }
+    let (n, p) = (n as f64, k as f64 / n as f64);
+    let z2 = z * z;
+    let denom = 1.0 + z2 / n;
+    let center = (p + z2 / (2.0 * n)) / denom;
+    let half = z / denom * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
+    Some(((center - half).max(0.0), (center + half).min(1.0)))
+}
+
+/// Newcombe's hybrid score interval (1998, method 10) for the difference of two proportions,
+/// `k1 / n1 - k2 / n2`, from the two Wilson intervals; `None` when either side has no trials.
+pub fn newcombe(k1: u64, n1: u64, k2: u64, n2: u64, z: f64) -> Option<Interval> {
+    let (l1, u1) = wilson(k1, n1, z)?;
+    let (l2, u2) = wilson(k2, n2, z)?;
+    let (p1, p2) = (k1 as f64 / n1 as f64, k2 as f64 / n2 as f64);
+    let d = p1 - p2;
+    let low = d - ((p1 - l1).powi(2) + (u2 - p2).powi(2)).sqrt();
+    let high = d + ((u1 - p1).powi(2) + (p2 - l2).powi(2)).sqrt();
+    Some((low.max(-1.0), high.min(1.0)))
+}
+
+/// The relative reduction `1 - (k2 / n2) / (k1 / n1)` of a rate (group 2 against group 1) with
+/// the Katz log interval of the risk ratio; `None` when either side has no trials or no events.
+pub fn relative_reduction(k1: u64, n1: u64, k2: u64, n2: u64, z: f64) -> Option<(f64, Interval)> {
+    if n1 == 0 || n2 == 0 || k1 == 0 || k2 == 0 || k1 > n1 || k2 > n2 {
+        return None;
+    }
+    let (a, b, c, d) = (k2 as f64, n2 as f64, k1 as f64, n1 as f64);
+    let log_rr = (a / b).ln() - (c / d).ln();
+    let se = (1.0 / a - 1.0 / b + 1.0 / c - 1.0 / d).sqrt();
+    let rr = |x: f64| 1.0 - x.exp();
+    Some((rr(log_rr), (rr(log_rr + z * se), rr(log_rr - z * se))))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -409,5 +455,71 @@ mod tests {
         let r = PsiReference::fit("x", &[1.0, 2.0, 3.0, f64::NAN]);
         assert!((r.fractions.last().unwrap() - 0.25).abs() < 1e-12);
         assert!(r.psi(&[f64::NAN; 4]) > 1.0);
+    }
+
+    #[test]
+    fn wilson_matches_published_values() {
+        // Newcombe (1998), table I: 81/263 -> 0.2553 to 0.3662; 0/10 -> 0 to 0.2775.
+        let (lo, hi) = wilson(81, 263, Z95).unwrap();
+        assert!(
+            (lo - 0.2553).abs() < 5e-5 && (hi - 0.3662).abs() < 5e-5,
+            "{lo} {hi}"
+        );
+        let (lo, hi) = wilson(0, 10, Z95).unwrap();
+        assert!(lo == 0.0 && (hi - 0.2775).abs() < 5e-5, "{hi}");
+        assert_eq!(wilson(1, 0, Z95), None);
+    }
+
+    #[test]
+    fn newcombe_matches_the_published_example() {
+        // Newcombe (1998), table II, example (a): 56/70 - 48/80 -> 0.0524 to 0.3339.
+        let (lo, hi) = newcombe(56, 70, 48, 80, Z95).unwrap();
+        assert!(
+            (lo - 0.0524).abs() < 5e-5 && (hi - 0.3339).abs() < 5e-5,
+            "{lo} {hi}"
+        );
+        // Example (h): 0/10 - 0/20 -> -0.1611 to 0.2775.
+        let (lo, hi) = newcombe(0, 10, 0, 20, Z95).unwrap();
+        assert!(
+            (lo + 0.1611).abs() < 5e-5 && (hi - 0.2775).abs() < 5e-5,
+            "{lo} {hi}"
+        );
+    }
+
+    #[test]
+    fn newcombe_covers_the_true_difference_at_about_95_percent() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let draws = |rng: &mut rand_chacha::ChaCha8Rng, n: u64, p: f64| {
+            (0..n).filter(|_| rng.gen::<f64>() < p).count() as u64
+        };
+        for (n1, p1, n2, p2) in [
+            (400, 0.1, 400, 0.1),
+            (150, 0.2, 600, 0.12),
+            (60, 0.05, 90, 0.05),
+        ] {
+            let reps = 2000;
+            let covered = (0..reps)
+                .filter(|_| {
+                    let (k1, k2) = (draws(&mut rng, n1, p1), draws(&mut rng, n2, p2));
+                    let (lo, hi) = newcombe(k1, n1, k2, n2, Z95).unwrap();
+                    lo <= p1 - p2 && p1 - p2 <= hi
+                })
+                .count() as f64
+                / reps as f64;
+            // 2000 reps: a 95 % rate has a standard error of 0.5 points.
+            assert!(
+                (0.93..=0.98).contains(&covered),
+                "{n1} {p1} {n2} {p2}: {covered}"
+            );
+        }
+    }
+
+    #[test]
+    fn relative_reduction_of_a_halved_rate_is_one_half() {
+        let (r, (lo, hi)) = relative_reduction(200, 1000, 100, 1000, Z95).unwrap();
+        assert!((r - 0.5).abs() < 1e-12);
+        assert!(lo < 0.5 && 0.5 < hi && hi < 1.0 && lo > 0.3, "{lo} {hi}");
+        assert_eq!(relative_reduction(0, 10, 1, 10, Z95), None);
     }
 }

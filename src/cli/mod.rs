@@ -21,6 +21,7 @@ macro_rules! out {
     }};
 }
 
+mod changes;
 mod common;
 mod demo;
 mod evaluate;
@@ -29,6 +30,7 @@ mod generate;
 mod kpis;
 mod metrics;
 mod models;
+mod outcomes;
 mod report;
 mod score;
 mod train;
@@ -67,6 +69,10 @@ pub enum Command {
     Models(models::Args),
     /// Score customers with a model and write the ranked at-risk list.
     Score(score::Args),
+    /// What changed between two at-risk lists: entered or left the high tier, biggest risers.
+    Changes(changes::Args),
+    /// Did the plays work: churn by tier and group after a list's as-of date, with uplift.
+    Outcomes(outcomes::Args),
     /// Evaluate a model's holdout predictions: metrics with bootstrap intervals and plots.
     Evaluate(evaluate::Args),
     /// Metrics for any predictions file, as JSON on stdout.
@@ -87,6 +93,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Train(a) => train::run(a),
         Command::Models(a) => models::run(a),
         Command::Score(a) => score::run(a),
+        Command::Changes(a) => changes::run(a),
+        Command::Outcomes(a) => outcomes::run(a),
         Command::Evaluate(a) => evaluate::run(a),
         Command::Metrics(a) => metrics::run(a),
         Command::Report(a) => report::run(a),

@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 
-use churn::score::job::{run_job_with, ScoreInput, ScoreJob};
+use churn::score::batch::{Capacity, RankBy};
+use churn::score::groups::{ControlGroups, DEFAULT_CAMPAIGN};
+use churn::score::job::{run_job_with, Previous, ScoreInput, ScoreJob};
 use churn::store::Registry;
 use churn::time::Day;
 
@@ -36,9 +38,31 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ListFormatArg::Csv)]
     pub format: ListFormatArg,
-    /// Mark exactly the top N as high risk (CS capacity) instead of the model's thresholds.
-    #[arg(long, value_name = "N")]
+    /// Mark exactly the top N as high risk (CS capacity) instead of the model's thresholds;
+    /// with control groups, N outreach customers.
+    #[arg(long, value_name = "N", conflicts_with = "capacity_revenue")]
     pub capacity: Option<usize>,
+    /// Capacity in revenue: the top of the list is high risk while its summed revenue at risk
+    /// stays within X (outreach customers only, with control groups).
+    #[arg(long, value_name = "X", value_parser = parse_revenue)]
+    pub capacity_revenue: Option<f64>,
+    /// The list's order.
+    #[arg(long, value_enum, default_value_t = RankByArg::Probability)]
+    pub rank_by: RankByArg,
+    /// Hold back this share of customers (0 to 1, exclusive) as a control group: a `group`
+    /// column follows the eleven. The group is a keyed hash of campaign and customer id.
+    #[arg(long, value_name = "SHARE")]
+    pub control_share: Option<f64>,
+    /// The campaign that keys the control groups (a new campaign draws new groups).
+    #[arg(long, value_name = "NAME", requires = "control_share")]
+    pub campaign: Option<String>,
+    /// Leave the control group out of the written list (for the CS export).
+    #[arg(long, requires = "control_share")]
+    pub outreach_only: bool,
+    /// Add previous_rank, previous_tier, probability_change and change_reason against this
+    /// earlier list, or `last`: the list now at --out, before it is replaced.
+    #[arg(long, value_name = "FILE|last")]
+    pub previous: Option<PathBuf>,
     /// Write a monitoring summary (tiers, revenue at risk, PSI per feature, timings) as JSON.
     #[arg(long, value_name = "FILE")]
     pub summary_json: Option<PathBuf>,
@@ -55,6 +79,22 @@ pub struct Args {
     /// The table's monthly revenue column, for revenue at risk (tabular mode).
     #[arg(long, value_name = "COL", requires = "table")]
     pub revenue: Option<String>,
+}
+
+/// `--rank-by` values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum RankByArg {
+    /// Churn probability, highest first.
+    Probability,
+    /// Revenue at risk, highest first.
+    RevenueAtRisk,
+}
+
+fn parse_revenue(s: &str) -> Result<f64, String> {
+    s.parse::<f64>()
+        .ok()
+        .filter(|x| x.is_finite() && *x > 0.0)
+        .ok_or_else(|| format!("expected a positive amount, not {s:?}"))
 }
 
 /// Run `churn score`.
@@ -76,7 +116,29 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         input,
         out: args.out,
         format: args.format.into(),
-        capacity: args.capacity,
+        capacity: match (args.capacity, args.capacity_revenue) {
+            (Some(n), _) => Some(Capacity::Customers(n)),
+            (None, Some(x)) => Some(Capacity::Revenue(x)),
+            (None, None) => None,
+        },
+        rank_by: match args.rank_by {
+            RankByArg::Probability => RankBy::Probability,
+            RankByArg::RevenueAtRisk => RankBy::RevenueAtRisk,
+        },
+        control: args
+            .control_share
+            .map(|share| {
+                ControlGroups::new(share, args.campaign.as_deref().unwrap_or(DEFAULT_CAMPAIGN))
+            })
+            .transpose()?,
+        outreach_only: args.outreach_only,
+        previous: args.previous.map(|p| {
+            if p.as_os_str() == "last" {
+                Previous::Last
+            } else {
+                Previous::File(p)
+            }
+        }),
         summary_json: args.summary_json,
         max_psi: args.max_psi,
         excel_safe: args.excel_safe,

@@ -12,8 +12,10 @@ use crate::model::{ChurnModel, RiskTier, Tiers};
 use crate::schema::feature;
 
 use super::actions::{group_members, is_risky, suggest_action, top_pushes, SignalGroup};
+use super::groups::{ControlGroups, Group};
 use super::list::{
-    as_of_text, ranking, AtRiskList, AtRiskRow, RawValue, Reason, Timing, CONTACT_LEAD_DAYS,
+    as_of_text, ranking, AtRiskList, AtRiskRow, ChangeReason, RawValue, Reason, Timing,
+    CONTACT_LEAD_DAYS,
 };
 use crate::time::{self, Day};
 
@@ -24,15 +26,40 @@ pub const MIN_REASON_PUSH: f64 = 0.01;
 /// PSI above which a feature is reported as drifted.
 pub const PSI_WARN: f64 = 0.1;
 
+/// How much the CS team can take on: the high tier is the top of the list within it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Capacity {
+    /// This many customers (of the outreach group, with control groups).
+    Customers(usize),
+    /// Customers from the top while their summed revenue at risk stays within this.
+    Revenue(f64),
+}
+
+/// The list's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RankBy {
+    /// Churn probability descending, ties by customer id.
+    #[default]
+    Probability,
+    /// Revenue at risk descending, ties by probability descending, then customer id.
+    RevenueAtRisk,
+}
+
 /// How to score.
 #[derive(Debug, Clone, Default)]
 pub struct ScoreSettings {
-    /// Mark exactly the top N as `high` instead of using the model's thresholds.
-    pub capacity: Option<usize>,
+    /// Mark the top of the list within the capacity as `high` instead of using the model's
+    /// thresholds.
+    pub capacity: Option<Capacity>,
     /// The numeric column holding monthly revenue; default: `monthly_revenue` (event mode's).
     pub revenue_column: Option<String>,
     /// Append `days_to_renewal` and `contact_by` after the eleven columns.
     pub timing: bool,
+    /// Split the customers into outreach and control groups (the `group` column).
+    pub control: Option<ControlGroups>,
+    /// The list's order.
+    pub rank_by: RankBy,
 }
 
 /// Rows per tier.
@@ -141,16 +168,29 @@ fn numeric<'a>(table: &'a FeatureTable, name: &str) -> Option<&'a [f64]> {
 pub fn score(model: &ChurnModel, table: &FeatureTable, settings: &ScoreSettings) -> Result<Scored> {
     let x = model.matrix(table)?;
     let probabilities = model.predict_matrix(&x)?;
-    let order = ranking(&table.ids, &probabilities);
     let inputs = RowInputs::new(model, table, settings)?;
+    let at_risk: Vec<Option<f64>> = (0..probabilities.len())
+        .map(|i| inputs.revenue_at_risk(i, probabilities[i]))
+        .collect();
+    let order = order_rows(settings.rank_by, &table.ids, &probabilities, &at_risk);
+    let groups: Option<Vec<Group>> = settings
+        .control
+        .as_ref()
+        .map(|c| table.ids.iter().map(|id| c.group(id)).collect());
+    let high_cut = settings
+        .capacity
+        .map(|c| capacity_cut(c, &order, groups.as_deref(), &at_risk));
     let tops = top_reasons(model, &inputs, &x);
     // In ranked order: the list's rows; collect keeps the order.
     let rows: Vec<AtRiskRow> = order
         .par_iter()
         .enumerate()
         .map(|(k, &i)| {
-            let tier = tier(&model.tiers, probabilities[i], k + 1, settings.capacity);
-            inputs.row(k + 1, i, probabilities[i], tier, &tops[i])
+            let tier = tier(&model.tiers, probabilities[i], k + 1, high_cut);
+            let mut row = inputs.row(k + 1, i, probabilities[i], tier, &tops[i]);
+            row.revenue_at_risk = at_risk[i];
+            row.group = groups.as_ref().map(|g| g[i]);
+            row
         })
         .collect();
     let tiers = TierCounts::of(&rows);
@@ -164,6 +204,8 @@ pub fn score(model: &ChurnModel, table: &FeatureTable, settings: &ScoreSettings)
         features: inputs.names,
         rows,
         timing: settings.timing,
+        groups: groups.is_some(),
+        changes: false,
     };
     Ok(Scored {
         list,
@@ -171,6 +213,52 @@ pub fn score(model: &ChurnModel, table: &FeatureTable, settings: &ScoreSettings)
         total_revenue_at_risk,
         psi,
     })
+}
+
+/// Row indices in list order.
+fn order_rows(
+    rank_by: RankBy,
+    ids: &[String],
+    probabilities: &[f64],
+    at_risk: &[Option<f64>],
+) -> Vec<usize> {
+    match rank_by {
+        RankBy::Probability => ranking(ids, probabilities),
+        RankBy::RevenueAtRisk => {
+            let mut order = ranking(ids, probabilities);
+            // Stable: equal revenue keeps the probability order.
+            let key = |i: usize| at_risk[i].unwrap_or(0.0);
+            order.par_sort_by(|&a, &b| key(b).total_cmp(&key(a)));
+            order
+        }
+    }
+}
+
+/// How many of the top ranks are `high` under a capacity. With control groups only outreach
+/// customers use it up: the cut falls at the last outreach customer within it, so control
+/// customers ranked among them are `high` too and the tiers stay comparable between groups.
+fn capacity_cut(
+    capacity: Capacity,
+    order: &[usize],
+    groups: Option<&[Group]>,
+    at_risk: &[Option<f64>],
+) -> usize {
+    let counts = |i: usize| groups.is_none_or(|g| g[i] == Group::Outreach);
+    let (mut cut, mut used_customers, mut used_revenue) = (0, 0usize, 0.0);
+    for (k, &i) in order.iter().enumerate() {
+        if !counts(i) {
+            continue;
+        }
+        match capacity {
+            Capacity::Customers(n) if used_customers >= n => break,
+            Capacity::Revenue(x) if used_revenue + at_risk[i].unwrap_or(0.0) > x => break,
+            _ => {}
+        }
+        used_customers += 1;
+        used_revenue += at_risk[i].unwrap_or(0.0);
+        cut = k + 1;
+    }
+    cut
 }
 
 /// What each list row is built from: the model's source features, their columns in the table,
@@ -253,16 +341,22 @@ impl<'a> RowInputs<'a> {
             customer_id: self.ids[i].clone(),
             churn_probability: p,
             risk_tier,
-            revenue_at_risk: self
-                .revenue
-                .map(|r| r[i])
-                .filter(|r| !r.is_nan())
-                // `+ 0.0` turns a -0 into 0, so it never prints as "-0.00".
-                .map(|r| p * r * 12.0 + 0.0),
+            revenue_at_risk: self.revenue_at_risk(i, p),
             reasons,
             suggested_action,
             timing: self.timing(i),
+            group: None,
+            change: None,
         }
+    }
+
+    /// `p * monthly revenue * 12` of row `i`; `None` without a revenue.
+    fn revenue_at_risk(&self, i: usize, p: f64) -> Option<f64> {
+        self.revenue
+            .map(|r| r[i])
+            .filter(|r| !r.is_nan())
+            // `+ 0.0` turns a -0 into 0, so it never prints as "-0.00".
+            .map(|r| p * r * 12.0 + 0.0)
     }
 
     /// Row `i`'s days to renewal and the date to call by: [`CONTACT_LEAD_DAYS`] before the
@@ -340,6 +434,110 @@ fn group_reasons(
         n,
         push: best.map(|g| total[g]),
         group: best.map(|g| inputs.groups[g].0),
+    }
+}
+
+/// Per row of `now`, why its score moved since `before` (the same customers' features at an
+/// earlier as-of date, scored by the same model): the signal group whose push on the log-odds
+/// changed most, shown by its member whose push changed most (ties by name). `None` for a
+/// customer absent from `before` or when no group moved by [`MIN_REASON_PUSH`].
+///
+/// # Errors
+/// `ModelMismatch` when either table lacks the model's features.
+pub fn change_reasons(
+    model: &ChurnModel,
+    now: &FeatureTable,
+    before: &FeatureTable,
+) -> Result<Vec<Option<ChangeReason>>> {
+    let (x_now, x_before) = (model.matrix(now)?, model.matrix(before)?);
+    let inputs = ChangeInputs::new(model, now, before)?;
+    let earlier: rustc_hash::FxHashMap<&str, usize> = before
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(k, id)| (id.as_str(), k))
+        .collect();
+    Ok((0..now.n_rows())
+        .into_par_iter()
+        .map(|i| {
+            let &j = earlier.get(now.ids[i].as_str())?;
+            let push = |x: &Array2<f64>, row: usize| {
+                let mut push = vec![0.0; inputs.names.len()];
+                for (c, &s) in inputs.sources.iter().enumerate() {
+                    push[s] += model.coefficients[c] * x[(row, c)];
+                }
+                push
+            };
+            let (a, b) = (push(&x_now, i), push(&x_before, j));
+            inputs.reason(i, j, &a, &b)
+        })
+        .collect())
+}
+
+/// What change reasons are built from: the source features, their groups and both tables'
+/// columns.
+struct ChangeInputs<'a> {
+    names: Vec<String>,
+    sources: Vec<usize>,
+    groups: Vec<(SignalGroup, Vec<usize>)>,
+    now: Vec<Option<&'a ColumnValues>>,
+    before: Vec<Option<&'a ColumnValues>>,
+}
+
+impl<'a> ChangeInputs<'a> {
+    fn new(model: &ChurnModel, now: &'a FeatureTable, before: &'a FeatureTable) -> Result<Self> {
+        let names: Vec<String> = model
+            .source_features
+            .iter()
+            .map(|f| f.name.clone())
+            .collect();
+        let columns = |t: &'a FeatureTable| -> Vec<Option<&'a ColumnValues>> {
+            names
+                .iter()
+                .map(|f| t.column(f).map(|c| &c.values))
+                .collect()
+        };
+        Ok(ChangeInputs {
+            sources: source_index(model)?,
+            groups: group_members(&names),
+            now: columns(now),
+            before: columns(before),
+            names,
+        })
+    }
+
+    /// The change reason of row `i` of now against row `j` of before, from their pushes.
+    fn reason(&self, i: usize, j: usize, now: &[f64], before: &[f64]) -> Option<ChangeReason> {
+        let moved = |s: usize| now[s] - before[s];
+        let by_size =
+            |a: &(f64, &str), b: &(f64, &str)| a.0.abs().total_cmp(&b.0.abs()).then(b.1.cmp(a.1));
+        let (delta, members) = self
+            .groups
+            .iter()
+            .map(|(_, members)| (members.iter().map(|&s| moved(s)).sum::<f64>(), members))
+            .max_by(|a, b| {
+                let name = |m: &[usize]| self.names[m[0]].as_str();
+                by_size(&(a.0, name(a.1)), &(b.0, name(b.1)))
+            })?;
+        if delta.abs() < MIN_REASON_PUSH {
+            return None;
+        }
+        let feature = members
+            .iter()
+            .map(|&s| (moved(s), s))
+            .max_by(|a, b| {
+                by_size(
+                    &(a.0, self.names[a.1].as_str()),
+                    &(b.0, self.names[b.1].as_str()),
+                )
+            })
+            .map(|(_, s)| s)?;
+        Some(ChangeReason {
+            feature,
+            before: raw_value(self.before[feature], j),
+            after: raw_value(self.now[feature], i),
+            push: delta + 0.0,
+        })
     }
 }
 

@@ -13,14 +13,20 @@ use crate::error::{Error, Result};
 use crate::features::build_features_with;
 use crate::features::tabular::{load_table, TabularOptions};
 use crate::frame::{ColumnValues, FeatureTable};
-use crate::model::{ChurnModel, FeatureKind, Mode};
+use crate::model::{ChurnModel, FeatureKind, Mode, RiskTier};
 use crate::output::{absolute, is_stdout, json_bytes, write_output};
 use crate::progress::{Progress, Silent};
 use crate::store::{guard_output, ModelDir, Registry};
 use crate::time::{self, Day};
 
-use super::batch::{score, FeatureDrift, ScoreSettings, Scored, TierCounts, PSI_WARN};
+use super::batch::{
+    change_reasons, score, Capacity, FeatureDrift, RankBy, ScoreSettings, Scored, TierCounts,
+    PSI_WARN,
+};
+use super::changes::{apply_changes, summarise, ChangesSummary};
+use super::groups::{ControlGroups, Group};
 use super::list::{write_list, AtRiskList, ListFormat};
+use super::read_list::{read_list, ListFile};
 
 /// Rows of the last list kept beside the model for the report's preview.
 pub const PREVIEW_ROWS: usize = 20;
@@ -54,6 +60,16 @@ impl ScoreInput {
     }
 }
 
+/// Which earlier list the changes are measured against.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Previous {
+    /// This list file (CSV, Parquet or JSON Lines); it must exist.
+    File(PathBuf),
+    /// The list the job is about to replace at its output path; a first run, with no file
+    /// there yet, has every customer new.
+    Last,
+}
+
 /// One scoring run: which model, what input, where the list goes.
 #[derive(Debug, Clone)]
 pub struct ScoreJob {
@@ -67,8 +83,16 @@ pub struct ScoreJob {
     pub out: PathBuf,
     /// The list's format.
     pub format: ListFormat,
-    /// Mark exactly the top N as high risk instead of the model's thresholds.
-    pub capacity: Option<usize>,
+    /// Mark the top of the list within this capacity high instead of the model's thresholds.
+    pub capacity: Option<Capacity>,
+    /// The list's order.
+    pub rank_by: RankBy,
+    /// Hold back a share of the customers as a control group (the `group` column).
+    pub control: Option<ControlGroups>,
+    /// Leave the control group out of the written list (the summary still counts them).
+    pub outreach_only: bool,
+    /// Measure changes against an earlier list (the change columns).
+    pub previous: Option<Previous>,
     /// Where to write the monitoring summary as JSON, if anywhere.
     pub summary_json: Option<PathBuf>,
     /// The drift alarm: the largest PSI any feature may have.
@@ -120,26 +144,42 @@ pub fn run_job_with(job: &ScoreJob, progress: &dyn Progress) -> Result<JobReport
         )));
     }
     job.check_outputs()?;
+    let previous = job.read_previous()?;
     let (dir, model) = job.registry.open(&job.model)?;
     check_mode(&model, job.input.mode())?;
     let t0 = Instant::now();
-    let (table, load_s) = features(job, &model, progress)?;
+    let (table, history, load_s) = features(job, &model, progress)?;
     if table.n_rows() == 0 {
         return Err(empty_population(&job.input));
     }
+    check_revenue_needs(job, &model, &table)?;
     let features_done = t0.elapsed().as_secs_f64();
-    let scored = score(
+    let mut scored = score(
         &model,
         &table,
         &ScoreSettings {
             capacity: job.capacity,
             revenue_column: job.revenue_column.clone(),
             timing: job.timing,
+            control: job.control.clone(),
+            rank_by: job.rank_by,
         },
     )?;
+    let changes = match &job.previous {
+        Some(_) => Some(changes(
+            &mut scored.list,
+            previous.as_ref(),
+            &model,
+            &table,
+            history.as_ref(),
+            progress,
+        )?),
+        None => None,
+    };
     let score_done = t0.elapsed().as_secs_f64();
     write_outputs(&scored.list, job, &dir)?;
     let mut summary = ScoreSummary::new(&model, &scored, job);
+    summary.changes = changes;
     summary.timings = Timings {
         load_s,
         features_s: features_done - load_s,
@@ -156,6 +196,26 @@ pub fn run_job_with(job: &ScoreJob, progress: &dyn Progress) -> Result<JobReport
 }
 
 impl ScoreJob {
+    /// The previous list, read before any work so a bad one fails the run early.
+    fn read_previous(&self) -> Result<Option<ListFile>> {
+        match &self.previous {
+            None => Ok(None),
+            Some(Previous::File(path)) => read_list(path).map(Some),
+            Some(Previous::Last) if is_stdout(&self.out) => Err(Error::Usage(
+                "the last list is the one at the output path, and standard output keeps none"
+                    .into(),
+            )),
+            Some(Previous::Last) if self.out.exists() => read_list(&self.out).map(Some),
+            Some(Previous::Last) => {
+                log::info!(
+                    "no previous list at {} yet: every customer is new",
+                    self.out.display()
+                );
+                Ok(None)
+            }
+        }
+    }
+
     /// Refuse outputs that would replace this run's input, anything inside the registry, or
     /// something that is not a regular file, before any work is done.
     fn check_outputs(&self) -> Result<()> {
@@ -198,13 +258,14 @@ fn features(
     job: &ScoreJob,
     model: &ChurnModel,
     progress: &dyn Progress,
-) -> Result<(FeatureTable, f64)> {
+) -> Result<(FeatureTable, Option<History>, f64)> {
     let t0 = Instant::now();
     match &job.input {
         ScoreInput::History { load, as_of } => {
             let history = load_history_with(load, progress)?;
             let load_s = t0.elapsed().as_secs_f64();
-            Ok((features_at(model, &history, *as_of, progress)?, load_s))
+            let table = features_at(model, &history, *as_of, progress)?;
+            Ok((table, Some(history), load_s))
         }
         ScoreInput::Table { path, id_column } => {
             let mut opts = TabularOptions::new();
@@ -218,7 +279,7 @@ fn features(
                 .collect();
             let table = load_table(path, &opts)?;
             check_revenue(job, &table, path)?;
-            Ok((table, 0.0))
+            Ok((table, None, 0.0))
         }
     }
 }
@@ -243,6 +304,72 @@ fn check_revenue(job: &ScoreJob, table: &FeatureTable, path: &Path) -> Result<()
             found: table.feature_names().join(", "),
         }),
     }
+}
+
+/// Ranking or a capacity by revenue needs a revenue for every row.
+fn check_revenue_needs(job: &ScoreJob, model: &ChurnModel, table: &FeatureTable) -> Result<()> {
+    let by_revenue =
+        job.rank_by == RankBy::RevenueAtRisk || matches!(job.capacity, Some(Capacity::Revenue(_)));
+    let column = job
+        .revenue_column
+        .as_deref()
+        .unwrap_or(crate::schema::feature::MONTHLY_REVENUE);
+    let has = matches!(
+        table.column(column).map(|c| &c.values),
+        Some(ColumnValues::Numeric(_))
+    );
+    if by_revenue && !has {
+        return Err(Error::Usage(format!(
+            "ranking or a capacity by revenue at risk needs a revenue column; the input to model \
+             {} has no numeric {column}",
+            model.model_id
+        )));
+    }
+    Ok(())
+}
+
+/// Fill the change columns against `previous` and summarise them. With the history, why each
+/// score moved comes from the same customers' features at the previous list's as-of date,
+/// scored by this model (a tabular list has no earlier features: no change reasons).
+fn changes(
+    list: &mut AtRiskList,
+    previous: Option<&ListFile>,
+    model: &ChurnModel,
+    table: &FeatureTable,
+    history: Option<&History>,
+    progress: &dyn Progress,
+) -> Result<ChangesSummary> {
+    let earlier = match (previous.and_then(|p| p.as_of), history) {
+        (Some(day), Some(history)) => {
+            let now = table.as_of.first().copied().flatten();
+            if let Some(now) = now.filter(|&now| day > now) {
+                return Err(Error::Usage(format!(
+                    "the previous list is as of {}, after this list's {}",
+                    time::format_day(day),
+                    time::format_day(now)
+                )));
+            }
+            Some(features_at(model, history, day, progress)?)
+        }
+        _ => None,
+    };
+    let reasons = match &earlier {
+        Some(before) => change_reasons(model, table, before)?,
+        None => vec![None; table.n_rows()],
+    };
+    let row_of: rustc_hash::FxHashMap<&str, usize> = table
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+    let ids: Vec<String> = list.rows.iter().map(|r| r.customer_id.clone()).collect();
+    apply_changes(list, previous, |k| {
+        row_of
+            .get(ids[k].as_str())
+            .and_then(|&i| reasons[i].clone())
+    });
+    Ok(summarise(list, previous))
 }
 
 /// Refuse a model that cannot score this kind of input.
@@ -302,14 +429,70 @@ pub struct ScoreSummary {
     pub as_of: Option<String>,
     pub population: usize,
     pub tiers: TierCounts,
+    /// The capacity in customers, when given.
     pub capacity: Option<usize>,
+    /// The capacity in revenue at risk, when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capacity_revenue: Option<f64>,
+    pub rank_by: RankBy,
     pub total_revenue_at_risk: f64,
+    /// With control groups: the campaign and its groups per tier.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub control: Option<ControlSummary>,
+    /// With a previous list: what changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changes: Option<ChangesSummary>,
     pub psi: Vec<FeatureDrift>,
     /// Features with PSI above 0.1.
     pub drifted: Vec<String>,
     pub max_psi: Option<f64>,
     pub output: String,
     pub timings: Timings,
+}
+
+/// Customers per tier and group.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TierGroups {
+    pub tier: RiskTier,
+    pub outreach: usize,
+    pub control: usize,
+}
+
+/// The control groups of one run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ControlSummary {
+    pub campaign: String,
+    pub share: f64,
+    /// Whether the written list left the control group out.
+    pub outreach_only: bool,
+    pub by_tier: Vec<TierGroups>,
+}
+
+impl ControlSummary {
+    fn new(c: &ControlGroups, list: &AtRiskList, outreach_only: bool) -> Self {
+        let by_tier = [RiskTier::High, RiskTier::Medium, RiskTier::Low]
+            .into_iter()
+            .map(|tier| {
+                let count = |g: Group| {
+                    list.rows
+                        .iter()
+                        .filter(|r| r.risk_tier == tier && r.group == Some(g))
+                        .count()
+                };
+                TierGroups {
+                    tier,
+                    outreach: count(Group::Outreach),
+                    control: count(Group::Control),
+                }
+            })
+            .collect();
+        ControlSummary {
+            campaign: c.campaign().to_string(),
+            share: c.share(),
+            outreach_only,
+            by_tier,
+        }
+    }
 }
 
 impl ScoreSummary {
@@ -324,8 +507,21 @@ impl ScoreSummary {
             as_of,
             population: scored.list.rows.len(),
             tiers: scored.tiers.clone(),
-            capacity: job.capacity,
+            capacity: match job.capacity {
+                Some(Capacity::Customers(n)) => Some(n),
+                _ => None,
+            },
+            capacity_revenue: match job.capacity {
+                Some(Capacity::Revenue(x)) => Some(x),
+                _ => None,
+            },
+            rank_by: job.rank_by,
             total_revenue_at_risk: scored.total_revenue_at_risk,
+            control: job
+                .control
+                .as_ref()
+                .map(|c| ControlSummary::new(c, &scored.list, job.outreach_only)),
+            changes: None,
             psi: scored.psi.clone(),
             drifted: scored
                 .psi
@@ -347,7 +543,12 @@ impl ScoreSummary {
 /// # Errors
 /// I/O errors writing the list (nothing half-written is left).
 fn write_outputs(list: &AtRiskList, job: &ScoreJob, dir: &ModelDir) -> Result<()> {
-    write_list(list, &job.out, job.format, job.excel_safe)?;
+    if job.outreach_only {
+        let outreach = list.filtered(|r| r.group != Some(Group::Control));
+        write_list(&outreach, &job.out, job.format, job.excel_safe)?;
+    } else {
+        write_list(list, &job.out, job.format, job.excel_safe)?;
+    }
     let preview = dir.preview_path();
     // The report quotes the preview itself: it gets the plain cells, not the spreadsheet form.
     let head = list.head(PREVIEW_ROWS);

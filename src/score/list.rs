@@ -17,6 +17,7 @@ use crate::time::{self, Day};
 use crate::util::{csv_cell, excel_cell, fmt_f64};
 
 use super::actions::ReasonValue;
+use super::groups::Group;
 
 /// The raw value behind a reason, as the customer's data has it.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,7 +53,46 @@ pub struct AtRiskRow {
     pub suggested_action: &'static str,
     /// With the timing columns: days to the next renewal and the date to call by.
     pub timing: Option<Timing>,
+    /// With control groups: the customer's group in the campaign.
+    pub group: Option<Group>,
+    /// With a previous list: what changed since it (`None` for a customer new to the list).
+    pub change: Option<Change>,
 }
+
+/// What changed for one customer since the previous list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub previous_rank: usize,
+    pub previous_tier: RiskTier,
+    /// This list's probability minus the previous list's.
+    pub probability_change: f64,
+    /// The signal group whose push moved most, when one moved by at least
+    /// [`super::batch::MIN_REASON_PUSH`] and both dates' features are known.
+    pub reason: Option<ChangeReason>,
+}
+
+/// The signal group whose push on the log-odds moved most between the two as-of dates, by the
+/// member feature that moved most: rendered `open_tickets 0 -> 4 (+0.55)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangeReason {
+    /// Index into the list's `features`.
+    pub feature: usize,
+    pub before: RawValue,
+    pub after: RawValue,
+    /// The group's push now minus its push at the previous as-of date.
+    pub push: f64,
+}
+
+/// Columns after the contract's eleven with control groups.
+pub const GROUP_COLUMN: &str = "group";
+
+/// Columns after the group (or the eleven) with a previous list.
+pub const CHANGE_COLUMNS: [&str; 4] = [
+    "previous_rank",
+    "previous_tier",
+    "probability_change",
+    "change_reason",
+];
 
 /// When to act: renewal proximity is timing, not a cause, so it travels beside the play.
 #[derive(Debug, Clone, PartialEq)]
@@ -78,8 +118,12 @@ pub struct AtRiskList {
     /// Feature names the reasons point into.
     pub features: Vec<String>,
     pub rows: Vec<AtRiskRow>,
-    /// Whether the timing columns follow the eleven.
+    /// Whether the timing columns follow the eleven (after the group and change columns).
     pub timing: bool,
+    /// Whether the `group` column follows the eleven.
+    pub groups: bool,
+    /// Whether the change columns follow the eleven (after the group).
+    pub changes: bool,
 }
 
 /// A reason's text: `feature=value (+push)`; empty for no reason.
@@ -104,6 +148,40 @@ impl std::fmt::Display for ReasonText<'_> {
     }
 }
 
+/// A change reason's text: `feature before -> after (+push)`; empty for none.
+pub struct ChangeText<'a> {
+    features: &'a [String],
+    reason: Option<&'a ChangeReason>,
+}
+
+impl std::fmt::Display for ChangeText<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Some(r) = self.reason else { return Ok(()) };
+        write!(
+            f,
+            "{} {} -> {} ({:+.2})",
+            self.features[r.feature],
+            RawText(&r.before),
+            RawText(&r.after),
+            r.push
+        )
+    }
+}
+
+/// A raw value as reasons show it: the number's short form, the text, or `missing`.
+struct RawText<'a>(&'a RawValue);
+
+impl std::fmt::Display for RawText<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            RawValue::Number(x) if x.is_nan() => f.write_str("missing"),
+            RawValue::Number(x) => write!(f, "{}", ReasonValue(*x)),
+            RawValue::Text(t) => f.write_str(t),
+            RawValue::Missing => f.write_str("missing"),
+        }
+    }
+}
+
 /// One output record with the contract's eleven fields, for JSON Lines.
 #[derive(Serialize)]
 struct Record<'a> {
@@ -118,7 +196,17 @@ struct Record<'a> {
     suggested_action: &'a str,
     model_id: &'a str,
     as_of: &'a str,
-    // Outer `None`: no timing columns; inner `None`: the column's value is null.
+    // The optional columns in list order. Outer `None`: no such column; inner `None`: null.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    group: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    previous_rank: Option<Option<usize>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    previous_tier: Option<Option<&'a str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    probability_change: Option<Option<f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    change_reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     days_to_renewal: Option<Option<f64>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -129,11 +217,51 @@ impl AtRiskList {
     /// The first `n` rows as a list of their own.
     pub fn head(&self, n: usize) -> AtRiskList {
         AtRiskList {
+            rows: self.rows[..n.min(self.rows.len())].to_vec(),
+            ..self.clone_empty()
+        }
+    }
+
+    /// The same list without the rows `keep` refuses (ranks stay those of the whole list).
+    pub fn filtered(&self, keep: impl Fn(&AtRiskRow) -> bool) -> AtRiskList {
+        AtRiskList {
+            rows: self.rows.iter().filter(|r| keep(r)).cloned().collect(),
+            ..self.clone_empty()
+        }
+    }
+
+    fn clone_empty(&self) -> AtRiskList {
+        AtRiskList {
             model_id: self.model_id.clone(),
             as_of: self.as_of.clone(),
             features: self.features.clone(),
-            rows: self.rows[..n.min(self.rows.len())].to_vec(),
+            rows: Vec::new(),
             timing: self.timing,
+            groups: self.groups,
+            changes: self.changes,
+        }
+    }
+
+    /// The header: the eleven, then the optional columns that are on.
+    pub fn columns(&self) -> Vec<&'static str> {
+        let mut cols = AT_RISK_COLUMNS.to_vec();
+        if self.groups {
+            cols.push(GROUP_COLUMN);
+        }
+        if self.changes {
+            cols.extend(CHANGE_COLUMNS);
+        }
+        if self.timing {
+            cols.extend(TIMING_COLUMNS);
+        }
+        cols
+    }
+
+    /// The text of a row's change reason; empty for none.
+    pub fn change_reason<'a>(&'a self, row: &'a AtRiskRow) -> ChangeText<'a> {
+        ChangeText {
+            features: &self.features,
+            reason: row.change.as_ref().and_then(|c| c.reason.as_ref()),
         }
     }
 
@@ -158,6 +286,17 @@ impl AtRiskList {
             suggested_action: r.suggested_action,
             model_id: &self.model_id,
             as_of: &self.as_of,
+            group: self.groups.then(|| r.group.map_or("", Group::name)),
+            previous_rank: self
+                .changes
+                .then(|| r.change.as_ref().map(|c| c.previous_rank)),
+            previous_tier: self
+                .changes
+                .then(|| r.change.as_ref().map(|c| c.previous_tier.name())),
+            probability_change: self
+                .changes
+                .then(|| r.change.as_ref().map(|c| c.probability_change)),
+            change_reason: self.changes.then(|| self.change_reason(r).to_string()),
             days_to_renewal: self
                 .timing
                 .then(|| r.timing.as_ref().map(|t| t.days_to_renewal)),
@@ -230,11 +369,7 @@ type CellFn = for<'a> fn(&'a str) -> Cow<'a, str>;
 
 fn write_csv(list: &AtRiskList, w: &mut dyn Write, path: &Path, cell: CellFn) -> Result<()> {
     let io = |e| Error::io(path, e);
-    let mut header = AT_RISK_COLUMNS.join(",");
-    if list.timing {
-        header = format!("{header},{}", TIMING_COLUMNS.join(","));
-    }
-    writeln!(w, "{header}").map_err(io)?;
+    writeln!(w, "{}", list.columns().join(",")).map_err(io)?;
     let (model_id, as_of) = (cell(&list.model_id), cell(&list.as_of));
     let mut reasons = [String::new(), String::new(), String::new()];
     for r in &list.rows {
@@ -261,6 +396,7 @@ fn write_csv(list: &AtRiskList, w: &mut dyn Write, path: &Path, cell: CellFn) ->
             as_of
         )
         .map_err(io)?;
+        write_optional_csv(list, r, w, cell).map_err(io)?;
         if list.timing {
             let (days, by) = match &r.timing {
                 Some(t) => (fmt_f64(t.days_to_renewal), t.contact_by.as_str()),
@@ -269,6 +405,32 @@ fn write_csv(list: &AtRiskList, w: &mut dyn Write, path: &Path, cell: CellFn) ->
             write!(w, ",{days},{by}").map_err(io)?;
         }
         writeln!(w).map_err(io)?;
+    }
+    Ok(())
+}
+
+/// The group and change cells of a row, each after a comma, when the list has them.
+fn write_optional_csv(
+    list: &AtRiskList,
+    r: &AtRiskRow,
+    w: &mut dyn Write,
+    cell: CellFn,
+) -> std::io::Result<()> {
+    if list.groups {
+        write!(w, ",{}", r.group.map_or("", Group::name))?;
+    }
+    if list.changes {
+        match &r.change {
+            Some(c) => write!(
+                w,
+                ",{},{},{:.6},{}",
+                c.previous_rank,
+                c.previous_tier,
+                c.probability_change + 0.0,
+                cell(&list.change_reason(r).to_string())
+            )?,
+            None => w.write_all(b",,,,")?,
+        }
     }
     Ok(())
 }
@@ -305,6 +467,17 @@ fn to_dataframe(list: &AtRiskList) -> Result<DataFrame> {
         Column::new(AT_RISK_COLUMNS[10].into(), vec![list.as_of.as_str(); n]),
     ];
     let mut cols = cols;
+    if list.groups {
+        cols.push(Column::new(
+            GROUP_COLUMN.into(),
+            rows.iter()
+                .map(|r| r.group.map(Group::name))
+                .collect::<Vec<_>>(),
+        ));
+    }
+    if list.changes {
+        cols.extend(change_columns(list));
+    }
     if list.timing {
         cols.push(Column::new(
             TIMING_COLUMNS[0].into(),
@@ -320,6 +493,39 @@ fn to_dataframe(list: &AtRiskList) -> Result<DataFrame> {
         ));
     }
     Ok(DataFrame::new_infer_height(cols)?)
+}
+
+fn change_columns(list: &AtRiskList) -> [Column; 4] {
+    fn change(r: &AtRiskRow) -> Option<&Change> {
+        r.change.as_ref()
+    }
+    let rows = &list.rows;
+    [
+        Column::new(
+            CHANGE_COLUMNS[0].into(),
+            rows.iter()
+                .map(|r| change(r).map(|c| c.previous_rank as u64))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            CHANGE_COLUMNS[1].into(),
+            rows.iter()
+                .map(|r| change(r).map(|c| c.previous_tier.name()))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            CHANGE_COLUMNS[2].into(),
+            rows.iter()
+                .map(|r| change(r).map(|c| c.probability_change))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            CHANGE_COLUMNS[3].into(),
+            rows.iter()
+                .map(|r| list.change_reason(r).to_string())
+                .collect::<Vec<_>>(),
+        ),
+    ]
 }
 
 #[cfg(test)]
@@ -349,6 +555,8 @@ mod tests {
             ],
             suggested_action: "support follow-up",
             timing: None,
+            group: None,
+            change: None,
         };
         let list = AtRiskList {
             model_id: "m".into(),
@@ -356,6 +564,8 @@ mod tests {
             features: vec!["open_tickets".into(), "plan".into()],
             rows: vec![row.clone()],
             timing: false,
+            groups: false,
+            changes: false,
         };
         assert_eq!(list.reason(&row, 0).to_string(), "open_tickets=4 (+0.61)");
         assert_eq!(list.reason(&row, 1).to_string(), "plan=pro (+0.20)");

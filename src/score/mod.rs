@@ -3,5 +3,8 @@
 
 pub mod actions;
 pub mod batch;
+pub mod changes;
+pub mod groups;
 pub mod job;
 pub mod list;
+pub mod read_list;
