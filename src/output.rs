@@ -87,6 +87,99 @@ where
     w.flush().map_err(|e| Error::io("standard output", e))
 }
 
+/// The file that marks a folder as one [`write_folder_atomic`] wrote, so a later run may replace
+/// it (and never a folder of anything else).
+pub const FOLDER_MARKER: &str = ".churn-output";
+
+/// Write a folder of outputs whole or not at all: `fill` writes into a staging folder beside
+/// `dir`, which then takes `dir`'s place (an earlier folder of ours is moved aside first and
+/// removed after).
+///
+/// # Errors
+/// `Usage` when `dir` is a file, or a non-empty folder this tool did not write (no
+/// [`FOLDER_MARKER`]); I/O errors, or whatever `fill` returns; on error `dir` is as it was.
+pub fn write_folder_atomic<F>(dir: &Path, fill: F) -> Result<()>
+where
+    F: FnOnce(&Path) -> Result<()>,
+{
+    let replaces = check_output_folder(dir)?;
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+    remove_stale(&parent, TMP_PREFIX);
+    let staging = tempfile::Builder::new()
+        .prefix(TMP_PREFIX)
+        .tempdir_in(&parent)
+        .map_err(|e| Error::io(&parent, e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::Permissions::from_mode(0o755);
+        std::fs::set_permissions(staging.path(), mode).map_err(|e| Error::io(staging.path(), e))?;
+    }
+    fill(staging.path())?;
+    std::fs::write(staging.path().join(FOLDER_MARKER), b"written by churn\n")
+        .map_err(|e| Error::io(staging.path(), e))?;
+    let staged = staging.keep();
+    let aside = parent.join(format!(
+        "{TMP_PREFIX}old-{}-{}",
+        std::process::id(),
+        dir.file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default()
+    ));
+    if replaces {
+        std::fs::rename(dir, &aside).map_err(|e| Error::io(dir, e))?;
+    }
+    if let Err(e) = std::fs::rename(&staged, dir) {
+        if replaces {
+            let _ = std::fs::rename(&aside, dir);
+        }
+        let _ = std::fs::remove_dir_all(&staged);
+        return Err(Error::io(dir, e));
+    }
+    if replaces {
+        let _ = std::fs::remove_dir_all(&aside);
+    }
+    Ok(())
+}
+
+/// Whether `dir` holds an earlier output folder to replace (`false`: nothing, or an empty
+/// folder, is there).
+fn check_output_folder(dir: &Path) -> Result<bool> {
+    let meta = match std::fs::symlink_metadata(dir) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(Error::io(dir, e)),
+    };
+    if !meta.is_dir() {
+        return Err(Error::Usage(format!(
+            "{} is {}, not a folder of lists",
+            dir.display(),
+            if meta.file_type().is_symlink() {
+                "a symlink".to_string()
+            } else {
+                kind_of(&meta).to_string()
+            }
+        )));
+    }
+    let mut entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    if entries.next().is_none() {
+        std::fs::remove_dir(dir).map_err(|e| Error::io(dir, e))?;
+        return Ok(false);
+    }
+    if !dir.join(FOLDER_MARKER).is_file() {
+        return Err(Error::Usage(format!(
+            "{} is a folder this tool did not write (no {FOLDER_MARKER} in it): it is left as \
+             it is; name a new or empty folder",
+            dir.display()
+        )));
+    }
+    Ok(true)
+}
+
 /// A value as the bytes [`write_json`] writes: pretty JSON and a final line break.
 ///
 /// # Errors

@@ -21,6 +21,7 @@ pub mod col {
     pub const CONTRACT_MONTHS: &str = "contract_months";
     pub const SEGMENT: &str = "segment";
     pub const AUTO_RENEW: &str = "auto_renew";
+    pub const OWNER: &str = "owner";
     pub const TIMESTAMP: &str = "timestamp";
     pub const EVENT_TYPE: &str = "event_type";
     pub const QUANTITY: &str = "quantity";

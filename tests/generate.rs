@@ -8,7 +8,7 @@ use common::TestEnv;
 const HEADERS: [(&str, &str); 5] = [
     (
         "customers",
-        "customer_id,signup_date,plan,monthly_revenue,contract_months,segment,auto_renew",
+        "customer_id,signup_date,plan,monthly_revenue,contract_months,segment,auto_renew,owner",
     ),
     ("events", "customer_id,timestamp,event_type,quantity"),
     (
@@ -124,5 +124,93 @@ fn refuses_a_non_empty_out_folder_and_leaves_it_untouched() {
         std::fs::read_dir(env.dir.path()).unwrap().count(),
         1,
         "no staging folder left"
+    );
+}
+
+/// Generate `data` with a treatment of `effect` on campaign `t` from 2024-09-01.
+fn treated(env: &TestEnv, out: &str, effect: &str) {
+    env.run(&[
+        "generate",
+        "--out",
+        out,
+        "--customers",
+        "3000",
+        "--months",
+        "12",
+        "--seed",
+        "4",
+        "--treatment-effect",
+        effect,
+        "--treatment-from",
+        "2024-09-01",
+        "--treatment-days",
+        "60",
+    ])
+    .ok();
+}
+
+#[test]
+fn a_treatment_changes_the_future_only() {
+    let env = TestEnv::new();
+    env.run(&[
+        "generate",
+        "--out",
+        "plain",
+        "--customers",
+        "3000",
+        "--months",
+        "12",
+        "--seed",
+        "4",
+    ])
+    .ok();
+    treated(&env, "none", "0");
+    treated(&env, "half", "0.5");
+    for table in ["customers", "events", "tickets", "nps", "churn"] {
+        let file = format!("{table}.csv");
+        let read = |dir: &str| std::fs::read(env.path(&format!("{dir}/{file}"))).unwrap();
+        assert_eq!(
+            read("plain"),
+            read("none"),
+            "an effect of 0 changes nothing: {file}"
+        );
+    }
+    let churned = |dir: &str| {
+        std::fs::read_to_string(env.path(&format!("{dir}/churn.csv")))
+            .unwrap()
+            .lines()
+            .filter(|l| l.contains(",2024-09") || l.contains(",2024-10"))
+            .count()
+    };
+    assert!(
+        churned("half") < churned("none"),
+        "fewer churn in the window"
+    );
+    // The features at the window's start are the same, label aside: the past is untouched.
+    for dir in ["none", "half"] {
+        let out = format!("f-{dir}.csv");
+        env.run(&[
+            "features",
+            "--data",
+            dir,
+            "--as-of",
+            "2024-09-01",
+            "--out",
+            &out,
+        ])
+        .ok();
+    }
+    let without_label = |name: &str| -> Vec<String> {
+        std::fs::read_to_string(env.path(name))
+            .unwrap()
+            .lines()
+            .map(|l| l.rsplit_once(',').unwrap().0.to_string())
+            .collect()
+    };
+    assert_eq!(without_label("f-none.csv"), without_label("f-half.csv"));
+    assert_ne!(
+        std::fs::read(env.path("f-none.csv")).unwrap(),
+        std::fs::read(env.path("f-half.csv")).unwrap(),
+        "the labels differ"
     );
 }

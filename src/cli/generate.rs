@@ -5,10 +5,11 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
-use churn::data::generate::{self, GenerateParams, GenerateSummary, TableFormat};
-use churn::time;
+use churn::data::generate::{self, GenerateParams, GenerateSummary, TableFormat, Treatment};
+use churn::score::groups::DEFAULT_CAMPAIGN;
+use churn::time::{self, Day};
 
-use super::common::Bar;
+use super::common::{parse_date, Bar};
 
 /// Flags of `churn generate`.
 #[derive(Debug, clap::Args)]
@@ -31,6 +32,32 @@ pub struct Args {
     /// Customers per part: above this, every table is a folder of part files.
     #[arg(long, value_name = "N", default_value_t = generate::DEFAULT_PART_SIZE)]
     pub part_size: u64,
+    /// A known treatment effect for testing `churn outcomes`: each customer of the campaign's
+    /// outreach group is saved from churning in the window with this probability (0 to 1).
+    #[arg(long, value_name = "E", requires = "treatment_from")]
+    pub treatment_effect: Option<f64>,
+    /// First day of the treatment window (the as-of date of the list being tested).
+    #[arg(long, value_name = "DATE", value_parser = parse_date, requires = "treatment_effect")]
+    pub treatment_from: Option<Day>,
+    /// Length of the treatment window in days.
+    #[arg(
+        long,
+        value_name = "DAYS",
+        default_value_t = 30,
+        requires = "treatment_effect"
+    )]
+    pub treatment_days: u32,
+    /// The campaign's control share, as `churn score --control-share`.
+    #[arg(
+        long,
+        value_name = "SHARE",
+        default_value_t = 0.5,
+        requires = "treatment_effect"
+    )]
+    pub control_share: f64,
+    /// The campaign, as `churn score --campaign`.
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_CAMPAIGN, requires = "treatment_effect")]
+    pub campaign: String,
 }
 
 /// `--format` values.
@@ -51,12 +78,21 @@ impl From<Format> for TableFormat {
 
 /// Run `churn generate`.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let params = GenerateParams::new()
+    let mut params = GenerateParams::new()
         .customers(args.customers)
         .months(args.months)
         .seed(args.seed)
         .format(args.format.into())
         .part_size(args.part_size);
+    if let (Some(effect), Some(from)) = (args.treatment_effect, args.treatment_from) {
+        params = params.treatment(Treatment {
+            effect,
+            from,
+            days: args.treatment_days,
+            control_share: args.control_share,
+            campaign: args.campaign.clone(),
+        });
+    }
     let started = Instant::now();
     let summary = generate::generate_with(&params, &args.out, &Bar::new())
         .with_context(|| format!("generating into {}", args.out.display()))?;

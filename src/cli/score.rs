@@ -32,7 +32,7 @@ pub struct Args {
     /// Customer id column of the table (default: the row number).
     #[arg(long, value_name = "COL", requires = "table")]
     pub id: Option<String>,
-    /// Output file, written atomically.
+    /// Output file, written atomically (a folder of lists with --split-by).
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
     /// Output format.
@@ -63,6 +63,10 @@ pub struct Args {
     /// earlier list, or `last`: the list now at --out, before it is replaced.
     #[arg(long, value_name = "FILE|last")]
     pub previous: Option<PathBuf>,
+    /// Write one list per account owner (the customers table's optional `owner` column) into
+    /// the folder --out, each ranked and tiered on its own; --capacity applies per owner.
+    #[arg(long, value_enum, conflicts_with = "table")]
+    pub split_by: Option<SplitBy>,
     /// Write a monitoring summary (tiers, revenue at risk, PSI per feature, timings) as JSON.
     #[arg(long, value_name = "FILE")]
     pub summary_json: Option<PathBuf>,
@@ -79,6 +83,13 @@ pub struct Args {
     /// The table's monthly revenue column, for revenue at risk (tabular mode).
     #[arg(long, value_name = "COL", requires = "table")]
     pub revenue: Option<String>,
+}
+
+/// `--split-by` values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum SplitBy {
+    /// The account's customer-success manager.
+    Owner,
 }
 
 /// `--rank-by` values.
@@ -132,6 +143,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             })
             .transpose()?,
         outreach_only: args.outreach_only,
+        split_by_owner: matches!(args.split_by, Some(SplitBy::Owner)),
         previous: args.previous.map(|p| {
             if p.as_os_str() == "last" {
                 Previous::Last

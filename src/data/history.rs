@@ -11,6 +11,8 @@ pub struct Customers {
     pub signup: Vec<Day>,
     pub plan: Vec<String>,
     pub segment: Vec<Option<String>>,
+    /// The account's customer-success manager (the optional `owner` column).
+    pub owner: Vec<Option<String>>,
     pub monthly_revenue: Vec<f64>,
     pub contract_months: Vec<u32>,
     /// First day the customer is gone, from the churn table.

@@ -40,6 +40,7 @@ impl Rows {
                 signup: self.signup.clone(),
                 plan: vec!["pro".into(); n],
                 segment: vec![None; n],
+                owner: vec![None; n],
                 monthly_revenue: vec![10.0; n],
                 contract_months: self.months.clone(),
                 churned_at: self.churned.clone(),

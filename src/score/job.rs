@@ -93,6 +93,9 @@ pub struct ScoreJob {
     pub outreach_only: bool,
     /// Measure changes against an earlier list (the change columns).
     pub previous: Option<Previous>,
+    /// Write one list per account owner (the customers table's `owner`) into the folder `out`,
+    /// each ranked and tiered on its own, the capacity applying per owner.
+    pub split_by_owner: bool,
     /// Where to write the monitoring summary as JSON, if anywhere.
     pub summary_json: Option<PathBuf>,
     /// The drift alarm: the largest PSI any feature may have.
@@ -154,17 +157,21 @@ pub fn run_job_with(job: &ScoreJob, progress: &dyn Progress) -> Result<JobReport
     }
     check_revenue_needs(job, &model, &table)?;
     let features_done = t0.elapsed().as_secs_f64();
-    let mut scored = score(
-        &model,
-        &table,
-        &ScoreSettings {
-            capacity: job.capacity,
-            revenue_column: job.revenue_column.clone(),
-            timing: job.timing,
-            control: job.control.clone(),
-            rank_by: job.rank_by,
-        },
-    )?;
+    if job.split_by_owner {
+        let (scored, owners) = split_by_owner(job, &model, &table, history.as_ref())?;
+        let score_done = t0.elapsed().as_secs_f64();
+        write_owner_lists(job, &owners)?;
+        let mut summary = ScoreSummary::new(&model, &scored, job);
+        summary.owners = Some(
+            owners
+                .iter()
+                .map(|(o, s)| OwnerList::new(o, s, job))
+                .collect(),
+        );
+        summary.timings = timings(load_s, features_done, score_done, t0);
+        return finish(job, summary);
+    }
+    let mut scored = score(&model, &table, &job.settings())?;
     let changes = match &job.previous {
         Some(_) => Some(changes(
             &mut scored.list,
@@ -180,12 +187,21 @@ pub fn run_job_with(job: &ScoreJob, progress: &dyn Progress) -> Result<JobReport
     write_outputs(&scored.list, job, &dir)?;
     let mut summary = ScoreSummary::new(&model, &scored, job);
     summary.changes = changes;
-    summary.timings = Timings {
+    summary.timings = timings(load_s, features_done, score_done, t0);
+    finish(job, summary)
+}
+
+fn timings(load_s: f64, features_done: f64, score_done: f64, t0: Instant) -> Timings {
+    Timings {
         load_s,
         features_s: features_done - load_s,
         score_s: score_done - features_done,
         write_s: t0.elapsed().as_secs_f64() - score_done,
-    };
+    }
+}
+
+/// Write the summary when asked and report the run.
+fn finish(job: &ScoreJob, summary: ScoreSummary) -> Result<JobReport> {
     if let Some(path) = &job.summary_json {
         let bytes = json_bytes(&summary)?;
         write_output(path, |w| {
@@ -196,6 +212,17 @@ pub fn run_job_with(job: &ScoreJob, progress: &dyn Progress) -> Result<JobReport
 }
 
 impl ScoreJob {
+    /// The scoring settings of this job.
+    fn settings(&self) -> ScoreSettings {
+        ScoreSettings {
+            capacity: self.capacity,
+            revenue_column: self.revenue_column.clone(),
+            timing: self.timing,
+            control: self.control.clone(),
+            rank_by: self.rank_by,
+        }
+    }
+
     /// The previous list, read before any work so a bad one fails the run early.
     fn read_previous(&self) -> Result<Option<ListFile>> {
         match &self.previous {
@@ -232,10 +259,163 @@ impl ScoreJob {
                 )));
             }
         }
-        for out in std::iter::once(&self.out).chain(&self.summary_json) {
+        if self.split_by_owner {
+            self.check_split(&inputs)?;
+        } else {
+            guard_output(&self.out, &inputs, Some(self.registry.root()))?;
+        }
+        if let Some(out) = &self.summary_json {
             guard_output(out, &inputs, Some(self.registry.root()))?;
         }
         Ok(())
+    }
+
+    /// A split run writes a folder: it may hold no input and lie outside the registry.
+    fn check_split(&self, inputs: &[&Path]) -> Result<()> {
+        if !matches!(self.input, ScoreInput::History { .. }) {
+            return Err(Error::Usage(
+                "splitting by owner needs the history tables: owner is a customers column".into(),
+            ));
+        }
+        if self.previous.is_some() {
+            return Err(Error::Usage(
+                "changes are measured on the whole list: score it with the previous list, \
+                 then split, or split without changes"
+                    .into(),
+            ));
+        }
+        if is_stdout(&self.out) {
+            return Err(Error::Usage(
+                "a split writes a folder of lists, not standard output".into(),
+            ));
+        }
+        let out = absolute(&self.out);
+        let root = absolute(self.registry.root());
+        for input in inputs.iter().map(|p| absolute(p)).chain([root]) {
+            if out.starts_with(&input) || input.starts_with(&out) {
+                return Err(Error::Usage(format!(
+                    "the folder of lists {} would hold or land on {}",
+                    self.out.display(),
+                    input.display()
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The file name of an owner's list: the owner with anything but letters, digits, `.`, `-`
+/// and `_` replaced by `_` (customers without an owner are `unassigned`).
+fn owner_file(owner: &str, format: ListFormat) -> String {
+    let mut stem: String = owner
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if stem.starts_with('.') {
+        stem.insert(0, '_');
+    }
+    let ext = match format {
+        ListFormat::Csv => "csv",
+        ListFormat::Parquet => "parquet",
+        ListFormat::Jsonl => "jsonl",
+    };
+    format!("{stem}.{ext}")
+}
+
+/// Who has no owner in a split.
+pub const UNASSIGNED: &str = "unassigned";
+
+/// Score each owner's customers as a list of its own; also the whole run for the summary.
+fn split_by_owner(
+    job: &ScoreJob,
+    model: &ChurnModel,
+    table: &FeatureTable,
+    history: Option<&History>,
+) -> Result<(Scored, Vec<(String, Scored)>)> {
+    let history = history.ok_or_else(|| Error::Usage("splitting needs the history".into()))?;
+    let owner_of: rustc_hash::FxHashMap<&str, Option<&str>> = history
+        .customers
+        .ids
+        .iter()
+        .zip(&history.customers.owner)
+        .map(|(id, o)| (id.as_str(), o.as_deref().filter(|o| !o.trim().is_empty())))
+        .collect();
+    let mut rows: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+    for (i, id) in table.ids.iter().enumerate() {
+        let owner = owner_of.get(id.as_str()).copied().flatten();
+        rows.entry(owner.unwrap_or(UNASSIGNED)).or_default().push(i);
+    }
+    let mut files: std::collections::BTreeMap<String, &str> = Default::default();
+    for owner in rows.keys() {
+        if let Some(other) = files.insert(owner_file(owner, job.format), owner) {
+            return Err(Error::BadData(format!(
+                "owners {other:?} and {owner:?} would share the list file {}",
+                owner_file(owner, job.format)
+            )));
+        }
+    }
+    let settings = job.settings();
+    let owners = rows
+        .into_iter()
+        .map(|(owner, idx)| {
+            Ok((
+                owner.to_string(),
+                score(model, &table.take(&idx), &settings)?,
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut whole = owners[0].1.clone();
+    whole.list.rows = owners
+        .iter()
+        .flat_map(|(_, s)| s.list.rows.clone())
+        .collect();
+    whole.tiers = TierCounts::of(&whole.list.rows);
+    whole.total_revenue_at_risk = owners.iter().map(|(_, s)| s.total_revenue_at_risk).sum();
+    whole.psi = super::batch::drift(model, table);
+    Ok((whole, owners))
+}
+
+/// Write every owner's list into the output folder, all or none.
+fn write_owner_lists(job: &ScoreJob, owners: &[(String, Scored)]) -> Result<()> {
+    crate::output::write_folder_atomic(&job.out, |dir| {
+        for (owner, scored) in owners {
+            let path = dir.join(owner_file(owner, job.format));
+            if job.outreach_only {
+                let outreach = scored.list.filtered(|r| r.group != Some(Group::Control));
+                write_list(&outreach, &path, job.format, job.excel_safe)?;
+            } else {
+                write_list(&scored.list, &path, job.format, job.excel_safe)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// One owner's list in a split run.
+#[derive(Debug, Clone, Serialize)]
+pub struct OwnerList {
+    pub owner: String,
+    pub file: String,
+    pub customers: usize,
+    pub tiers: TierCounts,
+    pub total_revenue_at_risk: f64,
+}
+
+impl OwnerList {
+    fn new(owner: &str, scored: &Scored, job: &ScoreJob) -> Self {
+        OwnerList {
+            owner: owner.to_string(),
+            file: owner_file(owner, job.format),
+            customers: scored.list.rows.len(),
+            tiers: scored.tiers.clone(),
+            total_revenue_at_risk: scored.total_revenue_at_risk,
+        }
     }
 }
 
@@ -442,6 +622,9 @@ pub struct ScoreSummary {
     /// With a previous list: what changed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub changes: Option<ChangesSummary>,
+    /// Split by owner: each owner's list.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owners: Option<Vec<OwnerList>>,
     pub psi: Vec<FeatureDrift>,
     /// Features with PSI above 0.1.
     pub drifted: Vec<String>,
@@ -522,6 +705,7 @@ impl ScoreSummary {
                 .as_ref()
                 .map(|c| ControlSummary::new(c, &scored.list, job.outreach_only)),
             changes: None,
+            owners: None,
             psi: scored.psi.clone(),
             drifted: scored
                 .psi

@@ -34,6 +34,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::progress::{Progress, Silent};
 use crate::schema::table;
+use crate::score::groups::ControlGroups;
 use crate::time::{self, Day};
 
 use layout::{DayText, Ids, Layout};
@@ -71,6 +72,25 @@ impl TableFormat {
     }
 }
 
+/// A known treatment effect, for testing the outcomes readout: customers of the campaign's
+/// outreach group (the same keyed hash as `churn score --control-share`) are each saved with
+/// probability `effect`, drawn once per customer from a stream of its own; a saved customer
+/// does not churn in `[from, from + days)`. Every outreach customer is treated, whatever its
+/// tier. Without a treatment nothing changes, byte for byte.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Treatment {
+    /// Share of the outreach group saved from churning in the window, in [0, 1].
+    pub effect: f64,
+    /// First day of the window (a list's as-of date).
+    pub from: Day,
+    /// Length of the window in days (the outcome horizon).
+    pub days: u32,
+    /// The control share of the campaign.
+    pub control_share: f64,
+    /// The campaign that keys the groups.
+    pub campaign: String,
+}
+
 /// Settings of a generator run; build with `new()` and the setters, validated by `check`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GenerateParams {
@@ -80,6 +100,8 @@ pub struct GenerateParams {
     format: TableFormat,
     start: Day,
     part_size: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    treatment: Option<Treatment>,
 }
 
 impl Default for GenerateParams {
@@ -91,6 +113,7 @@ impl Default for GenerateParams {
             format: TableFormat::Csv,
             start: default_start(),
             part_size: DEFAULT_PART_SIZE,
+            treatment: None,
         }
     }
 }
@@ -147,6 +170,12 @@ impl GenerateParams {
         self.n_customers
     }
 
+    /// Apply a known treatment effect to the outreach group of a campaign.
+    pub fn treatment(mut self, treatment: Treatment) -> Self {
+        self.treatment = Some(treatment);
+        self
+    }
+
     /// The output format.
     pub fn table_format(&self) -> TableFormat {
         self.format
@@ -169,16 +198,49 @@ impl GenerateParams {
         if self.part_size == 0 {
             return Err(Error::Usage("part size must be at least 1 (got 0)".into()));
         }
+        if let Some(t) = &self.treatment {
+            if !(0.0..=1.0).contains(&t.effect) {
+                return Err(Error::Usage(format!(
+                    "the treatment effect must be between 0 and 1 (got {})",
+                    t.effect
+                )));
+            }
+            if t.days == 0 {
+                return Err(Error::Usage(
+                    "the treatment window must be at least 1 day".into(),
+                ));
+            }
+            ControlGroups::new(t.control_share, &t.campaign)?;
+        }
         Ok(())
     }
 
-    fn world(&self) -> sim::World {
+    /// The period and population, without the treatment.
+    fn period(&self) -> sim::World {
         sim::World {
             seed: self.seed,
             n_customers: self.n_customers,
             start: self.start,
             end: time::add_months(self.start, self.n_months as i32),
+            treatment: None,
         }
+    }
+
+    fn world(&self) -> Result<sim::World> {
+        let treatment = match &self.treatment {
+            Some(t) => Some(sim::Treat {
+                effect: t.effect,
+                from: t.from,
+                until: t.from + t.days as Day,
+                groups: ControlGroups::new(t.control_share, &t.campaign)?,
+                ids: Ids::new(self.n_customers),
+            }),
+            None => None,
+        };
+        Ok(sim::World {
+            treatment,
+            ..self.period()
+        })
     }
 
     fn n_parts(&self) -> u64 {
@@ -263,7 +325,7 @@ fn write_parts(
     layout: &Layout,
     progress: &dyn Progress,
 ) -> Result<[u64; 5]> {
-    let world = params.world();
+    let world = params.world()?;
     let days = DayText::new(world.first_signup(), world.end);
     let writer = Writer {
         layout,
@@ -347,7 +409,7 @@ fn summarize(
     layout: &Layout,
     rows: [u64; 5],
 ) -> GenerateSummary {
-    let world = params.world();
+    let world = params.period();
     let tables = table::ALL
         .iter()
         .zip(rows)

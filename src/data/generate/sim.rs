@@ -7,12 +7,24 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
 
 use crate::features::account::next_renewal;
+use crate::score::groups::{ControlGroups, Group};
+
+use super::layout::Ids;
 use crate::time::{self, Day, Ts};
 
 /// Plan names; revenue, usage and ticket volume grow along this list.
 pub(super) const PLANS: [&str; 3] = ["basic", "pro", "enterprise"];
 /// Segment names.
 pub(super) const SEGMENTS: [&str; 3] = ["smb", "mid_market", "enterprise"];
+/// The customer-success managers accounts are assigned to (the optional `owner` column).
+pub(super) const OWNERS: [&str; 6] = ["avery", "blake", "casey", "devon", "emery", "finley"];
+
+/// The CSM of customer `id`: a hash of the id, not a random draw, so every other column keeps
+/// its bytes.
+pub(super) fn owner_of(id: &str) -> &'static str {
+    let u = crate::score::groups::unit_hash("owner", id);
+    OWNERS[((u * OWNERS.len() as f64) as usize).min(OWNERS.len() - 1)]
+}
 /// Event types.
 pub(super) const EVENT_TYPES: [&str; 3] = ["login", "feature_use", "export"];
 
@@ -103,7 +115,7 @@ const NPS_HEALTH: f64 = 1.8;
 const NPS_NOISE: f64 = 1.2;
 
 /// The simulated period and population, shared by every customer.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(super) struct World {
     pub seed: u64,
     pub n_customers: u64,
@@ -111,7 +123,33 @@ pub(super) struct World {
     pub start: Day,
     /// First day after the history.
     pub end: Day,
+    /// A known treatment effect on a campaign's outreach group, if any.
+    pub treatment: Option<Treat>,
 }
+
+/// The treatment of [`super::Treatment`], ready to apply.
+#[derive(Debug, Clone)]
+pub(super) struct Treat {
+    pub effect: f64,
+    pub from: Day,
+    /// First day after the window.
+    pub until: Day,
+    pub groups: ControlGroups,
+    pub ids: Ids,
+}
+
+impl Treat {
+    /// Whether customer `index` is saved from churning in the window: in the outreach group and
+    /// drawn (from a stream of its own, so nothing else moves) with probability `effect`.
+    fn saves(&self, seed: u64, index: u64) -> bool {
+        let id = self.ids.customer(index);
+        self.groups.group(&id) == Group::Outreach
+            && customer_rng(seed ^ TREATMENT_STREAM, index).gen::<f64>() < self.effect
+    }
+}
+
+/// Seeds the treatment's own random stream.
+const TREATMENT_STREAM: u64 = 0x7472_6561_746d_656e;
 
 impl World {
     /// Customers signed up before the start.
@@ -239,6 +277,8 @@ struct Life {
     first: Day,
     health: Vec<f32>,
     churned: Option<Day>,
+    /// The day usage fades towards: the churn day, or the day a treated customer was saved on.
+    fade_to: Option<Day>,
 }
 
 fn simulate_customer(world: &World, index: u64, out: &mut Chunk) {
@@ -253,7 +293,18 @@ fn simulate_customer(world: &World, index: u64, out: &mut Chunk) {
         return;
     }
     let traits = draw_traits(&customer, &mut rng);
-    let life = live(world, &customer, &traits, &mut rng, out);
+    let saved = world
+        .treatment
+        .as_ref()
+        .filter(|t| t.saves(world.seed, index))
+        .map(|t| t.from..t.until);
+    let (life, mut rng) = match saved {
+        None => {
+            let life = live(world, &customer, &traits, &mut rng, out, None);
+            (life, rng)
+        }
+        Some(window) => treated_life(world, &customer, &traits, rng, out, window),
+    };
     emit_events(world, &customer, &traits, &life, &mut rng, &mut out.events);
     if let Some(day) = life.churned {
         out.churn.push(Churn {
@@ -262,6 +313,37 @@ fn simulate_customer(world: &World, index: u64, out: &mut Chunk) {
         });
     }
     out.customers.push(customer);
+}
+
+/// The life of a customer the treatment saves, and the stream its events draw from. The past
+/// before the window is the untreated customer's, draw for draw: the untreated life runs first;
+/// only when it churns inside the window does the treated one replace it (the same tickets and
+/// answers up to the saved day, a cancellation request included, then a life that goes on), and
+/// the events draw from the untreated stream, fading towards the saved day as they would have.
+fn treated_life(
+    world: &World,
+    c: &Customer,
+    traits: &Traits,
+    rng: ChaCha8Rng,
+    out: &mut Chunk,
+    window: std::ops::Range<Day>,
+) -> (Life, ChaCha8Rng) {
+    let mut untreated_rng = rng.clone();
+    let mut scratch = Chunk::default();
+    let untreated = live(world, c, traits, &mut untreated_rng, &mut scratch, None);
+    match untreated.churned {
+        Some(day) if window.contains(&day) => {
+            let mut treated_rng = rng;
+            let mut life = live(world, c, traits, &mut treated_rng, out, Some(window));
+            life.fade_to = Some(day);
+            (life, untreated_rng)
+        }
+        _ => {
+            out.tickets.append(&mut scratch.tickets);
+            out.nps.append(&mut scratch.nps);
+            (untreated, untreated_rng)
+        }
+    }
 }
 
 /// For the initial base: whether the customer left before the history starts, and when. Monthly
@@ -398,6 +480,7 @@ fn live(
     traits: &Traits,
     rng: &mut ChaCha8Rng,
     out: &mut Chunk,
+    saved: Option<std::ops::Range<Day>>,
 ) -> Life {
     let first = c.signup.max(world.start);
     let mut state = State {
@@ -411,18 +494,28 @@ fn live(
         first,
         health: Vec::with_capacity((world.end - first) as usize),
         churned: None,
+        fade_to: None,
     };
     let mut tickets = Vec::new();
+    let mut asked_to_cancel = false;
     for day in first..world.end {
         if day > first {
             let shock: f64 = rng.sample(StandardNormal);
             state.health += THETA * (traits.mean_health - state.health) + SIGMA * shock;
         }
         life.health.push(state.health as f32);
-        if day > c.signup && churns_today(c, day, &mut state, rng) {
+        let churns = day > c.signup && churns_today(c, day, &mut state, rng);
+        let in_window = saved.as_ref().is_some_and(|w| w.contains(&day));
+        if churns && !in_window {
             life.churned = Some(day);
+            life.fade_to = Some(day);
             cancellation_ticket(world, c, first, day, rng, &mut tickets);
             break;
+        }
+        if churns && !asked_to_cancel {
+            // Saved: the request to cancel was made all the same; the customer stays.
+            asked_to_cancel = true;
+            cancellation_ticket(world, c, first, day, rng, &mut tickets);
         }
         open_tickets(world, c, day, &mut state, rng, &mut tickets);
         answer_survey(c, traits, day, &mut state, rng, &mut out.nps);
@@ -640,8 +733,8 @@ fn weekday_factor(day: Day) -> f64 {
 
 /// Usage relative to normal on `day`: falls linearly to `FADE_FLOOR` before churn.
 fn fade(day: Day, life: &Life, traits: &Traits) -> f64 {
-    match (life.churned, traits.fade_days) {
-        (Some(churn), Some(len)) if churn - day <= len => {
+    match (life.fade_to, traits.fade_days) {
+        (Some(churn), Some(len)) if day < churn && churn - day <= len => {
             FADE_FLOOR + (1.0 - FADE_FLOOR) * (churn - day) as f64 / len as f64
         }
         _ => 1.0,
@@ -728,6 +821,7 @@ mod tests {
             n_customers,
             start,
             end: time::add_months(start, 24),
+            treatment: None,
         }
     }
 
@@ -736,7 +830,8 @@ mod tests {
         static STORY: OnceLock<(World, Chunk)> = OnceLock::new();
         STORY.get_or_init(|| {
             let w = world(6000);
-            (w, simulate_chunk(&w, 0..w.n_customers))
+            let chunk = simulate_chunk(&w, 0..w.n_customers);
+            (w, chunk)
         })
     }
 

@@ -12,7 +12,7 @@ use crate::schema::{col, table, CATEGORIES, PRIORITIES};
 use crate::time::Ts;
 
 use super::layout::{push_padded, DayText, Ids, Layout};
-use super::sim::{Chunk, EVENT_TYPES, PLANS, SEGMENTS};
+use super::sim::{owner_of, Chunk, EVENT_TYPES, PLANS, SEGMENTS};
 use super::TableFormat;
 
 /// Everything a writer needs besides the chunk.
@@ -46,16 +46,19 @@ impl Writer<'_> {
             col::CONTRACT_MONTHS,
             col::SEGMENT,
             col::AUTO_RENEW,
+            col::OWNER,
         ];
         write_csv(&path(table::CUSTOMERS), &header, customers.len(), |b, i| {
             let c = &customers[i];
+            let start = b.len();
             ids.push_customer(b, c.index);
+            let owner = owner_of(std::str::from_utf8(&b[start..]).unwrap_or_default());
             b.push(b',');
             days.push_day(b, c.signup);
             let (plan, segment) = (PLANS[c.plan as usize], SEGMENTS[c.segment as usize]);
             let _ = write!(
                 b,
-                ",{plan},{:?},{},{segment},{}",
+                ",{plan},{:?},{},{segment},{},{owner}",
                 c.monthly_revenue, c.contract_months, c.auto_renew
             );
         })?;
@@ -168,6 +171,7 @@ impl Writer<'_> {
                     col::AUTO_RENEW.into(),
                     cs.iter().map(|c| c.auto_renew).collect::<Vec<_>>(),
                 ),
+                strings(col::OWNER, cs.iter().map(|c| owner_of(name(c.index)))),
             ],
         )?;
         let ev = &chunk.events;

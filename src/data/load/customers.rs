@@ -19,6 +19,7 @@ struct CustomerPart {
     signup: Vec<Day>,
     plan: Vec<Option<String>>,
     segment: Vec<Option<String>>,
+    owner: Vec<Option<String>>,
     monthly_revenue: Vec<f64>,
     contract_months: Vec<u32>,
 }
@@ -32,6 +33,7 @@ pub(super) fn load_customers(opts: &LoadOptions, limit: TimeLimit) -> Result<Cus
         col::CONTRACT_MONTHS,
         col::SEGMENT,
         col::AUTO_RENEW,
+        col::OWNER,
     ];
     let t = TableData::locate(opts, table::CUSTOMERS, &cols, &[])?
         .ok_or_else(|| missing_table(opts, table::CUSTOMERS))?;
@@ -51,6 +53,7 @@ pub(super) fn load_customers(opts: &LoadOptions, limit: TimeLimit) -> Result<Cus
             signup: required_days(p, col::SIGNUP_DATE, limit)?,
             plan: text_or_constant(p, col::PLAN, ids.len())?,
             segment: text_or_constant(p, col::SEGMENT, ids.len())?,
+            owner: text_or_constant(p, col::OWNER, ids.len())?,
             monthly_revenue: bounded_floats(
                 p,
                 col::MONTHLY_REVENUE,
@@ -72,6 +75,7 @@ pub(super) fn load_customers(opts: &LoadOptions, limit: TimeLimit) -> Result<Cus
         c.plan
             .extend(p.plan.into_iter().map(Option::unwrap_or_default));
         c.segment.extend(p.segment);
+        c.owner.extend(p.owner);
         c.monthly_revenue.extend(p.monthly_revenue);
         c.contract_months.extend(p.contract_months);
     }
@@ -244,6 +248,7 @@ pub(super) fn derive_customers(
         ids: ids.into_iter().map(|(id, _)| id).collect(),
         plan: vec![constant(col::PLAN).unwrap_or_default().to_string(); n],
         segment: vec![constant(col::SEGMENT).map(String::from); n],
+        owner: vec![constant(col::OWNER).map(String::from); n],
         monthly_revenue: vec![number(col::MONTHLY_REVENUE, 0.0)?; n],
         contract_months: vec![months as u32; n],
         churned_at: vec![None; n],
