@@ -1,5 +1,6 @@
 //! `churn demo`: the whole pipeline on generated data, as the same commands a user would type
-//! (each is printed first): generate, validate, kpis, train, evaluate, score, report.
+//! (each is printed first): generate, validate, kpis, train, evaluate, last month's campaign list
+//! and its outcomes, tonight's score, the changes since the campaign list, report.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -53,16 +54,45 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let as_of = time::format_day(time::day_of_ts(history.data_end) + 1);
     let list = out("at-risk.csv");
     let summary = out("at-risk-summary.json");
-    let score_args = [
-        "score", "--model", "latest", "--models", &models, "--data", &data, "--as-of", &as_of,
-    ];
-    step(
-        &[
-            &score_args[..],
-            &["--out", &list, "--summary-json", &summary],
+    // Last month's campaign: a list with a 20 % control group, whose outcomes are now in.
+    let campaign_day = time::add_months(time::day_of_ts(history.data_end) + 1, -1);
+    let campaign_as_of = time::format_day(campaign_day);
+    let campaign_list = out(&format!("campaign/at-risk-{campaign_as_of}.csv"));
+    let scored_at = |day: &str| {
+        [
+            "score", "--model", "latest", "--models", &models, "--data", &data, "--as-of",
         ]
-        .concat(),
-    )?;
+        .iter()
+        .map(|s| s.to_string())
+        .chain([day.to_string()])
+        .collect::<Vec<String>>()
+    };
+    let campaign_args: Vec<String> = scored_at(&campaign_as_of)
+        .into_iter()
+        .chain(
+            ["--control-share", "0.2", "--campaign", "demo", "--out", &campaign_list]
+                .map(String::from),
+        )
+        .collect();
+    step(&campaign_args.iter().map(String::as_str).collect::<Vec<_>>())?;
+    step(&[
+        "outcomes",
+        "--list",
+        &campaign_list,
+        "--data",
+        &data,
+        "--models",
+        &models,
+        "--json",
+        &out("campaign/outcomes.json"),
+        "--chart",
+        &out("campaign/outcomes"),
+    ])?;
+    let tonight = scored_at(&as_of);
+    let tonight: Vec<&str> = tonight.iter().map(String::as_str).collect();
+    let changes = ["--previous", &campaign_list];
+    step(&[&tonight[..], &changes, &["--out", &list, "--summary-json", &summary]].concat())?;
+    step(&["changes", "--list", &list, "--previous", &campaign_list, "--top", "5"])?;
     step(&[
         "report",
         "--model",
@@ -99,6 +129,10 @@ fn print_outputs(root: &Path, started: Instant) -> anyhow::Result<()> {
         "  at-risk list   {} (monitoring summary: {})",
         out("at-risk.csv"),
         out("at-risk-summary.json")
+    );
+    outln!(
+        "  campaign       {}/ (last month's list with a control group, its outcomes and chart)",
+        out("campaign")
     );
     outln!(
         "  report         {}/{}.html and .md",
