@@ -16,7 +16,7 @@ h1{border-bottom:2px solid #444;margin-bottom:0.2em}h2{margin-top:1.6em;border-b
 header p{margin-top:0.2em;color:#555}#summary{background:#f6f8fa;border:1px solid #d0d7de;padding:0.2em 1em 0.5em}#summary h2{margin-top:0.5em}\
 table{border-collapse:collapse;margin:1em 0;font-size:0.9em}th,td{border:1px solid #ccc;padding:3px 8px;text-align:left}\
 th{background:#f0f0f0}.num{text-align:right;font-variant-numeric:tabular-nums}\
-summary{cursor:pointer;margin:0.5em 0}\
+summary{cursor:pointer;margin:0.5em 0}.scroll{overflow-x:auto}\
 figure{display:inline-block;margin:0.5em;vertical-align:top}figcaption{font-weight:bold;text-align:center}\
 svg{max-width:100%;height:auto}";
 
@@ -65,12 +65,13 @@ fn html_table(t: &Table) -> String {
             .collect();
         format!("<tr>{inner}</tr>\n")
     };
-    let mut s = String::from("<table>\n");
+    // Wide tables (the list's reasons) scroll inside the page instead of widening it.
+    let mut s = String::from("<div class=\"scroll\"><table>\n");
     s.push_str(&row("th", &t.header));
     for r in &t.rows {
         s.push_str(&row("td", r));
     }
-    s.push_str("</table>\n");
+    s.push_str("</table></div>\n");
     match &t.fold {
         Some(summary) => format!(
             "<details>\n<summary>{}</summary>\n{s}</details>\n",
@@ -286,8 +287,10 @@ mod tests {
         let mut t = Table::new(vec!["m".into()], vec![vec!["2024-01-01".into()]]);
         t.fold = Some("Monthly table (1 row)".into());
         let html = html_table(&t);
-        assert!(html.starts_with("<details>\n<summary>Monthly table (1 row)</summary>\n<table>"));
-        assert!(html.ends_with("</table>\n</details>\n"));
+        assert!(html.starts_with(
+            "<details>\n<summary>Monthly table (1 row)</summary>\n<div class=\"scroll\"><table>"
+        ));
+        assert!(html.ends_with("</table></div>\n</details>\n"));
     }
 
     #[test]
