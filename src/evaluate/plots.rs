@@ -156,7 +156,11 @@ pub fn pr_chart(labels: &[bool], probs: &[f64], eval: &Evaluation) -> LineChart 
 /// rounded up to a multiple of 0.05 (0.1 above 0.5), at most 1. Demo predictions all below 0.36
 /// get an axis to 0.4 instead of to 1 with most of the plot empty.
 pub fn fitted_upper(max: f64) -> f64 {
-    let max = if max.is_finite() { max.clamp(0.0, 1.0) } else { 1.0 };
+    let max = if max.is_finite() {
+        max.clamp(0.0, 1.0)
+    } else {
+        1.0
+    };
     let step = if max * 1.05 > 0.5 { 0.1 } else { 0.05 };
     // Round before ceil: 0.3 / 0.05 is 5.999999999999999 in floating point.
     let steps = ((max * 1.05 / step * 1e9).round() / 1e9).ceil().max(1.0);
@@ -164,7 +168,8 @@ pub fn fitted_upper(max: f64) -> f64 {
 }
 
 /// Reliability diagram of the evaluation's bins: observed churn share against mean predicted
-/// probability per bin, with the number of rows in each bin written beside its point. Both axes
+/// probability per bin, with the number of rows in each equal-width bin written beside its
+/// point (equal-count bins give their size in the legend). Both axes
 /// end just past the largest mean or observed share, so the points fill the plot.
 pub fn calibration_chart(eval: &Evaluation) -> LineChart {
     let bins: Vec<_> = eval.calibration.iter().filter(|b| b.count > 0).collect();
@@ -182,17 +187,27 @@ pub fn calibration_chart(eval: &Evaluation) -> LineChart {
         format!("Mean predicted probability ({strategy})"),
         "Observed churn rate",
     );
-    c.annotations = bins
-        .iter()
-        .zip(&points)
-        .map(|(b, &(x, y))| Annotation {
-            x,
-            y,
-            text: format!("n={}", b.count),
-        })
-        .collect();
-    c.series
-        .push(Series::with_markers("Model (labels: rows per bin)", points));
+    // Equal-count bins crowd where the predictions are dense: one count in the legend instead
+    // of a label per point.
+    let legend = match eval.calibration_strategy {
+        CalibrationStrategy::Quantile => {
+            let most = bins.iter().map(|b| b.count).max().unwrap_or(0);
+            format!("Model (bins of at most {most} rows)")
+        }
+        CalibrationStrategy::Uniform => {
+            c.annotations = bins
+                .iter()
+                .zip(&points)
+                .map(|(b, &(x, y))| Annotation {
+                    x,
+                    y,
+                    text: format!("n={}", b.count),
+                })
+                .collect();
+            "Model (labels: rows per bin)".into()
+        }
+    };
+    c.series.push(Series::with_markers(legend, points));
     c.baseline = Some(Series::line(
         "Perfectly calibrated",
         vec![(0.0, 0.0), (top, top)],
@@ -296,8 +311,7 @@ pub fn odds_ratio_chart(coefficients: &[(String, f64)]) -> BarChart {
         title: "Coefficients as odds ratios".into(),
         category_label: "Feature".into(),
         value_label:
-            "Odds ratio, exp(coefficient), per standard deviation of the feature (log scale)"
-                .into(),
+            "Odds ratio, exp(coefficient), per standard deviation of the feature (log scale)".into(),
         series_name: "Odds ratio".into(),
         bars,
         horizontal: true,
