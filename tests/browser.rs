@@ -173,7 +173,11 @@ fn the_report_loads_without_console_errors_and_opens_with_the_summary() {
     let env = TestEnv::new();
     let html = demo_report(&env);
     let seen = render_html(&browser, &env, "report.html", &html);
-    assert!(seen.page_errors.is_empty(), "page errors: {:?}", seen.page_errors);
+    assert!(
+        seen.page_errors.is_empty(),
+        "page errors: {:?}",
+        seen.page_errors
+    );
     assert!(
         seen.console_lines.is_empty(),
         "console messages: {:?}",

@@ -44,7 +44,12 @@ fn assert_section_order(html: &str) {
         .collect();
     let at: Vec<usize> = ordered.iter().map(|h| position(html, h)).collect();
     for (pair, names) in at.windows(2).zip(ordered.windows(2)) {
-        assert!(pair[0] < pair[1], "{:?} comes after {:?}", names[0], names[1]);
+        assert!(
+            pair[0] < pair[1],
+            "{:?} comes after {:?}",
+            names[0],
+            names[1]
+        );
     }
 }
 
@@ -107,7 +112,11 @@ fn assert_markdown_links_its_pngs(env: &TestEnv, md: &str, id: &str, min: usize)
             &rest[..rest.find(')').unwrap()]
         })
         .collect();
-    assert!(links.len() >= min, "{} PNG links, want at least {min}", links.len());
+    assert!(
+        links.len() >= min,
+        "{} PNG links, want at least {min}",
+        links.len()
+    );
     for file in links {
         let png = std::fs::read(env.path(&format!("exp/{id}_files/{file}")))
             .unwrap_or_else(|e| panic!("{file}: {e}"));
@@ -132,14 +141,26 @@ fn summary_opens_the_report_and_names_the_model_once_without_machine_paths() {
     );
     // An absolute list path must not reach the report.
     env.run(&[
-        "report", "--model", "latest", "--data", "data", "--scores",
-        list.to_str().unwrap(), "--out", "exp",
+        "report",
+        "--model",
+        "latest",
+        "--data",
+        "data",
+        "--scores",
+        list.to_str().unwrap(),
+        "--out",
+        "exp",
     ])
     .ok();
     let html = read(&env, &format!("exp/{id}.html"));
     let body = &html[position(&html, "<body>")..];
-    assert_eq!(body.matches(id.as_str()).count(), 1, "model id once, in the title");
-    let summary = &body[position(body, "<section id=\"summary\">")..position(body, "<section id=\"cs-lead\">")];
+    assert_eq!(
+        body.matches(id.as_str()).count(),
+        1,
+        "model id once, in the title"
+    );
+    let summary = &body
+        [position(body, "<section id=\"summary\">")..position(body, "<section id=\"cs-lead\">")];
     for fragment in [
         "What it is for: ranking customers by their probability of cancelling within 30 days",
         "holdout ROC AUC",
@@ -150,12 +171,18 @@ fn summary_opens_the_report_and_names_the_model_once_without_machine_paths() {
         "<tr><td>high</td>",
         "<td class=\"num\">100.50</td>",
     ] {
-        assert!(summary.contains(fragment), "summary lacks {fragment:?}:\n{summary}");
+        assert!(
+            summary.contains(fragment),
+            "summary lacks {fragment:?}:\n{summary}"
+        );
     }
     let root = env.dir.path().to_string_lossy().into_owned();
     let tmp = std::env::temp_dir().to_string_lossy().into_owned();
     for machine in [root.as_str(), tmp.as_str(), "/home/", "/work/"] {
-        assert!(!html.contains(machine), "the report shows a machine path {machine:?}");
+        assert!(
+            !html.contains(machine),
+            "the report shows a machine path {machine:?}"
+        );
     }
     assert!(html.contains("from list.csv."));
     // The long KPI table is folded; the gains table and the confusion matrix are there.

@@ -144,7 +144,11 @@ pub fn build_report(
             model.mode,
             env!("CARGO_PKG_VERSION")
         ),
-        parts: vec![part(0, vec![summary]), part(1, cs_lead), part(2, data_scientist)],
+        parts: vec![
+            part(0, vec![summary]),
+            part(1, cs_lead),
+            part(2, data_scientist),
+        ],
     })
 }
 
@@ -658,7 +662,10 @@ mod tests {
         assert_eq!(parts, titles::PARTS);
         let summary = &r.parts[0].sections;
         assert_eq!(summary.len(), 1);
-        assert!(summary[0].title.is_empty(), "the summary is the part's opening text");
+        assert!(
+            summary[0].title.is_empty(),
+            "the summary is the part's opening text"
+        );
         let got: Vec<&str> = r.sections().skip(1).map(|s| s.title.as_str()).collect();
         assert_eq!(got, titles::ALL);
         assert!(section(&r, titles::CHANGES).lines[0].starts_with("Not available yet"));
@@ -720,7 +727,10 @@ mod tests {
         assert_eq!(holdout[0].rows.len(), 8);
         assert_eq!(holdout[1].header[1], "score at least", "the gains table");
         assert_eq!(holdout[1].rows.len(), 10);
-        assert_eq!(holdout[2].rows[2][3], "300", "confusion matrix totals every row");
+        assert_eq!(
+            holdout[2].rows[2][3], "300",
+            "confusion matrix totals every row"
+        );
         let plots = section(&r, titles::PLOTS);
         assert_eq!(plots.figures.len(), 7);
         assert!(plots
@@ -753,11 +763,19 @@ mod tests {
             }),
             outcomes: None,
         };
-        let r = build_report(&dir, &ReportData::None, None, &later, &crate::progress::Silent)
-            .unwrap();
+        let r = build_report(
+            &dir,
+            &ReportData::None,
+            None,
+            &later,
+            &crate::progress::Silent,
+        )
+        .unwrap();
         assert_eq!(section(&r, titles::CHANGES).lines, ["entered: a, b, c"]);
         assert!(section(&r, titles::OUTCOMES).lines[0].starts_with("Not available yet"));
         let summary = &r.parts[0].sections[0].lines;
-        assert!(summary.contains(&"Changes since the last list: 3 customers entered the high tier.".to_string()));
+        assert!(summary.contains(
+            &"Changes since the last list: 3 customers entered the high tier.".to_string()
+        ));
     }
 }

@@ -203,7 +203,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (_, md) = write_report(&one_figure(), dir.path(), "m1").unwrap();
         let text = std::fs::read_to_string(md).unwrap();
-        assert!(text.contains("![ROC curve](m1_files/01-roc-curve.png)"), "{text}");
+        assert!(
+            text.contains("![ROC curve](m1_files/01-roc-curve.png)"),
+            "{text}"
+        );
         assert!(!text.contains("base64"));
         let png = std::fs::read(dir.path().join("m1_files/01-roc-curve.png")).unwrap();
         assert_eq!(png, b"\x89PNG fake");
@@ -230,6 +233,8 @@ mod tests {
             .filter(|n| n.starts_with('.'))
             .collect();
         assert!(hidden.is_empty(), "temporary files left: {hidden:?}");
-        assert!(std::fs::metadata(dir.path().join("m1.html")).unwrap().is_dir());
+        assert!(std::fs::metadata(dir.path().join("m1.html"))
+            .unwrap()
+            .is_dir());
     }
 }

@@ -299,6 +299,9 @@ mod tests {
         assert!(md.contains("| auc | 0.8 |"));
         assert!(md.contains("![ROC](m_files/01-roc.png)"));
         assert_eq!(figure_files(&sample())[0].0, "01-roc.png");
-        assert_eq!(png_name(3, "Lift by decile (top 10 %)"), "03-lift-by-decile-top-10.png");
+        assert_eq!(
+            png_name(3, "Lift by decile (top 10 %)"),
+            "03-lift-by-decile-top-10.png"
+        );
     }
 }

@@ -252,10 +252,20 @@ mod tests {
         assert_eq!(t.rows[0][2], "0.011");
         assert_eq!(t.rows[0][4], "12.35");
         assert_eq!(t.rows[0][5], "open_tickets=4 (+0.61)");
-        assert!(s.lines[0].contains("Top 20 customers of 25"), "{}", s.lines[0]);
-        assert!(s.lines[0].contains("as of 2025-01-01, from list.csv."), "{}", s.lines[0]);
+        assert!(
+            s.lines[0].contains("Top 20 customers of 25"),
+            "{}",
+            s.lines[0]
+        );
+        assert!(
+            s.lines[0].contains("as of 2025-01-01, from list.csv."),
+            "{}",
+            s.lines[0]
+        );
         assert_eq!(s.lines.len(), 1, "scored by the report's model: no note");
-        let ListState::Read(l) = read_list(&ModelDir::at(dir.path()), Some(&path), dir.path()).unwrap() else {
+        let ListState::Read(l) =
+            read_list(&ModelDir::at(dir.path()), Some(&path), dir.path()).unwrap()
+        else {
             panic!("list not read");
         };
         let tally = l.tally.unwrap();
@@ -286,7 +296,10 @@ mod tests {
         .unwrap();
         let s = section_of(dir.path(), None);
         assert_eq!(s.tables[0].rows.len(), 1);
-        assert!(!s.lines[0].contains(&dir.path().display().to_string()), "no machine path");
+        assert!(
+            !s.lines[0].contains(&dir.path().display().to_string()),
+            "no machine path"
+        );
         assert!(s.lines[1].contains("scored by model m0"));
     }
 }

@@ -104,9 +104,7 @@ fn auc_line(model: &ChurnModel, evaluation: Option<&Evaluation>) -> String {
     match evaluation {
         Some(e) => {
             let interval = match (e.roc_auc.ci_low, e.roc_auc.ci_high) {
-                (Some(lo), Some(hi)) => format!(
-                    " (95 % interval {lo:.3} to {hi:.3})"
-                ),
+                (Some(lo), Some(hi)) => format!(" (95 % interval {lo:.3} to {hi:.3})"),
                 _ => String::new(),
             };
             format!(
@@ -152,7 +150,9 @@ fn calibration_line(e: &Evaluation) -> String {
     let mean = if n > 0.0 { sum / n } else { f64::NAN };
     let verdict = match e.ece.value {
         x if x < 0.02 => "the probabilities can be read as churn chances",
-        x if x < 0.05 => "the probabilities are roughly right; trust the ranking more than the exact values",
+        x if x < 0.05 => {
+            "the probabilities are roughly right; trust the ranking more than the exact values"
+        }
         _ => "the probabilities are off: use the ranking, not the values",
     };
     format!(
@@ -176,7 +176,12 @@ fn tier_table(inputs: SummaryInputs) -> (String, Table) {
         ListState::Read(l) => l.tally,
         _ => None,
     };
-    let header = ["tier", "churn probability at least", "customers", "revenue at risk"];
+    let header = [
+        "tier",
+        "churn probability at least",
+        "customers",
+        "revenue at risk",
+    ];
     let cutoffs = [("high", tiers.high), ("medium", tiers.medium), ("low", 0.0)];
     let (line, cells): (String, Vec<(usize, String)>) = match tally {
         Some(t) => (
@@ -210,9 +215,14 @@ fn tier_table(inputs: SummaryInputs) -> (String, Table) {
     let rows = cutoffs
         .iter()
         .zip(cells)
-        .map(|((name, cut), (n, revenue))| vec![name.to_string(), num(*cut), n.to_string(), revenue])
+        .map(|((name, cut), (n, revenue))| {
+            vec![name.to_string(), num(*cut), n.to_string(), revenue]
+        })
         .collect();
-    (line, Table::new(header.iter().map(|h| h.to_string()).collect(), rows))
+    (
+        line,
+        Table::new(header.iter().map(|h| h.to_string()).collect(), rows),
+    )
 }
 
 fn tallies(t: &ListTally) -> [TierTally; 3] {
