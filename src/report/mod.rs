@@ -88,8 +88,9 @@ pub fn shown_path(path: &Path, base: &Path) -> String {
     if path.is_relative() {
         return path.display().to_string();
     }
+    // An unknown working folder (empty `base`) would strip nothing: then only the name.
     match path.strip_prefix(base) {
-        Ok(rel) if !rel.as_os_str().is_empty() => rel.display().to_string(),
+        Ok(rel) if base.is_absolute() && !rel.as_os_str().is_empty() => rel.display().to_string(),
         _ => path
             .file_name()
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
@@ -196,6 +197,7 @@ mod tests {
             shown_path(Path::new("/tmp/demo/models/m/latest_scores.csv"), base),
             "latest_scores.csv"
         );
+        assert_eq!(shown_path(Path::new("/tmp/x.csv"), Path::new("")), "x.csv");
     }
 
     #[test]
