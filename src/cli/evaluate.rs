@@ -100,17 +100,18 @@ fn summary(dir: &ModelDir, e: &Evaluation) -> String {
         };
         out += &format!("  {name:<24} {:>8.4}   {interval}\n", m.value);
     }
-    let c = &e.confusion_at_capacity;
-    out += &format!(
-        "\nconfusion at capacity {} ({}; scores >= {:.4}): {} churners flagged, {} stayers flagged, {} churners missed, {} stayers not flagged\n",
-        e.capacity,
-        e.capacity_basis.describe(),
-        c.threshold,
-        count(c.true_positives),
-        count(c.false_positives),
-        count(c.false_negatives),
-        count(c.true_negatives)
-    );
+    if let Some(c) = &e.confusion_at_capacity {
+        out += &format!(
+            "\nconfusion at capacity {} ({}; scores >= {:.4}): {} churners flagged, {} stayers flagged, {} churners missed, {} stayers not flagged\n",
+            e.capacity,
+            e.capacity_basis.describe(),
+            c.threshold,
+            count(c.true_positives),
+            count(c.false_positives),
+            count(c.false_negatives),
+            count(c.true_negatives)
+        );
+    }
     out += &format!(
         "\nplots:   {}/ (PNG and SVG)\nmetrics: {}\n",
         dir.plots_dir().display(),

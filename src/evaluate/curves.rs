@@ -19,6 +19,11 @@ pub enum CalibrationStrategy {
 }
 
 impl CalibrationStrategy {
+    /// The bins of evaluations recorded before the strategy was: uniform.
+    pub(crate) fn older() -> Self {
+        CalibrationStrategy::Uniform
+    }
+
     /// The name in metrics files and plot labels: `uniform` or `quantile`.
     pub fn name(self) -> &'static str {
         match self {

@@ -123,6 +123,11 @@ pub enum CapacityBasis {
 }
 
 impl CapacityBasis {
+    /// The rule of evaluations recorded before the basis was: 10 % of the rows.
+    fn older() -> Self {
+        CapacityBasis::TopTenPercent
+    }
+
     /// A phrase for reports: "the model's high tier", ...
     pub fn describe(self) -> &'static str {
         match self {
@@ -144,7 +149,8 @@ pub struct Evaluation {
     pub base_rate: f64,
     /// Rows contacted for precision and recall at capacity.
     pub capacity: usize,
-    /// Where `capacity` came from.
+    /// Where `capacity` came from (evaluations recorded before it existed: 10 % of the rows).
+    #[serde(default = "CapacityBasis::older")]
     pub capacity_basis: CapacityBasis,
     /// ROC AUC (ties count half).
     pub roc_auc: MetricCi,
@@ -169,16 +175,21 @@ pub struct Evaluation {
     pub seed: u64,
     /// Interval coverage (0.95).
     pub confidence_level: f64,
-    /// How the reliability bins were cut.
+    /// How the reliability bins were cut (evaluations recorded before it existed: uniform).
+    #[serde(default = "CalibrationStrategy::older")]
     pub calibration_strategy: CalibrationStrategy,
     /// Reliability bins, empty ones included.
     pub calibration: Vec<CalibrationBin>,
     /// Lift of each score decile.
     pub lift_by_decile: Vec<DecileLift>,
-    /// The gains table per score decile (revenue captured when the predictions carry revenue).
+    /// The gains table per score decile (revenue captured when the predictions carry revenue);
+    /// empty in evaluations recorded before it existed.
+    #[serde(default)]
     pub gains: Vec<GainsRow>,
-    /// The confusion matrix with the top `capacity` rows flagged.
-    pub confusion_at_capacity: ConfusionAtCapacity,
+    /// The confusion matrix with the top `capacity` rows flagged; `None` only in evaluations
+    /// recorded before it existed.
+    #[serde(default)]
+    pub confusion_at_capacity: Option<ConfusionAtCapacity>,
 }
 
 impl Evaluation {
@@ -255,7 +266,7 @@ pub fn evaluate_predictions(
         calibration: calibration_bins_by(labels, probs, settings.calibration),
         lift_by_decile: lift_by_decile(labels, probs).unwrap_or_default(),
         gains: gains_table(labels, probs, None),
-        confusion_at_capacity: confusion_at_capacity(labels, probs, capacity),
+        confusion_at_capacity: Some(confusion_at_capacity(labels, probs, capacity)),
     })
 }
 

@@ -751,6 +751,35 @@ mod tests {
     }
 
     #[test]
+    fn an_evaluation_recorded_before_gains_existed_still_shows_its_metrics() {
+        let (_tmp, dir, _) = registered();
+        evaluate_model(&dir, &EvalSettings::new().resamples(20)).unwrap();
+        let text = std::fs::read_to_string(dir.metrics_path()).unwrap();
+        let mut metrics: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let evaluation = metrics["evaluation"].as_object_mut().unwrap();
+        for key in [
+            "gains",
+            "confusion_at_capacity",
+            "capacity_basis",
+            "calibration_strategy",
+        ] {
+            assert!(evaluation.remove(key).is_some(), "{key}");
+        }
+        std::fs::write(dir.metrics_path(), metrics.to_string()).unwrap();
+        let r = report(&dir, &ReportData::None);
+        let holdout = section(&r, titles::HOLDOUT);
+        assert_eq!(
+            holdout.tables.len(),
+            1,
+            "the metrics, no gains or confusion tables"
+        );
+        assert_eq!(holdout.tables[0].rows.len(), 8);
+        assert!(holdout.lines[0].contains("10 % of the rows"));
+        assert!(holdout.lines[0].contains("uniform bins"));
+        assert!(holdout.lines.last().unwrap().contains("older churn"));
+    }
+
+    #[test]
     fn plugged_in_sections_replace_the_placeholders_and_add_a_summary_line() {
         let (_tmp, dir, _) = registered();
         let later = LaterSections {

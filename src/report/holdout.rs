@@ -147,7 +147,14 @@ fn gains(e: &Evaluation, s: &mut Section) {
 
 /// The confusion matrix at capacity.
 fn confusion(e: &Evaluation, s: &mut Section) {
-    let c: &ConfusionAtCapacity = &e.confusion_at_capacity;
+    let Some(c) = &e.confusion_at_capacity else {
+        s.lines.push(
+            "No confusion matrix or gains table in this evaluation (recorded by an older churn): run `churn evaluate` again."
+                .into(),
+        );
+        return;
+    };
+    let c: &ConfusionAtCapacity = c;
     s.lines.push(format!(
         "Confusion matrix when the top {} rows ({}) are contacted: scores of at least {:.4}.",
         c.capacity,
