@@ -169,6 +169,9 @@ pub struct BarChart {
     pub value_labels: bool,
     /// Value-axis range; default: the data, origin and baseline with padding.
     pub value_range: Option<(f64, f64)>,
+    /// A logarithmic value axis (ratios: 0.5 and 2 sit equally far from 1); values, origin,
+    /// baseline and range must then be positive.
+    pub log_scale: bool,
     pub legend_at: LegendAt,
     /// Pixel size; default [`DEFAULT_SIZE`], taller for many horizontal bars.
     pub size: Option<(u32, u32)>,
@@ -610,7 +613,39 @@ fn draw_legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>
         .txt()
 }
 
+/// Tick values 1, 2, 5 times powers of ten, as natural logs, inside `[lo, hi]` (natural logs).
+fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let ticks: Vec<f64> = (-4..=4)
+        .flat_map(|e| [1.0, 2.0, 5.0].map(|m| (m * 10f64.powi(e)).ln()))
+        .filter(|t| (lo..=hi).contains(t))
+        .collect();
+    if ticks.len() >= 2 {
+        ticks
+    } else {
+        numeric_ticks(lo, hi, 6)
+    }
+}
+
 impl BarChart {
+    /// The chart with every value replaced by its natural log (drawn linearly, labelled with
+    /// the original values); itself when the axis is linear.
+    fn in_logs(&self) -> std::borrow::Cow<'_, BarChart> {
+        if !self.log_scale {
+            return std::borrow::Cow::Borrowed(self);
+        }
+        let mut c = self.clone();
+        c.bars.iter_mut().for_each(|b| b.value = b.value.ln());
+        c.origin = c.origin.ln();
+        c.baseline = c.baseline.map(|(name, v)| (name, v.ln()));
+        c.value_range = c.value_range.map(|(a, b)| (a.ln(), b.ln()));
+        std::borrow::Cow::Owned(c)
+    }
+
+    /// Text of a drawn value: the value itself, or exp of it on a log axis.
+    fn value_text(&self, v: f64) -> String {
+        fmt_tick(if self.log_scale { v.exp() } else { v })
+    }
+
     fn value_extent(&self) -> (f64, f64) {
         self.value_range.unwrap_or_else(|| {
             let values = self.bars.iter().map(|b| b.value);
@@ -690,11 +725,23 @@ impl Draw for BarChart {
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        self.in_logs().draw_values(root)
+    }
+}
+
+impl BarChart {
+    /// Draw with values as they are (already logs for a log axis).
+    fn draw_values<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         root.fill(&WHITE).txt()?;
         let n = self.bars.len().max(1);
         let (v0, v1) = self.value_extent();
         let cat_axis = ticked(-0.5, n as f64 - 0.5, category_ticks(n, n));
-        let val_axis = ticked(v0, v1, numeric_ticks(v0, v1, 10));
+        let val_ticks = if self.log_scale {
+            log_ticks(v0, v1)
+        } else {
+            numeric_ticks(v0, v1, 10)
+        };
+        let val_axis = ticked(v0, v1, val_ticks);
         let (x_axis, y_axis, x_desc, y_desc, cat_area) = if self.horizontal {
             let label_px = (self.longest_label() as u32 * 8 + 30).clamp(80, 400);
             (
@@ -721,7 +768,7 @@ impl Draw for BarChart {
             .build_cartesian_2d(x_axis, y_axis)
             .txt()?;
         let cat_fmt = |c: &f64| self.category_text(*c);
-        let val_fmt = |v: &f64| fmt_tick(*v);
+        let val_fmt = |v: &f64| self.value_text(*v);
         let (x_fmt, y_fmt): (TickFormat, TickFormat) = if self.horizontal {
             (&val_fmt, &cat_fmt)
         } else {
@@ -775,7 +822,7 @@ impl BarChart {
                     (false, false) => ((0, 6), anchored(HPos::Center, VPos::Top)),
                 };
                 let at = self.xy(self.position(i), b.value);
-                EmptyElement::at(at) + Text::new(fmt_tick(b.value), offset, style)
+                EmptyElement::at(at) + Text::new(self.value_text(b.value), offset, style)
             });
             chart.draw_series(texts).txt()?;
         }
@@ -964,6 +1011,41 @@ mod tests {
         assert!(std::fs::read_to_string(dir.path().join("bars.svg"))
             .unwrap()
             .contains("feature_39"));
+    }
+
+    #[test]
+    fn log_axis_labels_ratios_and_places_halves_and_doubles_alike() {
+        let spec = BarChart {
+            title: "Odds ratios".into(),
+            bars: vec![
+                Bar {
+                    label: "up".into(),
+                    value: 2.0,
+                },
+                Bar {
+                    label: "down".into(),
+                    value: 0.5,
+                },
+            ],
+            horizontal: true,
+            origin: 1.0,
+            log_scale: true,
+            value_labels: true,
+            ..Default::default()
+        };
+        let logs = spec.in_logs();
+        assert!((logs.bars[0].value + logs.bars[1].value).abs() < 1e-12);
+        assert_eq!(logs.origin, 0.0);
+        let svg = bar_chart_svg(&spec).unwrap();
+        // Plotters writes each text element's content on a line of its own.
+        for label in ["\n0.5\n", "\n2\n", "\n1\n"] {
+            assert!(svg.contains(label), "no tick or value label {label:?}");
+        }
+        let ticks: Vec<String> = log_ticks(0.45f64.ln(), 25f64.ln())
+            .iter()
+            .map(|t| fmt_tick(t.exp()))
+            .collect();
+        assert_eq!(ticks, ["0.5", "1", "2", "5", "10", "20"]);
     }
 
     #[test]

@@ -34,6 +34,8 @@ use crate::util::{csv_cell, fmt_f64};
 const MODEL_FILE: &str = "model.json";
 const METRICS_FILE: &str = "metrics.json";
 const PREDICTIONS_FILE: &str = "predictions.csv";
+/// The optional revenue column of `predictions.csv`.
+const REVENUE_COLUMN: &str = "monthly_revenue";
 const PLOTS_DIR: &str = "plots";
 const PREVIEW_FILE: &str = "latest_scores.csv";
 /// The model file's sha256, in `sha256sum` format (so `sha256sum -c` checks it too).
@@ -515,6 +517,35 @@ impl ModelDir {
         crate::data::read::read_scored_csv(&self.file(PREDICTIONS_FILE), label, probability)
     }
 
+    /// The holdout rows' monthly revenue, in the order of [`ModelDir::predictions`], when
+    /// `predictions.csv` has the optional `monthly_revenue` column (event-mode models, tables
+    /// with that column); `None` for older folders and tables without it. Empty cells are NaN.
+    ///
+    /// # Errors
+    /// An unreadable file; a cell that is not a number.
+    pub fn prediction_revenue(&self) -> Result<Option<Vec<f64>>> {
+        let path = self.file(PREDICTIONS_FILE);
+        let df = crate::data::read::read_text_csv(&path)?;
+        let Ok(col) = df.column(REVENUE_COLUMN) else {
+            return Ok(None);
+        };
+        col.str()?
+            .iter()
+            .enumerate()
+            .map(|(i, cell)| match cell.map(str::trim) {
+                None | Some("") => Ok(f64::NAN),
+                Some(c) => c.parse::<f64>().map_err(|_| Error::BadValue {
+                    table: path.display().to_string(),
+                    column: REVENUE_COLUMN.into(),
+                    row: format!("row {}", i + 1),
+                    value: c.to_string(),
+                    reason: "expected a number".into(),
+                }),
+            })
+            .collect::<Result<Vec<f64>>>()
+            .map(Some)
+    }
+
     /// The folder the evaluation's plots go into.
     pub fn plots_dir(&self) -> PathBuf {
         self.file(PLOTS_DIR)
@@ -526,20 +557,27 @@ impl ModelDir {
     }
 }
 
-/// `predictions.csv`: `customer_id,as_of,label,probability`, label 0/1.
+/// `predictions.csv`: `customer_id,as_of,label,probability`, label 0/1, and `monthly_revenue`
+/// after them when the rows carry revenue.
 fn write_predictions(path: &Path, predictions: &[HoldoutPrediction]) -> Result<()> {
+    let with_revenue = predictions.iter().any(|p| p.revenue.is_some());
     write_atomic(path, |w| {
         let io = |e| Error::io(path, e);
-        writeln!(w, "{}", PREDICTION_COLUMNS.join(",")).map_err(io)?;
+        let extra = if with_revenue { ",monthly_revenue" } else { "" };
+        writeln!(w, "{}{extra}", PREDICTION_COLUMNS.join(",")).map_err(io)?;
         for p in predictions {
             let as_of = p.as_of.map(format_day).unwrap_or_default();
-            let line = format!(
+            let mut line = format!(
                 "{},{},{},{}",
                 csv_cell(&p.customer_id),
                 as_of,
                 u8::from(p.label),
                 fmt_f64(p.probability)
             );
+            if with_revenue {
+                let r = p.revenue.filter(|r| r.is_finite());
+                line += &format!(",{}", r.map(fmt_f64).unwrap_or_default());
+            }
             writeln!(w, "{line}").map_err(io)?;
         }
         Ok(())

@@ -217,3 +217,102 @@ fn evaluate_unknown_model_exits_4() {
     env.run(&["evaluate", "--model", "latest", "--models", "elsewhere"])
         .code(4);
 }
+
+fn evaluation_of(env: &TestEnv, id: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(env.path(&format!("models/{id}/metrics.json"))).unwrap();
+    let metrics: serde_json::Value = serde_json::from_str(&text).unwrap();
+    metrics["evaluation"].clone()
+}
+
+#[test]
+fn evaluation_records_gains_with_revenue_and_the_confusion_at_the_high_tier() {
+    let env = common::trained("400", "3");
+    env.run(&["evaluate", "--model", "latest", "--resamples", "50"])
+        .ok();
+    let id = common::only_model(&env.path("models"))
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let e = evaluation_of(&env, &id);
+    let n = e["n"].as_f64().unwrap();
+    // Quantile bins by default: every bin holds rows, edges follow the predictions.
+    assert_eq!(e["calibration_strategy"], "quantile");
+    let bins = e["calibration"].as_array().unwrap();
+    assert!(
+        bins.iter().all(|b| b["count"].as_u64().unwrap() > 0),
+        "{bins:?}"
+    );
+    assert!(bins[9]["upper"].as_f64().unwrap() < 1.0);
+    // The gains table ends with every churner and all of their revenue.
+    let gains = e["gains"].as_array().unwrap();
+    assert_eq!(gains.len(), 10);
+    let last = &gains[9];
+    assert!((last["cumulative_capture"].as_f64().unwrap() - 1.0).abs() < 1e-12);
+    assert!((last["cumulative_revenue_capture"].as_f64().unwrap() - 1.0).abs() < 1e-12);
+    let first = gains[0]["cumulative_revenue_capture"].as_f64().unwrap();
+    assert!(first > 0.0 && first <= 1.0);
+    // Capacity: the rows the model's high tier marks on the holdout.
+    assert_eq!(e["capacity_basis"], "high_tier");
+    let model = common::only_model_json(&env.path("models"));
+    let high = model["tiers"]["high"].as_f64().unwrap();
+    let text = std::fs::read_to_string(env.path(&format!("models/{id}/predictions.csv"))).unwrap();
+    let marked = text
+        .lines()
+        .skip(1)
+        .filter(|l| l.split(',').nth(3).unwrap().parse::<f64>().unwrap() >= high)
+        .count();
+    let c = &e["confusion_at_capacity"];
+    assert_eq!(c["capacity"].as_u64(), Some(marked as u64));
+    let cell = |k: &str| c[k].as_f64().unwrap();
+    let total = cell("true_positives")
+        + cell("false_positives")
+        + cell("false_negatives")
+        + cell("true_negatives");
+    assert!((total - n).abs() < 1e-9);
+    assert!(
+        (cell("true_positives") + cell("false_negatives") - e["positives"].as_f64().unwrap()).abs()
+            < 1e-9
+    );
+}
+
+#[test]
+fn uniform_calibration_bins_and_a_given_capacity_are_recorded() {
+    let env = TestEnv::new();
+    let id = train_model(&env);
+    env.run(&[
+        "evaluate",
+        "--model",
+        "latest",
+        "--resamples",
+        "50",
+        "--calibration-bins",
+        "uniform",
+        "--capacity",
+        "50",
+    ])
+    .ok()
+    .stdout_has(&["confusion at capacity 50 (as given"]);
+    let e = evaluation_of(&env, &id);
+    assert_eq!(e["calibration_strategy"], "uniform");
+    let edges: Vec<f64> = e["calibration"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["lower"].as_f64().unwrap())
+        .collect();
+    assert_eq!(edges[0], 0.0);
+    assert!((edges[5] - 0.5).abs() < 1e-12);
+    assert_eq!(e["capacity_basis"], "given");
+    assert_eq!(e["confusion_at_capacity"]["capacity"], 50);
+    // A table without monthly_revenue: the revenue column is null.
+    assert!(e["gains"][0]["cumulative_revenue_capture"].is_null());
+    env.run(&[
+        "evaluate",
+        "--model",
+        "latest",
+        "--calibration-bins",
+        "equal",
+    ])
+    .code(2);
+}

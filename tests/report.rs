@@ -20,12 +20,43 @@ fn read(env: &TestEnv, rel: &str) -> String {
     std::fs::read_to_string(env.path(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
 }
 
-/// The HTML has every section title, `min_svg` inline plots and nothing fetched from outside.
-fn assert_self_contained(html: &str, min_svg: usize) {
-    for title in titles::ALL {
-        let heading = format!("<h2>{}</h2>", title.replace('&', "&amp;"));
-        assert!(html.contains(&heading), "missing section {title:?}");
+/// Where `needle` starts in `html`, or a failure naming it.
+fn position(html: &str, needle: &str) -> usize {
+    html.find(needle)
+        .unwrap_or_else(|| panic!("missing {needle:?}"))
+}
+
+/// The parts (summary, CS lead, data scientist) and every section come in report order.
+fn assert_section_order(html: &str) {
+    let mut headings: Vec<String> = titles::PART_IDS
+        .iter()
+        .zip(titles::PARTS)
+        .map(|(id, title)| format!("<section id=\"{id}\">\n<h2>{title}</h2>"))
+        .collect();
+    // The summary's text, then the CS lead's three sections, then the data scientist's.
+    let (cs, ds) = titles::ALL.split_at(3);
+    let h3 = |t: &&str| format!("<h3>{}</h3>", t.replace('&', "&amp;"));
+    let ordered: Vec<String> = [headings[0].clone(), headings[1].clone()]
+        .into_iter()
+        .chain(cs.iter().map(h3))
+        .chain([headings.remove(2)])
+        .chain(ds.iter().map(h3))
+        .collect();
+    let at: Vec<usize> = ordered.iter().map(|h| position(html, h)).collect();
+    for (pair, names) in at.windows(2).zip(ordered.windows(2)) {
+        assert!(
+            pair[0] < pair[1],
+            "{:?} comes after {:?}",
+            names[0],
+            names[1]
+        );
     }
+}
+
+/// The HTML has every part and section in order, `min_svg` inline plots and nothing fetched
+/// from outside.
+fn assert_self_contained(html: &str, min_svg: usize) {
+    assert_section_order(html);
     let n_svg = html.matches("<svg").count();
     assert!(
         n_svg >= min_svg,
@@ -61,13 +92,103 @@ fn event_mode_report_has_every_section_inline() {
     let id = only_model(&env);
     let html = read(&env, &format!("exp/{id}.html"));
     let md = read(&env, &format!("exp/{id}.md"));
-    // KPI chart, 6 feature histograms, 7 evaluation plots.
+    // KPI charts, 6 feature figures, 7 evaluation plots.
     assert_self_contained(&html, 14);
     assert!(html.contains("Holdout cutoff:"));
     assert!(html.contains("95 % low"));
     assert!(html.contains("cust-xyz"));
-    assert!(md.matches("](data:image/png;base64,iVBOR").count() >= 14);
-    assert!(md.contains("## Retention KPIs over time"));
+    assert!(md.contains("### Retention KPIs over time"));
+    assert_markdown_links_its_pngs(&env, &md, &id, 14);
+}
+
+/// Every image of the Markdown is a PNG file in `exp/<id>_files/`, none inline.
+fn assert_markdown_links_its_pngs(env: &TestEnv, md: &str, id: &str, min: usize) {
+    assert!(!md.contains("base64"), "inline image data in the Markdown");
+    let prefix = format!("]({id}_files/");
+    let links: Vec<&str> = md
+        .match_indices(&prefix)
+        .map(|(at, _)| {
+            let rest = &md[at + prefix.len()..];
+            &rest[..rest.find(')').unwrap()]
+        })
+        .collect();
+    assert!(
+        links.len() >= min,
+        "{} PNG links, want at least {min}",
+        links.len()
+    );
+    for file in links {
+        let png = std::fs::read(env.path(&format!("exp/{id}_files/{file}")))
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "{file} is not a PNG");
+    }
+}
+
+#[test]
+fn summary_opens_the_report_and_names_the_model_once_without_machine_paths() {
+    let env = TestEnv::new();
+    env.run(&["generate", "--out", "data", "--customers", "300"])
+        .ok();
+    env.run(&["train", "--data", "data", "--models", "models"])
+        .ok();
+    env.run(&["evaluate", "--model", "latest", "--resamples", "100"])
+        .ok();
+    let id = only_model(&env);
+    let list = env.path("list.csv");
+    env.write(
+        "list.csv",
+        format!("{LIST_HEADER}\n1,cust-a,0.91,high,100.5,open_tickets=4 (+0.61),b,c,call,{id},2026-01-01\n2,cust-b,0.21,medium,20,x,y,z,call,{id},2026-01-01\n"),
+    );
+    // An absolute list path must not reach the report.
+    env.run(&[
+        "report",
+        "--model",
+        "latest",
+        "--data",
+        "data",
+        "--scores",
+        list.to_str().unwrap(),
+        "--out",
+        "exp",
+    ])
+    .ok();
+    let html = read(&env, &format!("exp/{id}.html"));
+    let body = &html[position(&html, "<body>")..];
+    assert_eq!(
+        body.matches(id.as_str()).count(),
+        1,
+        "model id once, in the title"
+    );
+    let summary = &body
+        [position(body, "<section id=\"summary\">")..position(body, "<section id=\"cs-lead\">")];
+    for fragment in [
+        "What it is for: ranking customers by their probability of cancelling within 30 days",
+        "holdout ROC AUC",
+        "95 % interval",
+        "Top-decile lift",
+        "Calibration: mean predicted probability",
+        "The list: 2 customers, revenue at risk 120.50",
+        "<tr><td>high</td>",
+        "<td class=\"num\">100.50</td>",
+    ] {
+        assert!(
+            summary.contains(fragment),
+            "summary lacks {fragment:?}:\n{summary}"
+        );
+    }
+    let root = env.dir.path().to_string_lossy().into_owned();
+    let tmp = std::env::temp_dir().to_string_lossy().into_owned();
+    for machine in [root.as_str(), tmp.as_str(), "/home/", "/work/"] {
+        assert!(
+            !html.contains(machine),
+            "the report shows a machine path {machine:?}"
+        );
+    }
+    assert!(html.contains("from list.csv."));
+    // The long KPI table is folded; the gains table and the confusion matrix are there.
+    assert!(html.contains("<details>\n<summary>The KPI table:"));
+    assert!(html.contains("<th class=\"num\">cumulative lift</th>"));
+    assert!(html.contains("<td>contacted (top "));
 }
 
 #[test]
@@ -109,8 +230,14 @@ fn tabular_report_has_the_distributions() {
     assert_self_contained(&html, 11);
     assert!(html.contains("<tr><td>tenure</td>"));
     assert!(html.contains("<figcaption>tenure</figcaption>"));
+    // SeniorCitizen is 0/1: bars of each class's share, not a two-bin histogram.
+    assert!(html.contains("Share with SeniorCitizen = 1"));
     assert!(html.contains("7043 rows"));
     assert!(html.contains("No scores yet"));
+    // The table was given by its absolute path: only its name is shown.
+    assert!(html.contains("WA_Fn-UseC_-Telco-Customer-Churn.csv: 7043 rows"));
+    assert!(!html.contains("shared/datasets"));
+    assert!(html.contains("<th class=\"num\">score at least</th>"));
 }
 
 #[test]

@@ -101,6 +101,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         &models,
         "--data",
         &data,
+        "--scores",
+        &list,
         "--out",
         &out("report"),
     ])?;

@@ -4,15 +4,29 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use churn::evaluate::{evaluate_model, EvalSettings, Evaluation};
+use churn::evaluate::{evaluate_model, CalibrationStrategy, EvalSettings, Evaluation};
 use churn::store::{ModelDir, Registry};
 
-/// Bootstrap and capacity flags shared with `churn metrics`.
+/// How the reliability (calibration) bins are cut.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CalibrationBins {
+    /// Ten equal-width bins on [0, 1] (scikit-learn's strategy="uniform").
+    Uniform,
+    /// Ten bins of about equal row counts (strategy="quantile").
+    Quantile,
+}
+
+/// Bootstrap, capacity and calibration flags shared with `churn metrics`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct EvalArgs {
-    /// Rows contacted for precision and recall at capacity [default: 10 % of rows, rounded up].
+    /// Rows contacted for precision, recall and the confusion matrix at capacity [default for
+    /// `evaluate`: the holdout rows the model's high tier marks; for `metrics`: 10 % of rows,
+    /// rounded up].
     #[arg(long, value_name = "N")]
     pub capacity: Option<usize>,
+    /// Calibration bins of the reliability plot and table (ECE always uses 10 equal-width bins).
+    #[arg(long, value_enum, value_name = "HOW", default_value = "quantile")]
+    pub calibration_bins: CalibrationBins,
     /// Bootstrap resamples for the 95 % intervals.
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub resamples: usize,
@@ -28,6 +42,10 @@ impl EvalArgs {
             .capacity(self.capacity)
             .resamples(self.resamples)
             .seed(self.seed)
+            .calibration(match self.calibration_bins {
+                CalibrationBins::Uniform => CalibrationStrategy::Uniform,
+                CalibrationBins::Quantile => CalibrationStrategy::Quantile,
+            })
     }
 }
 
@@ -53,6 +71,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// An expected count: whole numbers without decimals, ties split pro rata with one.
+fn count(x: f64) -> String {
+    if (x - x.round()).abs() < 1e-9 {
+        format!("{}", x.round())
+    } else {
+        format!("{x:.1}")
+    }
+}
+
 /// The metric table printed after an evaluation.
 fn summary(dir: &ModelDir, e: &Evaluation) -> String {
     let mut out = format!(
@@ -72,6 +99,18 @@ fn summary(dir: &ModelDir, e: &Evaluation) -> String {
             _ => "n/a".into(),
         };
         out += &format!("  {name:<24} {:>8.4}   {interval}\n", m.value);
+    }
+    if let Some(c) = &e.confusion_at_capacity {
+        out += &format!(
+            "\nconfusion at capacity {} ({}; scores >= {:.4}): {} churners flagged, {} stayers flagged, {} churners missed, {} stayers not flagged\n",
+            e.capacity,
+            e.capacity_basis.describe(),
+            c.threshold,
+            count(c.true_positives),
+            count(c.false_positives),
+            count(c.false_negatives),
+            count(c.true_negatives)
+        );
     }
     out += &format!(
         "\nplots:   {}/ (PNG and SVG)\nmetrics: {}\n",

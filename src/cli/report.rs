@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use churn::data::load::load_history_with;
 use churn::features::tabular::{load_table, TabularOptions};
-use churn::report::{build_report, write_report, ReportData};
+use churn::report::{build_report, write_report, LaterSections, ReportData};
 use churn::store::{guard_output, Registry};
 
 use super::common::{refuse_folder_stdout, Bar, DataArgs};
@@ -59,7 +59,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let bar = Bar::new();
     let data = report_data(&args, &bar)?;
-    let report = build_report(&dir, &data, args.scores.as_deref(), &bar)
+    // PLUG-IN POINT: list changes and outcomes fill these once their inputs exist.
+    let later = LaterSections::default();
+    let report = build_report(&dir, &data, args.scores.as_deref(), &later, &bar)
         .with_context(|| format!("building the report of model {}", dir.id()))?;
     let (html, md) = write_report(&report, &args.out, dir.id())?;
     outln!("{}\n{}", html.display(), md.display());

@@ -3,8 +3,56 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::metrics::{bin_edge, calibration_bin, CALIBRATION_BINS};
-use crate::stats::{positives_in_top, Group, Ranked};
+use super::metrics::{bin_edge, CALIBRATION_BINS};
+use crate::stats::{positives_in_top, quantile, Group, Quantile, Ranked};
+
+/// How the reliability bins are cut (scikit-learn's `calibration_curve(strategy=...)`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CalibrationStrategy {
+    /// Ten equal-width bins on [0, 1] (`strategy="uniform"`): empty wherever no prediction falls.
+    Uniform,
+    /// Ten bins holding about equal numbers of rows (`strategy="quantile"`), the default: every
+    /// bin is populated however narrow the range of the predictions.
+    #[default]
+    Quantile,
+}
+
+impl CalibrationStrategy {
+    /// The bins of evaluations recorded before the strategy was: uniform.
+    pub(crate) fn older() -> Self {
+        CalibrationStrategy::Uniform
+    }
+
+    /// The name in metrics files and plot labels: `uniform` or `quantile`.
+    pub fn name(self) -> &'static str {
+        match self {
+            CalibrationStrategy::Uniform => "uniform",
+            CalibrationStrategy::Quantile => "quantile",
+        }
+    }
+
+    /// The eleven bin edges for `probs`: `linspace(0, 1, 11)`, or the 0th, 10th, ... 100th
+    /// percentiles of `probs` (linear interpolation, as `np.percentile`).
+    pub fn edges(self, probs: &[f64]) -> Vec<f64> {
+        match self {
+            CalibrationStrategy::Uniform => (0..=CALIBRATION_BINS).map(bin_edge).collect(),
+            CalibrationStrategy::Quantile => {
+                let mut sorted = probs.to_vec();
+                sorted.sort_by(f64::total_cmp);
+                if sorted.is_empty() {
+                    return Self::Uniform.edges(probs);
+                }
+                (0..=CALIBRATION_BINS)
+                    .map(|i| {
+                        let q = i as f64 / CALIBRATION_BINS as f64;
+                        quantile(&sorted, q, Quantile::Linear)
+                    })
+                    .collect()
+            }
+        }
+    }
+}
 
 /// A point of the ROC curve.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -111,14 +159,27 @@ pub fn pr_curve(labels: &[bool], scores: &[f64]) -> Option<Vec<PrPoint>> {
 /// The ten equal-width reliability bins, empty ones included (bins as
 /// `sklearn.calibration.calibration_curve(..., n_bins=10)`).
 pub fn calibration_bins(labels: &[bool], probs: &[f64]) -> Vec<CalibrationBin> {
+    calibration_bins_by(labels, probs, CalibrationStrategy::Uniform)
+}
+
+/// The ten reliability bins of `strategy`, empty ones included. A row falls in bin `i` when
+/// `edges[i] < p <= edges[i + 1]` (the first bin also holds everything at or below its upper
+/// edge), which is `np.searchsorted(edges[1:-1], p)` as scikit-learn bins.
+pub fn calibration_bins_by(
+    labels: &[bool],
+    probs: &[f64],
+    strategy: CalibrationStrategy,
+) -> Vec<CalibrationBin> {
     assert_eq!(
         labels.len(),
         probs.len(),
         "labels and probabilities differ in length"
     );
+    let edges = strategy.edges(probs);
+    let inner = &edges[1..CALIBRATION_BINS];
     let mut sums = [(0usize, 0.0f64, 0usize); CALIBRATION_BINS];
     for (&y, &p) in labels.iter().zip(probs) {
-        let s = &mut sums[calibration_bin(p)];
+        let s = &mut sums[inner.iter().take_while(|&&e| e < p).count()];
         s.0 += 1;
         s.1 += p;
         s.2 += usize::from(y);
@@ -126,8 +187,8 @@ pub fn calibration_bins(labels: &[bool], probs: &[f64]) -> Vec<CalibrationBin> {
     sums.iter()
         .enumerate()
         .map(|(b, &(count, p_sum, pos))| CalibrationBin {
-            lower: bin_edge(b),
-            upper: bin_edge(b + 1),
+            lower: edges[b],
+            upper: edges[b + 1],
             count,
             mean_probability: (count > 0).then(|| p_sum / count as f64),
             fraction_positive: (count > 0).then(|| pos as f64 / count as f64),
@@ -267,6 +328,21 @@ mod tests {
             assert!((b.fraction_positive.unwrap() - t).abs() < 1e-12);
             assert!((b.mean_probability.unwrap() - m).abs() < 1e-12);
         }
+    }
+
+    #[test]
+    fn quantile_bins_hold_equal_counts_where_uniform_bins_sit_empty() {
+        // Predictions squeezed below 0.36, as the demo's: most uniform bins are empty.
+        let p: Vec<f64> = (0..200).map(|i| 0.01 + 0.35 * i as f64 / 199.0).collect();
+        let y: Vec<bool> = (0..200).map(|i| i % 4 == 0).collect();
+        let uniform = calibration_bins_by(&y, &p, CalibrationStrategy::Uniform);
+        assert_eq!(uniform.iter().filter(|b| b.count == 0).count(), 6);
+        let q = calibration_bins_by(&y, &p, CalibrationStrategy::Quantile);
+        assert!(q.iter().all(|b| b.count == 20), "{q:?}");
+        assert_eq!((q[0].lower, q[9].upper), (0.01, 0.36));
+        // Edges at np.percentile(p, [0, 10, ..., 100]): the first bin is the 20 lowest rows.
+        let first: f64 = p[..20].iter().sum::<f64>() / 20.0;
+        assert!((q[0].mean_probability.unwrap() - first).abs() < 1e-12);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 pub mod bootstrap;
 pub mod curves;
+pub mod gains;
 pub mod metrics;
 pub mod model_dir;
 pub mod plots;
@@ -11,27 +12,32 @@ pub mod plots;
 use serde::{Deserialize, Serialize};
 
 use self::bootstrap::{bootstrap, percentile_interval};
-use self::curves::{calibration_bins, lift_by_decile, CalibrationBin, DecileLift};
+use self::curves::{calibration_bins_by, lift_by_decile, CalibrationBin, DecileLift};
+use self::gains::{confusion_at_capacity, gains_table, ConfusionAtCapacity, GainsRow};
 use self::metrics::{default_capacity, PointMetrics};
 use crate::error::{Error, Result};
 use crate::stats::Ranked;
 
+pub use self::curves::CalibrationStrategy;
 pub use self::model_dir::{evaluate_model, Metrics};
 
 /// Central coverage of the bootstrap intervals.
 pub const CONFIDENCE_LEVEL: f64 = 0.95;
 
-/// How to evaluate: capacity, bootstrap size and seed.
+/// How to evaluate: capacity, bootstrap size and seed, calibration bins.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EvalSettings {
-    /// Rows contacted for precision and recall at capacity. Default `None`: 10 % of the rows,
-    /// rounded up.
+    /// Rows contacted for precision and recall at capacity. Default `None`: for a registered
+    /// model ([`evaluate_model`]) the holdout rows its high tier marks, otherwise 10 % of the
+    /// rows, rounded up.
     pub capacity: Option<usize>,
     /// Bootstrap resamples for the intervals. Default 1000.
     pub resamples: usize,
     /// Seed of the bootstrap; resample `b` draws from a ChaCha8 stream `b` under this seed.
     /// Default 42.
     pub seed: u64,
+    /// How the reliability bins are cut. Default [`CalibrationStrategy::Quantile`].
+    pub calibration: CalibrationStrategy,
 }
 
 impl Default for EvalSettings {
@@ -40,12 +46,14 @@ impl Default for EvalSettings {
             capacity: None,
             resamples: 1000,
             seed: 42,
+            calibration: CalibrationStrategy::Quantile,
         }
     }
 }
 
 impl EvalSettings {
-    /// The defaults: capacity 10 % of rows, 1000 resamples, seed 42.
+    /// The defaults: capacity from the model's high tier (else 10 % of rows), 1000 resamples,
+    /// seed 42, quantile calibration bins.
     pub fn new() -> Self {
         Self::default()
     }
@@ -65,6 +73,12 @@ impl EvalSettings {
     /// Bootstrap seed (default 42).
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
+        self
+    }
+
+    /// Calibration bins (default [`CalibrationStrategy::Quantile`]).
+    pub fn calibration(mut self, strategy: CalibrationStrategy) -> Self {
+        self.calibration = strategy;
         self
     }
 
@@ -96,6 +110,34 @@ pub struct MetricCi {
     pub n_resamples_used: usize,
 }
 
+/// Where the capacity of an evaluation came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CapacityBasis {
+    /// Given in the settings.
+    Given,
+    /// The holdout rows the model's high tier marks.
+    HighTier,
+    /// 10 % of the rows, rounded up.
+    TopTenPercent,
+}
+
+impl CapacityBasis {
+    /// The rule of evaluations recorded before the basis was: 10 % of the rows.
+    fn older() -> Self {
+        CapacityBasis::TopTenPercent
+    }
+
+    /// A phrase for reports: "the model's high tier", ...
+    pub fn describe(self) -> &'static str {
+        match self {
+            CapacityBasis::Given => "as given",
+            CapacityBasis::HighTier => "the holdout rows the model's high tier marks",
+            CapacityBasis::TopTenPercent => "10 % of the rows",
+        }
+    }
+}
+
 /// The evaluation of one set of predictions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Evaluation {
@@ -107,6 +149,9 @@ pub struct Evaluation {
     pub base_rate: f64,
     /// Rows contacted for precision and recall at capacity.
     pub capacity: usize,
+    /// Where `capacity` came from (evaluations recorded before it existed: 10 % of the rows).
+    #[serde(default = "CapacityBasis::older")]
+    pub capacity_basis: CapacityBasis,
     /// ROC AUC (ties count half).
     pub roc_auc: MetricCi,
     /// Average precision (sklearn's `average_precision_score`).
@@ -130,10 +175,21 @@ pub struct Evaluation {
     pub seed: u64,
     /// Interval coverage (0.95).
     pub confidence_level: f64,
+    /// How the reliability bins were cut (evaluations recorded before it existed: uniform).
+    #[serde(default = "CalibrationStrategy::older")]
+    pub calibration_strategy: CalibrationStrategy,
     /// Reliability bins, empty ones included.
     pub calibration: Vec<CalibrationBin>,
     /// Lift of each score decile.
     pub lift_by_decile: Vec<DecileLift>,
+    /// The gains table per score decile (revenue captured when the predictions carry revenue);
+    /// empty in evaluations recorded before it existed.
+    #[serde(default)]
+    pub gains: Vec<GainsRow>,
+    /// The confusion matrix with the top `capacity` rows flagged; `None` only in evaluations
+    /// recorded before it existed.
+    #[serde(default)]
+    pub confusion_at_capacity: Option<ConfusionAtCapacity>,
 }
 
 impl Evaluation {
@@ -173,7 +229,10 @@ pub fn evaluate_predictions(
     settings.check()?;
     check_inputs(labels, probs)?;
     let n = labels.len();
-    let capacity = settings.capacity.unwrap_or_else(|| default_capacity(n));
+    let (capacity, capacity_basis) = match settings.capacity {
+        Some(c) => (c, CapacityBasis::Given),
+        None => (default_capacity(n), CapacityBasis::TopTenPercent),
+    };
     if capacity > n {
         return Err(Error::Usage(format!(
             "capacity {capacity} exceeds the {n} rows evaluated"
@@ -191,6 +250,7 @@ pub fn evaluate_predictions(
         positives,
         base_rate: positives as f64 / n as f64,
         capacity,
+        capacity_basis,
         roc_auc: ci(|m| m.roc_auc),
         pr_auc: ci(|m| m.pr_auc),
         log_loss: ci(|m| Some(m.log_loss)),
@@ -202,8 +262,11 @@ pub fn evaluate_predictions(
         n_resamples: settings.resamples,
         seed: settings.seed,
         confidence_level: CONFIDENCE_LEVEL,
-        calibration: calibration_bins(labels, probs),
+        calibration_strategy: settings.calibration,
+        calibration: calibration_bins_by(labels, probs, settings.calibration),
         lift_by_decile: lift_by_decile(labels, probs).unwrap_or_default(),
+        gains: gains_table(labels, probs, None),
+        confusion_at_capacity: Some(confusion_at_capacity(labels, probs, capacity)),
     })
 }
 

@@ -1,16 +1,43 @@
 //! Evaluating a registered model: its holdout predictions from the folder, the plots into the
 //! folder's plots, and the evaluation recorded in its metrics, all through [`ModelDir`].
 
+use super::gains::gains_table;
 use super::plots::write_plots;
-use super::{evaluate_predictions, EvalSettings, Evaluation};
+use super::{evaluate_predictions, CapacityBasis, EvalSettings, Evaluation};
 use crate::error::Result;
+use crate::model::ChurnModel;
 use crate::store::{ModelDir, ModelMetrics};
 
 /// A model folder's metrics with this module's evaluation.
 pub type Metrics = ModelMetrics<Evaluation>;
 
+/// The evaluation of a model's holdout rows: the high tier's count as the default capacity, and
+/// revenue in the gains table.
+fn evaluate_holdout(
+    model: &ChurnModel,
+    labels: &[bool],
+    probs: &[f64],
+    revenue: Option<&[f64]>,
+    settings: &EvalSettings,
+) -> Result<Evaluation> {
+    let high_tier = probs.iter().filter(|&&p| p >= model.tiers.high).count();
+    let capacity = settings.capacity.unwrap_or(high_tier.max(1));
+    let given = settings.clone().capacity(Some(capacity));
+    let mut evaluation = evaluate_predictions(labels, probs, &given)?;
+    if settings.capacity.is_none() {
+        evaluation.capacity_basis = CapacityBasis::HighTier;
+    }
+    if revenue.is_some_and(|r| r.len() == labels.len()) {
+        evaluation.gains = gains_table(labels, probs, revenue);
+    }
+    Ok(evaluation)
+}
+
 /// Evaluate the holdout predictions of the model in `dir`, write the plots and record the
-/// evaluation in its metrics (training's part kept).
+/// evaluation in its metrics (training's part kept). Without a capacity in `settings`, the
+/// capacity is the number of holdout rows the model's high tier marks (at least 1), so the
+/// confusion matrix describes the list a CS team would work; the gains table carries the share
+/// of churned revenue when the predictions have revenue.
 ///
 /// # Errors
 /// As [`evaluate_predictions`], [`ModelDir::predictions`] and [`ModelDir::model`] (a model file
@@ -18,11 +45,12 @@ pub type Metrics = ModelMetrics<Evaluation>;
 /// written); drawing and I/O failures.
 pub fn evaluate_model(dir: &ModelDir, settings: &EvalSettings) -> Result<Evaluation> {
     let (labels, probs) = dir.predictions()?;
-    let evaluation = evaluate_predictions(&labels, &probs, settings)?;
-    // Read before any plot is drawn: a damaged metrics file stops the run with nothing written.
-    dir.metrics::<serde::de::IgnoredAny>()?;
+    let revenue = dir.prediction_revenue()?;
     // A model that fails verification is not evaluated: nothing is written into its folder.
     let model = dir.model()?;
+    let evaluation = evaluate_holdout(&model, &labels, &probs, revenue.as_deref(), settings)?;
+    // Read before any plot is drawn: a damaged metrics file stops the run with nothing written.
+    dir.metrics::<serde::de::IgnoredAny>()?;
     let coefficients: Vec<(String, f64)> = model
         .feature_names
         .into_iter()

@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::curves::{calibration_bins, cumulative_gains, lift_by_decile, pr_curve, roc_curve};
-use super::Evaluation;
+use super::curves::{cumulative_gains, lift_by_decile, pr_curve, roc_curve};
+use super::{CalibrationStrategy, Evaluation};
 use crate::error::{Error, Result};
 use crate::plot::{
     bar_chart, histogram_chart, line_chart, output_paths, Annotation, Bar, BarChart,
@@ -43,10 +43,7 @@ pub fn write_plots(
     let stem = |name: &str| dir.join(name);
     line_chart(&stem("roc"), &roc_chart(labels, probs, eval))?;
     line_chart(&stem("pr"), &pr_chart(labels, probs, eval))?;
-    line_chart(
-        &stem("calibration"),
-        &calibration_chart(labels, probs, eval),
-    )?;
+    line_chart(&stem("calibration"), &calibration_chart(eval))?;
     line_chart(&stem("cumulative_gains"), &gains_chart(labels, probs))?;
     bar_chart(&stem("lift_by_decile"), &lift_chart(labels, probs))?;
     histogram_chart(
@@ -155,39 +152,70 @@ pub fn pr_chart(labels: &[bool], probs: &[f64], eval: &Evaluation) -> LineChart 
     unit_square(c)
 }
 
-/// Reliability diagram: observed churn share against mean predicted probability per bin, with
-/// the number of rows in each bin written beside its point.
-pub fn calibration_chart(labels: &[bool], probs: &[f64], eval: &Evaluation) -> LineChart {
-    let bins: Vec<_> = calibration_bins(labels, probs)
-        .into_iter()
-        .filter(|b| b.count > 0)
-        .collect();
+/// The upper end of an axis that starts at 0 and must show `max` (a probability): 5 % headroom,
+/// rounded up to a multiple of 0.05 (0.1 above 0.5), at most 1. Demo predictions all below 0.36
+/// get an axis to 0.4 instead of to 1 with most of the plot empty.
+pub fn fitted_upper(max: f64) -> f64 {
+    let max = if max.is_finite() {
+        max.clamp(0.0, 1.0)
+    } else {
+        1.0
+    };
+    let step = if max * 1.05 > 0.5 { 0.1 } else { 0.05 };
+    // Round before ceil: 0.3 / 0.05 is 5.999999999999999 in floating point.
+    let steps = ((max * 1.05 / step * 1e9).round() / 1e9).ceil().max(1.0);
+    ((steps * step * 1e9).round() / 1e9).min(1.0)
+}
+
+/// Reliability diagram of the evaluation's bins: observed churn share against mean predicted
+/// probability per bin, with the number of rows in each equal-width bin written beside its
+/// point (equal-count bins give their size in the legend). Both axes
+/// end just past the largest mean or observed share, so the points fill the plot.
+pub fn calibration_chart(eval: &Evaluation) -> LineChart {
+    let bins: Vec<_> = eval.calibration.iter().filter(|b| b.count > 0).collect();
     let points: Vec<(f64, f64)> = bins
         .iter()
         .filter_map(|b| Some((b.mean_probability?, b.fraction_positive?)))
         .collect();
+    let top = fitted_upper(points.iter().map(|p| p.0.max(p.1)).fold(0.0, f64::max));
+    let strategy = match eval.calibration_strategy {
+        CalibrationStrategy::Uniform => "10 equal-width bins",
+        CalibrationStrategy::Quantile => "10 equal-count bins",
+    };
     let mut c = LineChart::new(
         format!("Calibration (ECE {})", with_interval(&eval.ece)),
-        "Mean predicted probability (10 equal-width bins)",
+        format!("Mean predicted probability ({strategy})"),
         "Observed churn rate",
     );
-    c.annotations = bins
-        .iter()
-        .zip(&points)
-        .map(|(b, &(x, y))| Annotation {
-            x,
-            y,
-            text: format!("n={}", b.count),
-        })
-        .collect();
-    c.series
-        .push(Series::with_markers("Model (labels: rows per bin)", points));
+    // Equal-count bins crowd where the predictions are dense: one count in the legend instead
+    // of a label per point.
+    let legend = match eval.calibration_strategy {
+        CalibrationStrategy::Quantile => {
+            let most = bins.iter().map(|b| b.count).max().unwrap_or(0);
+            format!("Model (bins of at most {most} rows)")
+        }
+        CalibrationStrategy::Uniform => {
+            c.annotations = bins
+                .iter()
+                .zip(&points)
+                .map(|(b, &(x, y))| Annotation {
+                    x,
+                    y,
+                    text: format!("n={}", b.count),
+                })
+                .collect();
+            "Model (labels: rows per bin)".into()
+        }
+    };
+    c.series.push(Series::with_markers(legend, points));
     c.baseline = Some(Series::line(
         "Perfectly calibrated",
-        vec![(0.0, 0.0), (1.0, 1.0)],
+        vec![(0.0, 0.0), (top, top)],
     ));
     c.legend_at = LegendAt::UpperLeft;
-    unit_square(c)
+    c.x_range = Some((0.0, top));
+    c.y_range = Some((0.0, top * 1.02));
+    c
 }
 
 /// Cumulative share of churners captured against share of customers contacted.
@@ -247,22 +275,29 @@ pub fn score_distribution_chart(labels: &[bool], probs: &[f64]) -> HistogramChar
             .collect()
     };
     let (churned, stayed) = (pick(true), pick(false));
+    let top = fitted_upper(probs.iter().copied().fold(0.0, f64::max));
     HistogramChart {
         title: "Predicted probability by outcome".into(),
-        x_label: "Predicted churn probability".into(),
+        x_label: format!("Predicted churn probability (0 to {})", fmt_range_end(top)),
         y_label: "Share of the class".into(),
         series: vec![
             (format!("Stayed (n={})", stayed.len()), stayed),
             (format!("Churned (n={})", churned.len()), churned),
         ],
         bins: 20,
-        range: (0.0, 1.0),
+        range: (0.0, top),
         normalize: true,
         ..Default::default()
     }
 }
 
-/// Odds ratios `exp(coefficient)`, largest first, bars growing from 1 (no effect).
+fn fmt_range_end(x: f64) -> String {
+    let s = format!("{x:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// Odds ratios `exp(coefficient)`, largest first, bars growing from 1 (no effect) on a log axis,
+/// so a halving of the odds is as long as a doubling.
 pub fn odds_ratio_chart(coefficients: &[(String, f64)]) -> BarChart {
     let mut bars: Vec<Bar> = coefficients
         .iter()
@@ -275,13 +310,15 @@ pub fn odds_ratio_chart(coefficients: &[(String, f64)]) -> BarChart {
     BarChart {
         title: "Coefficients as odds ratios".into(),
         category_label: "Feature".into(),
-        value_label: "Odds ratio, exp(coefficient), per standard deviation of the feature".into(),
+        value_label:
+            "Odds ratio, exp(coefficient), per standard deviation of the feature (log scale)".into(),
         series_name: "Odds ratio".into(),
         bars,
         horizontal: true,
         origin: 1.0,
         baseline: Some(("No effect (1)".into(), 1.0)),
         value_labels: true,
+        log_scale: true,
         legend_at: LegendAt::LowerRight,
         ..Default::default()
     }
@@ -298,6 +335,27 @@ mod tests {
         assert!(t.len() <= 1001);
         assert_eq!(t[0], (0.0, 0.0));
         assert_eq!(*t.last().unwrap(), (10_000.0, 10_000.0));
+    }
+
+    #[test]
+    fn axes_fit_predictions_below_a_third() {
+        assert_eq!(fitted_upper(0.357), 0.4);
+        assert_eq!(fitted_upper(0.3), 0.35);
+        assert_eq!(fitted_upper(0.9), 1.0);
+        assert_eq!(fitted_upper(0.0), 0.05);
+        let probs: Vec<f64> = (0..100).map(|i| 0.35 * i as f64 / 99.0).collect();
+        let labels: Vec<bool> = (0..100).map(|i| i % 3 == 0).collect();
+        let e = crate::evaluate::evaluate_predictions(
+            &labels,
+            &probs,
+            &crate::evaluate::EvalSettings::new().resamples(10),
+        )
+        .unwrap();
+        let c = calibration_chart(&e);
+        assert_eq!(c.series[0].points.len(), 10, "every quantile bin drawn");
+        let top = c.x_range.unwrap().1;
+        assert!(top < 0.5 && c.series[0].points.iter().all(|p| p.0 <= top && p.1 <= top));
+        assert_eq!(score_distribution_chart(&labels, &probs).range, (0.0, 0.4));
     }
 
     #[test]

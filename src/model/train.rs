@@ -89,6 +89,9 @@ pub struct HoldoutPrediction {
     pub label: bool,
     /// Predicted P(churn).
     pub probability: f64,
+    /// The row's `monthly_revenue` when the table has that numeric column (the evaluation's
+    /// revenue captured by decile).
+    pub revenue: Option<f64>,
 }
 
 /// Everything a training run produces, ready for [`crate::store::Registry::save`].
@@ -559,6 +562,13 @@ fn holdout_predictions(
     }
     let mut rows = plan.holdout.clone();
     rows.sort_unstable();
+    let revenue = match table.column(crate::schema::feature::MONTHLY_REVENUE) {
+        Some(c) => match &c.values {
+            crate::frame::ColumnValues::Numeric(v) => Some(v.as_slice()),
+            _ => None,
+        },
+        None => None,
+    };
     Ok(rows
         .into_iter()
         .map(|i| HoldoutPrediction {
@@ -566,6 +576,7 @@ fn holdout_predictions(
             as_of: table.as_of[i],
             label: table.labels[i] == Some(true),
             probability: probability[i],
+            revenue: revenue.map(|r| r[i]),
         })
         .collect())
 }

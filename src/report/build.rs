@@ -5,12 +5,16 @@ use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use super::distributions::{distributions_section, num};
-use super::scores::scores_section;
-use super::{Figure, Report, Section, Table};
+use super::holdout::holdout_section;
+use super::scores::{read_list, scores_section};
+use super::summary::{
+    changes_section, outcomes_section, summary_section, LaterSections, SummaryInputs,
+};
+use super::{shown_path, Figure, Part, Report, Section, Table};
 use crate::data::history::History;
 use crate::error::{Error, Result};
 use crate::evaluate::plots::PLOT_STEMS;
-use crate::evaluate::{Evaluation, Metrics};
+use crate::evaluate::Metrics;
 use crate::features::build_features_with;
 use crate::frame::FeatureTable;
 use crate::kpis::{customers_chart, kpi_chart, retention_kpis, Period, PeriodKpis, KPI_COLUMNS};
@@ -22,40 +26,57 @@ use crate::progress::Progress;
 use crate::store::ModelDir;
 use crate::time::{format_day, format_ts, parse_day};
 
-/// Section titles, in report order.
+/// Part and section titles, in report order.
 pub mod titles {
-    /// 1. Model id, mode, label, cutoffs, penalty, training rows, convergence.
+    /// Part 1 (id `summary`): purpose, holdout AUC, lift, calibration, tiers, revenue at risk.
+    pub const SUMMARY: &str = "Summary";
+    /// Part 2 (id `cs-lead`): the list and what changed.
+    pub const CS_LEAD: &str = "For the customer success lead";
+    /// Part 3 (id `data-scientist`): how the model was made and how good it is.
+    pub const DATA_SCIENTIST: &str = "For the data scientist";
+    /// The parts, in order.
+    pub const PARTS: [&str; 3] = [SUMMARY, CS_LEAD, DATA_SCIENTIST];
+    /// The parts' HTML ids, in order.
+    pub const PART_IDS: [&str; 3] = ["summary", "cs-lead", "data-scientist"];
+
+    /// CS lead 1. The top of the at-risk list, with reasons and plays.
+    pub const SCORES: &str = "At-risk list preview";
+    /// CS lead 2. Who entered, left or changed tier (a placeholder until that input exists).
+    pub const CHANGES: &str = "Changes since the last list";
+    /// CS lead 3. What happened to earlier lists' customers (a placeholder until then).
+    pub const OUTCOMES: &str = "Outcomes";
+    /// Data scientist 1. Mode, label, cutoffs, penalty, training rows, convergence.
     pub const MODEL: &str = "Model";
-    /// 2. Rows per table, span, customers, churn share.
-    pub const DATA: &str = "Data summary";
-    /// 3. Monthly churn rate and CRR (event mode with the history).
-    pub const KPIS: &str = "Retention KPIs over time";
-    /// 4. Means, medians and histograms of churned against retained rows.
-    pub const DISTRIBUTIONS: &str = "Feature distributions: churned vs retained";
-    /// 5. Validation AUC per alpha and fold.
-    pub const CV: &str = "Cross-validation";
-    /// 6. Holdout metrics, with 95 % intervals after `churn evaluate`.
+    /// 2. Holdout metrics with 95 % intervals, gains table, confusion matrix at capacity.
     pub const HOLDOUT: &str = "Holdout metrics";
-    /// 7. The plots of `churn evaluate`.
+    /// 3. The plots of `churn evaluate`.
     pub const PLOTS: &str = "Evaluation plots";
-    /// 8. Coefficients and exp(coefficient), largest first.
+    /// 4. Validation AUC per alpha and fold.
+    pub const CV: &str = "Cross-validation";
+    /// 5. Coefficients and exp(coefficient), largest first.
     pub const COEFFICIENTS: &str = "Coefficients and odds ratios";
+    /// 6. Means, medians and histograms (bars for 0/1 features) of churned against retained.
+    pub const DISTRIBUTIONS: &str = "Feature distributions: churned vs retained";
+    /// 7. Rows per table, span, customers, churn share.
+    pub const DATA: &str = "Data summary";
+    /// 8. Monthly churn rate and CRR (event mode with the history); the table folded.
+    pub const KPIS: &str = "Retention KPIs over time";
     /// 9. Columns that predict the label suspiciously well.
     pub const LEAKAGE: &str = "Leakage flags";
-    /// 10. The top of the latest at-risk list.
-    pub const SCORES: &str = "At-risk list preview";
-    /// All of them, in order.
-    pub const ALL: [&str; 10] = [
+    /// The titled sections, in order (the summary's own section has no title).
+    pub const ALL: [&str; 12] = [
+        SCORES,
+        CHANGES,
+        OUTCOMES,
         MODEL,
-        DATA,
-        KPIS,
-        DISTRIBUTIONS,
-        CV,
         HOLDOUT,
         PLOTS,
+        CV,
         COEFFICIENTS,
+        DISTRIBUTIONS,
+        DATA,
+        KPIS,
         LEAKAGE,
-        SCORES,
     ];
 }
 
@@ -76,9 +97,10 @@ pub enum ReportData {
     },
 }
 
-/// The report of the model in `dir`, with `data` and an at-risk list (`scores`, else the
-/// folder's preview of the latest list when present). Missing optional pieces (metrics,
-/// evaluation, plots, scores) become a line saying so.
+/// The report of the model in `dir`, with `data`, an at-risk list (`scores`, else the folder's
+/// preview of the latest list when present) and the sections of `later` inputs (placeholders
+/// where absent). Missing optional pieces (metrics, evaluation, plots, scores) become a line
+/// saying so. Paths are shown relative to the working folder, never as absolute machine paths.
 ///
 /// # Errors
 /// Reading the model file; rebuilding features from the history; reading a `scores` file that
@@ -87,27 +109,33 @@ pub fn build_report(
     dir: &ModelDir,
     data: &ReportData,
     scores: Option<&Path>,
+    later: &LaterSections,
     progress: &dyn Progress,
 ) -> Result<Report> {
+    let base = std::env::current_dir().unwrap_or_default();
     let model = dir.model()?;
     let metrics = read_metrics(dir);
-    let training = training_rows(&model, data, progress)?;
-    let training = match &training {
-        Ok((table, origin)) => Ok((table.as_ref(), origin.as_str())),
-        Err(reason) => Err(reason.as_str()),
-    };
-    let sections = vec![
-        model_section(&model),
-        data_section(&model, data),
-        kpi_section(&model, data)?,
-        distributions_section(titles::DISTRIBUTIONS, &model, training)?,
-        cv_section(metrics.as_ref().map(|m| &m.training)),
-        holdout_section(&model, metrics.as_ref().and_then(|m| m.evaluation.as_ref())),
-        plots_section(&dir.plots_dir()),
-        coefficients_section(&model),
-        leakage_section(&model),
-        scores_section(titles::SCORES, dir, scores)?,
+    let evaluation = metrics.as_ref().and_then(|m| m.evaluation.as_ref());
+    let list = read_list(dir, scores, &base)?;
+    let holdout = dir.predictions().ok().map(|(_, p)| p);
+    let summary = summary_section(SummaryInputs {
+        model: &model,
+        evaluation,
+        list: &list,
+        holdout: holdout.as_deref(),
+        later,
+    });
+    let cs_lead = vec![
+        scores_section(titles::SCORES, &list, &model.model_id),
+        changes_section(titles::CHANGES, later.changes.as_ref()),
+        outcomes_section(titles::OUTCOMES, later.outcomes.as_ref()),
     ];
+    let data_scientist = data_scientist_sections(dir, &model, &metrics, data, &base, progress)?;
+    let part = |i: usize, sections| Part {
+        id: titles::PART_IDS[i].into(),
+        title: titles::PARTS[i].into(),
+        sections,
+    };
     Ok(Report {
         title: format!("Churn model {}", model.model_id),
         subtitle: format!(
@@ -116,8 +144,40 @@ pub fn build_report(
             model.mode,
             env!("CARGO_PKG_VERSION")
         ),
-        sections,
+        parts: vec![
+            part(0, vec![summary]),
+            part(1, cs_lead),
+            part(2, data_scientist),
+        ],
     })
+}
+
+/// The data scientist's sections, in [`titles::ALL`] order.
+fn data_scientist_sections(
+    dir: &ModelDir,
+    model: &ChurnModel,
+    metrics: &Option<Metrics>,
+    data: &ReportData,
+    base: &Path,
+    progress: &dyn Progress,
+) -> Result<Vec<Section>> {
+    let evaluation = metrics.as_ref().and_then(|m| m.evaluation.as_ref());
+    let training = training_rows(model, data, base, progress)?;
+    let training = match &training {
+        Ok((table, origin)) => Ok((table.as_ref(), origin.as_str())),
+        Err(reason) => Err(reason.as_str()),
+    };
+    Ok(vec![
+        model_section(model),
+        holdout_section(titles::HOLDOUT, model, evaluation),
+        plots_section(&dir.plots_dir()),
+        cv_section(metrics.as_ref().map(|m| &m.training)),
+        coefficients_section(model),
+        distributions_section(titles::DISTRIBUTIONS, model, training)?,
+        data_section(model, data, base),
+        kpi_section(model, data)?,
+        leakage_section(model),
+    ])
 }
 
 /// The model's metrics, each part optional: none when the file is missing, a warning when it is
@@ -149,13 +209,14 @@ fn read_metrics(dir: &ModelDir) -> Option<Metrics> {
 fn training_rows<'a>(
     model: &ChurnModel,
     data: &'a ReportData,
+    base: &Path,
     progress: &dyn Progress,
 ) -> Result<std::result::Result<(Cow<'a, FeatureTable>, String), String>> {
     match (data, model.mode) {
         (ReportData::None, _) => Ok(Err(String::new())),
         (ReportData::Table { path, table }, _) => Ok(Ok((
             Cow::Borrowed(table),
-            format!("Rows of {}", path.display()),
+            format!("Rows of {}", shown_path(path, base)),
         ))),
         (ReportData::History(history), Mode::Event) => {
             let table = rebuild_training_rows(model, history, progress)?;
@@ -191,11 +252,7 @@ fn rebuild_training_rows(
 
 /// Section 1: what the model is and how it was trained.
 fn model_section(model: &ChurnModel) -> Section {
-    let mut lines = vec![
-        format!("Model id: {}", model.model_id),
-        format!("Created: {}", model.created),
-        format!("Mode: {}", model.mode),
-    ];
+    let mut lines = vec![format!("Mode: {}", model.mode)];
     if model.mode == Mode::Event {
         lines.push(format!(
             "Label: {} within {} days of each cutoff",
@@ -265,7 +322,7 @@ fn convergence_warnings(model: &ChurnModel) -> Vec<String> {
 }
 
 /// Section 2: the data, as loaded or as the model remembers it.
-fn data_section(model: &ChurnModel, data: &ReportData) -> Section {
+fn data_section(model: &ChurnModel, data: &ReportData, base: &Path) -> Section {
     let mut s = Section {
         title: titles::DATA.into(),
         ..Default::default()
@@ -277,7 +334,7 @@ fn data_section(model: &ChurnModel, data: &ReportData) -> Section {
             let churned = table.labels.iter().filter(|l| **l == Some(true)).count();
             s.lines.push(format!(
                 "{}: {} rows, {} feature columns (besides id and label), churn share {:.1} % of {labelled} labelled rows.",
-                path.display(),
+                shown_path(path, base),
                 table.n_rows(),
                 table.n_features(),
                 100.0 * churned as f64 / labelled.max(1) as f64
@@ -314,15 +371,14 @@ fn history_summary(h: &History, s: &mut Section) {
     for w in &h.summary.warnings {
         s.lines.push(format!("Warning: {w}"));
     }
-    s.tables.push(Table {
-        header: vec!["table".into(), "rows".into()],
-        rows: h
-            .summary
+    s.tables.push(Table::new(
+        vec!["table".into(), "rows".into()],
+        h.summary
             .rows
             .iter()
             .map(|(t, n)| vec![t.clone(), n.to_string()])
             .collect(),
-    });
+    ));
 }
 
 /// Section 3: monthly churn rate and CRR (event mode with the history).
@@ -359,6 +415,10 @@ fn kpi_table(rows: &[PeriodKpis]) -> Table {
     let pct = |x: Option<f64>| x.map_or(String::new(), |v| format!("{v:.2}"));
     Table {
         header: KPI_COLUMNS.iter().map(|c| c.to_string()).collect(),
+        fold: Some(format!(
+            "The KPI table: {} months (open to read every row)",
+            rows.len()
+        )),
         rows: rows
             .iter()
             .map(|r| {
@@ -435,73 +495,7 @@ pub(crate) fn cv_table(m: &TrainMetrics) -> Table {
             row
         })
         .collect();
-    Table { header, rows }
-}
-
-/// Section 6: holdout metrics, with intervals when `churn evaluate` has run.
-fn holdout_section(model: &ChurnModel, evaluation: Option<&Evaluation>) -> Section {
-    let mut s = Section {
-        title: titles::HOLDOUT.into(),
-        ..Default::default()
-    };
-    match evaluation {
-        Some(e) => evaluation_summary(e, &mut s),
-        None => {
-            let h = &model.validation.holdout;
-            s.lines.push(format!(
-                "Holdout ({}): {} rows, {} churners. Point estimates from training.",
-                model.validation.holdout_kind, h.n, h.positives
-            ));
-            s.tables.push(Table {
-                header: vec!["metric".into(), "value".into()],
-                rows: vec![
-                    vec![
-                        "ROC AUC".into(),
-                        h.roc_auc.map_or("n/a".into(), |a| format!("{a:.4}")),
-                    ],
-                    vec!["log loss".into(), format!("{:.4}", h.log_loss)],
-                    vec!["Brier score".into(), format!("{:.4}", h.brier)],
-                ],
-            });
-            s.lines.push(format!(
-                "Run `churn evaluate` on model {} for 95 % intervals and plots.",
-                model.model_id
-            ));
-        }
-    }
-    s
-}
-
-fn evaluation_summary(e: &Evaluation, s: &mut Section) {
-    s.lines.push(format!(
-        "{} holdout rows, {} churners (base rate {:.1} %), capacity {} rows. {:.0} % percentile bootstrap intervals from {} resamples (seed {}).",
-        e.n,
-        e.positives,
-        100.0 * e.base_rate,
-        e.capacity,
-        100.0 * e.confidence_level,
-        e.n_resamples,
-        e.seed
-    ));
-    let rows = e.named_metrics();
-    let bound = |b: Option<f64>| b.map_or("n/a".into(), |v| format!("{v:.4}"));
-    s.tables.push(Table {
-        header: ["metric", "value", "95 % low", "95 % high"]
-            .iter()
-            .map(|h| h.to_string())
-            .collect(),
-        rows: rows
-            .into_iter()
-            .map(|(name, m)| {
-                vec![
-                    name,
-                    format!("{:.4}", m.value),
-                    bound(m.ci_low),
-                    bound(m.ci_high),
-                ]
-            })
-            .collect(),
-    });
+    Table::new(header, rows)
 }
 
 /// Title of an evaluation plot file stem.
@@ -549,10 +543,8 @@ fn plots_section(dir: &Path) -> Section {
         });
     }
     if s.figures.is_empty() {
-        s.lines.push(format!(
-            "No plots in {}: run `churn evaluate` for this model.",
-            dir.display()
-        ));
+        s.lines
+            .push("No plots in the model folder yet: run `churn evaluate` for this model.".into());
     }
     s
 }
@@ -594,12 +586,19 @@ pub(crate) fn coefficient_table(model: &ChurnModel) -> Table {
                 col.map_or(String::new(), |c| num(c.std)),
             ]
         })
-        .collect();
+        .collect::<Vec<_>>();
+    // Long one-hot models have hundreds of columns: the strongest show in the plot.
+    let fold = (rows.len() > LONG_TABLE)
+        .then(|| format!("All {} coefficients (open to read)", rows.len()));
     Table {
         header: header.iter().map(|h| h.to_string()).collect(),
         rows,
+        fold,
     }
 }
+
+/// Tables longer than this are folded away.
+const LONG_TABLE: usize = 25;
 
 /// Section 9: columns whose own holdout AUC looked too good.
 fn leakage_section(model: &ChurnModel) -> Section {
@@ -614,14 +613,14 @@ fn leakage_section(model: &ChurnModel) -> Section {
     s.lines.push(
         "Columns whose single-column holdout ROC AUC is at least 0.98 (or at most 0.02): check that they are known before the cutoff.".into(),
     );
-    s.tables.push(Table {
-        header: vec!["column".into(), "source".into(), "holdout AUC".into()],
-        rows: model
+    s.tables.push(Table::new(
+        vec!["column".into(), "source".into(), "holdout AUC".into()],
+        model
             .leak_flags
             .iter()
             .map(|f| vec![f.column.clone(), f.source.clone(), format!("{:.4}", f.auc)])
             .collect(),
-    });
+    ));
     s
 }
 
@@ -646,16 +645,31 @@ mod tests {
     }
 
     fn section<'a>(r: &'a Report, title: &str) -> &'a Section {
-        r.sections.iter().find(|s| s.title == title).unwrap()
+        r.sections().find(|s| s.title == title).unwrap()
+    }
+
+    fn report(dir: &ModelDir, data: &ReportData) -> Report {
+        let later = LaterSections::default();
+        build_report(dir, data, None, &later, &crate::progress::Silent).unwrap()
     }
 
     #[test]
     fn every_section_is_present_in_order_without_optional_pieces() {
         let (_tmp, dir, _) = registered();
         std::fs::remove_file(dir.metrics_path()).unwrap();
-        let r = build_report(&dir, &ReportData::None, None, &crate::progress::Silent).unwrap();
-        let got: Vec<&str> = r.sections.iter().map(|s| s.title.as_str()).collect();
+        let r = report(&dir, &ReportData::None);
+        let parts: Vec<&str> = r.parts.iter().map(|p| p.title.as_str()).collect();
+        assert_eq!(parts, titles::PARTS);
+        let summary = &r.parts[0].sections;
+        assert_eq!(summary.len(), 1);
+        assert!(
+            summary[0].title.is_empty(),
+            "the summary is the part's opening text"
+        );
+        let got: Vec<&str> = r.sections().skip(1).map(|s| s.title.as_str()).collect();
         assert_eq!(got, titles::ALL);
+        assert!(section(&r, titles::CHANGES).lines[0].starts_with("Not available yet"));
+        assert!(section(&r, titles::OUTCOMES).lines[0].starts_with("Not available yet"));
         let holdout = section(&r, titles::HOLDOUT);
         assert!(holdout.lines.iter().any(|l| l.contains("churn evaluate")));
         assert!(section(&r, titles::PLOTS).figures.is_empty());
@@ -666,7 +680,7 @@ mod tests {
     #[test]
     fn cv_table_has_one_row_per_alpha_and_marks_the_chosen() {
         let (_tmp, dir, _) = registered();
-        let r = build_report(&dir, &ReportData::None, None, &crate::progress::Silent).unwrap();
+        let r = report(&dir, &ReportData::None);
         let t = &section(&r, titles::CV).tables[0];
         assert_eq!(t.rows.len(), 3);
         // alpha, C, 5 folds, mean, chosen
@@ -707,10 +721,16 @@ mod tests {
             path: "synthetic.csv".into(),
             table,
         };
-        let r = build_report(&dir, &data, None, &crate::progress::Silent).unwrap();
-        let holdout = &section(&r, titles::HOLDOUT).tables[0];
-        assert_eq!(holdout.header[2], "95 % low");
-        assert_eq!(holdout.rows.len(), 8);
+        let r = report(&dir, &data);
+        let holdout = &section(&r, titles::HOLDOUT).tables;
+        assert_eq!(holdout[0].header[2], "95 % low");
+        assert_eq!(holdout[0].rows.len(), 8);
+        assert_eq!(holdout[1].header[1], "score at least", "the gains table");
+        assert_eq!(holdout[1].rows.len(), 10);
+        assert_eq!(
+            holdout[2].rows[2][3], "300",
+            "confusion matrix totals every row"
+        );
         let plots = section(&r, titles::PLOTS);
         assert_eq!(plots.figures.len(), 7);
         assert!(plots
@@ -723,5 +743,68 @@ mod tests {
         assert_eq!(dist.figures.len(), 3, "three numeric features");
         assert_eq!(dist.figures[0].title, "usage");
         assert!(dist.figures[0].png.starts_with(b"\x89PNG"));
+        let summary = &r.parts[0].sections[0];
+        assert!(summary.lines[1].starts_with("Ranking: holdout ROC AUC"));
+        assert!(summary.lines[1].contains("95 % interval"));
+        assert!(summary.lines[2].starts_with("Top-decile lift"));
+        assert!(summary.lines[3].starts_with("Calibration: mean predicted"));
+    }
+
+    #[test]
+    fn an_evaluation_recorded_before_gains_existed_still_shows_its_metrics() {
+        let (_tmp, dir, _) = registered();
+        evaluate_model(&dir, &EvalSettings::new().resamples(20)).unwrap();
+        let text = std::fs::read_to_string(dir.metrics_path()).unwrap();
+        let mut metrics: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let evaluation = metrics["evaluation"].as_object_mut().unwrap();
+        for key in [
+            "gains",
+            "confusion_at_capacity",
+            "capacity_basis",
+            "calibration_strategy",
+        ] {
+            assert!(evaluation.remove(key).is_some(), "{key}");
+        }
+        std::fs::write(dir.metrics_path(), metrics.to_string()).unwrap();
+        let r = report(&dir, &ReportData::None);
+        let holdout = section(&r, titles::HOLDOUT);
+        assert_eq!(
+            holdout.tables.len(),
+            1,
+            "the metrics, no gains or confusion tables"
+        );
+        assert_eq!(holdout.tables[0].rows.len(), 8);
+        assert!(holdout.lines[0].contains("10 % of the rows"));
+        assert!(holdout.lines[0].contains("uniform bins"));
+        assert!(holdout.lines.last().unwrap().contains("older churn"));
+    }
+
+    #[test]
+    fn plugged_in_sections_replace_the_placeholders_and_add_a_summary_line() {
+        let (_tmp, dir, _) = registered();
+        let later = LaterSections {
+            changes: Some(super::super::Addendum {
+                summary_line: "3 customers entered the high tier.".into(),
+                section: Section {
+                    lines: vec!["entered: a, b, c".into()],
+                    ..Default::default()
+                },
+            }),
+            outcomes: None,
+        };
+        let r = build_report(
+            &dir,
+            &ReportData::None,
+            None,
+            &later,
+            &crate::progress::Silent,
+        )
+        .unwrap();
+        assert_eq!(section(&r, titles::CHANGES).lines, ["entered: a, b, c"]);
+        assert!(section(&r, titles::OUTCOMES).lines[0].starts_with("Not available yet"));
+        let summary = &r.parts[0].sections[0].lines;
+        assert!(summary.contains(
+            &"Changes since the last list: 3 customers entered the high tier.".to_string()
+        ));
     }
 }

@@ -5,7 +5,10 @@ use super::{Figure, Section, Table};
 use crate::error::Result;
 use crate::frame::{ColumnValues, FeatureTable};
 use crate::model::{ChurnModel, FeatureKind};
-use crate::plot::{histogram_chart_png, histogram_chart_svg, HistogramChart};
+use crate::plot::{
+    bar_chart_png, bar_chart_svg, histogram_chart_png, histogram_chart_svg, Bar, BarChart,
+    HistogramChart,
+};
 use crate::stats::{median_of_sorted, quantile, Quantile};
 
 /// Histograms are drawn for this many numeric source features, largest |coefficient| first.
@@ -134,10 +137,7 @@ pub fn stats_table(model: &ChurnModel, table: &FeatureTable) -> Table {
             ]
         })
         .collect();
-    Table {
-        header: header.iter().map(|h| h.to_string()).collect(),
-        rows,
-    }
+    Table::new(header.iter().map(|h| h.to_string()).collect(), rows)
 }
 
 /// Histogram range and bins: the 1st to 99th percentile of both classes (so one extreme customer
@@ -179,25 +179,83 @@ pub fn histogram(name: &str, table: &FeatureTable, values: &[f64]) -> Option<His
     })
 }
 
-/// Histograms of the [`N_HISTOGRAMS`] numeric features with the largest |coefficient|.
+/// Whether every finite value is 0 or 1 (flags, one-hot columns, missing indicators).
+fn is_binary(values: &[f64]) -> bool {
+    let mut finite = values.iter().filter(|x| x.is_finite()).peekable();
+    finite.peek().is_some() && finite.all(|&x| x == 0.0 || x == 1.0)
+}
+
+/// A 0/1 feature as two bars: the share of churned and of retained rows with value 1 (a
+/// two-bin histogram says the same less plainly).
+pub fn binary_bars(name: &str, table: &FeatureTable, values: &[f64]) -> BarChart {
+    let (churned, retained) = split_by_label(table, values);
+    let share = |v: &[f64]| {
+        let finite: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
+        if finite.is_empty() {
+            0.0
+        } else {
+            finite.iter().sum::<f64>() / finite.len() as f64
+        }
+    };
+    BarChart {
+        title: name.to_string(),
+        category_label: "Class".into(),
+        value_label: format!("Share with {name} = 1"),
+        series_name: format!("{name} = 1"),
+        bars: vec![
+            Bar {
+                label: "churned".into(),
+                value: share(&churned),
+            },
+            Bar {
+                label: "retained".into(),
+                value: share(&retained),
+            },
+        ],
+        origin: 0.0,
+        value_labels: true,
+        value_range: Some((0.0, 1.05)),
+        size: Some(HISTOGRAM_SIZE),
+        ..Default::default()
+    }
+}
+
+/// The figure of one feature: bars for a 0/1 feature, else overlaid histograms; `None` when it
+/// has no finite values.
+fn feature_figure(name: &str, table: &FeatureTable, values: &[f64]) -> Result<Option<Figure>> {
+    if is_binary(values) {
+        let chart = binary_bars(name, table, values);
+        return Ok(Some(Figure {
+            title: name.to_string(),
+            svg: bar_chart_svg(&chart)?,
+            png: bar_chart_png(&chart)?,
+        }));
+    }
+    let Some(chart) = histogram(name, table, values) else {
+        return Ok(None);
+    };
+    Ok(Some(Figure {
+        title: name.to_string(),
+        svg: histogram_chart_svg(&chart)?,
+        png: histogram_chart_png(&chart)?,
+    }))
+}
+
+/// Figures of the [`N_HISTOGRAMS`] numeric features with the largest |coefficient|.
 ///
 /// # Errors
 /// Drawing failures.
 pub fn histogram_figures(model: &ChurnModel, table: &FeatureTable) -> Result<Vec<Figure>> {
     let mut features = numeric_features(model, table);
     features.sort_by(|a, b| source_strength(model, &b.0).total_cmp(&source_strength(model, &a.0)));
-    features
-        .into_iter()
-        .filter_map(|(name, values)| histogram(&name, table, values).map(|h| (name, h)))
-        .take(N_HISTOGRAMS)
-        .map(|(name, chart)| {
-            Ok(Figure {
-                title: name,
-                svg: histogram_chart_svg(&chart)?,
-                png: histogram_chart_png(&chart)?,
-            })
-        })
-        .collect()
+    let mut figures = Vec::new();
+    for (name, values) in features {
+        if figures.len() == N_HISTOGRAMS {
+            break;
+        }
+        figures.extend(feature_figure(&name, table, values)?);
+    }
+    Ok(figures)
 }
 
 /// The distributions section from the training rows and a line saying where they came from, or
@@ -232,7 +290,7 @@ pub fn distributions_section(
         labelled - churned
     ));
     section.lines.push(format!(
-        "Histograms: the {N_HISTOGRAMS} numeric features with the largest |coefficient|, each class as shares of its own rows."
+        "Figures: the {N_HISTOGRAMS} numeric features with the largest |coefficient|, each class as shares of its own rows; 0/1 features as bars (share of each class with value 1)."
     ));
     section.tables.push(stats_table(model, table));
     section.figures = histogram_figures(model, table)?;
@@ -257,6 +315,18 @@ mod tests {
         let spread: Vec<f64> = (0..=100).map(|i| i as f64 * 0.5).collect();
         assert_eq!(histogram_bins(&spread), Some(((0.5, 49.5), HISTOGRAM_BINS)));
         assert_eq!(histogram_bins(&[f64::NAN]), None);
+    }
+
+    #[test]
+    fn zero_one_features_are_bars_of_each_class_share() {
+        assert!(is_binary(&[0.0, 1.0, f64::NAN, 1.0]));
+        assert!(!is_binary(&[0.0, 1.0, 2.0]));
+        assert!(!is_binary(&[f64::NAN]));
+        let mut table = crate::model::train::tests::synthetic(4, 0.5, 1);
+        table.labels = vec![Some(true), Some(true), Some(false), None];
+        let chart = binary_bars("annual_contract", &table, &[1.0, 0.0, 1.0, 1.0]);
+        let shares: Vec<f64> = chart.bars.iter().map(|b| b.value).collect();
+        assert_eq!(shares, [0.5, 1.0]);
     }
 
     #[test]
