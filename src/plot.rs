@@ -299,15 +299,23 @@ pub fn write_both<C: Draw>(out_stem: &Path, chart: &C) -> Result<()> {
     })
 }
 
+/// `chart` as PNG bytes.
+///
+/// # Errors
+/// Drawing and I/O errors.
 // The bitmap encoder writes only to paths, so the PNG goes through a temporary folder.
-fn png_bytes<C: Draw>(chart: &C) -> Result<Vec<u8>> {
+pub fn png_bytes<C: Draw>(chart: &C) -> Result<Vec<u8>> {
     let dir = tempfile::tempdir().map_err(|e| Error::io(std::env::temp_dir(), e))?;
     let path = dir.path().join("chart.png");
     write_png(&path, chart)?;
     std::fs::read(&path).map_err(|e| Error::io(&path, e))
 }
 
-fn svg_string<C: Draw>(chart: &C) -> Result<String> {
+/// `chart` as SVG text.
+///
+/// # Errors
+/// Drawing errors.
+pub fn svg_string<C: Draw>(chart: &C) -> Result<String> {
     ensure_font();
     let mut text = String::new();
     {

@@ -269,3 +269,111 @@ fn unknown_model_exits_4() {
         .code(4)
         .stderr_has(&["nope"]);
 }
+
+#[test]
+fn the_cs_lead_part_shows_changes_and_outcomes_of_the_loop() {
+    let env = TestEnv::new();
+    env.run(&["generate", "--out", "data", "--customers", "800"])
+        .ok();
+    env.run(&["train", "--data", "data", "--models", "models"])
+        .ok();
+    let score = |as_of: &str, out: &str, extra: &[&str]| {
+        let mut args = vec![
+            "score", "--model", "latest", "--models", "models", "--data", "data", "--as-of", as_of,
+            "--out", out,
+        ];
+        args.extend_from_slice(extra);
+        env.run(&args).ok();
+    };
+    score("2025-12-01", "campaign.csv", &["--control-share", "0.3"]);
+    score("2026-01-01", "tonight.csv", &["--previous", "campaign.csv"]);
+    // Without the loop's inputs, the sections say what will appear there.
+    env.run(&[
+        "report",
+        "--model",
+        "latest",
+        "--models",
+        "models",
+        "--data",
+        "data",
+        "--scores",
+        "tonight.csv",
+        "--out",
+        "plain",
+    ])
+    .ok();
+    let id = only_model(&env);
+    let plain = read(&env, &format!("plain/{id}.html"));
+    assert_eq!(plain.matches("Not available yet").count(), 2);
+    env.run(&[
+        "report",
+        "--model",
+        "latest",
+        "--models",
+        "models",
+        "--data",
+        "data",
+        "--scores",
+        "tonight.csv",
+        "--previous",
+        "campaign.csv",
+        "--outcomes",
+        "campaign.csv",
+        "--out",
+        "exp",
+    ])
+    .ok();
+    let html = read(&env, &format!("exp/{id}.html"));
+    assert_section_order(&html);
+    assert!(!html.contains("Not available yet"));
+    let changes = env
+        .run(&[
+            "changes",
+            "--list",
+            "tonight.csv",
+            "--previous",
+            "campaign.csv",
+            "--json",
+            "-",
+        ])
+        .ok();
+    let c: serde_json::Value = serde_json::from_str(&changes.stdout).unwrap();
+    let outcomes = env
+        .run(&[
+            "outcomes",
+            "--list",
+            "campaign.csv",
+            "--data",
+            "data",
+            "--json",
+            "-",
+        ])
+        .ok();
+    let o: serde_json::Value = serde_json::from_str(&outcomes.stdout).unwrap();
+    // The summary carries one line for each, with the same numbers as the commands print.
+    let summary = &html[..position(&html, "<section id=\"cs-lead\">")];
+    let entered = format!(
+        "since 2025-12-01, {} entered the high tier and {} left it",
+        c["newly_high"].as_array().unwrap().len(),
+        c["left_high"].as_array().unwrap().len()
+    );
+    assert!(summary.contains(&entered), "{entered}");
+    let all_outreach = o["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["tier"] == "all" && r["group"] == "outreach")
+        .unwrap();
+    let rate = format!(
+        "{:.1} % of outreach and",
+        all_outreach["churn_rate"].as_f64().unwrap() * 100.0
+    );
+    assert!(summary.contains(&rate), "{rate}");
+    // The CS lead's part has the riser table and the outcomes chart inline.
+    let cs = &html[position(&html, "<section id=\"cs-lead\">")
+        ..position(&html, "<section id=\"data-scientist\">")];
+    let top_riser = c["biggest_risers"][0]["customer_id"].as_str().unwrap();
+    assert!(cs.contains(top_riser));
+    assert!(cs.contains("Churn rate by tier and group"));
+    assert!(cs.matches("<svg").count() >= 1);
+}

@@ -70,8 +70,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let campaign_args: Vec<String> = scored_at(&campaign_as_of)
         .into_iter()
         .chain(
-            ["--control-share", "0.2", "--campaign", "demo", "--out", &campaign_list]
-                .map(String::from),
+            [
+                "--control-share",
+                "0.2",
+                "--campaign",
+                "demo",
+                "--out",
+                &campaign_list,
+            ]
+            .map(String::from),
         )
         .collect();
     step(&campaign_args.iter().map(String::as_str).collect::<Vec<_>>())?;
@@ -91,8 +98,23 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let tonight = scored_at(&as_of);
     let tonight: Vec<&str> = tonight.iter().map(String::as_str).collect();
     let changes = ["--previous", &campaign_list];
-    step(&[&tonight[..], &changes, &["--out", &list, "--summary-json", &summary]].concat())?;
-    step(&["changes", "--list", &list, "--previous", &campaign_list, "--top", "5"])?;
+    step(
+        &[
+            &tonight[..],
+            &changes,
+            &["--out", &list, "--summary-json", &summary],
+        ]
+        .concat(),
+    )?;
+    step(&[
+        "changes",
+        "--list",
+        &list,
+        "--previous",
+        &campaign_list,
+        "--top",
+        "5",
+    ])?;
     step(&[
         "report",
         "--model",
@@ -103,6 +125,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         &data,
         "--scores",
         &list,
+        "--previous",
+        &campaign_list,
+        "--outcomes",
+        &campaign_list,
         "--out",
         &out("report"),
     ])?;

@@ -13,7 +13,7 @@ use super::Outcomes;
 
 /// The chart of one readout.
 pub struct OutcomesChart<'a> {
-    outcomes: &'a Outcomes,
+    pub outcomes: &'a Outcomes,
 }
 
 /// Write the chart of `outcomes` as `<stem>.png` and `<stem>.svg`.

@@ -6,6 +6,7 @@
 pub mod build;
 pub mod distributions;
 mod holdout;
+pub mod outreach;
 mod render;
 pub mod scores;
 pub mod summary;

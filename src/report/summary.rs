@@ -186,7 +186,7 @@ fn tier_table(inputs: SummaryInputs) -> (String, Table) {
     let (line, cells): (String, Vec<(usize, String)>) = match tally {
         Some(t) => (
             format!(
-                "The list: {} customers, revenue at risk {} per month (sum of probability x monthly revenue), {} of it in the high tier.",
+                "The list: {} customers, revenue at risk {} a year (sum of probability x monthly revenue x 12), {} of it in the high tier.",
                 t.customers(),
                 money(t.revenue_at_risk()),
                 money(t.high.revenue_at_risk)
