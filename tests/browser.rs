@@ -9,8 +9,9 @@
 //! page (the report has no scripts of its own). Two control pages (a JS error, a summary pushed
 //! below the fold) prove both checks can fail.
 //!
-//! Needs `chromium` (Debian's package; `.ci/run` installs it). Missing, the test fails saying
-//! so, unless `CHURN_SKIP_BROWSER=1` is set explicitly (CI never sets it).
+//! Needs `chromium` (Debian's package). Missing, the test installs it with the project's
+//! `tests/setup/engines.sh chromium` (pinned; `.ci/run` runs that first) and fails saying so if
+//! it cannot, unless `CHURN_SKIP_BROWSER=1` is set explicitly (CI never sets it).
 
 mod common;
 
@@ -55,16 +56,26 @@ fn chromium() -> Option<PathBuf> {
         return None;
     }
     let name = std::env::var_os("CHURN_CHROMIUM").unwrap_or_else(|| "chromium".into());
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join(&name))
-            .find(|p| p.is_file())
-    });
-    let path = found.or_else(|| Some(PathBuf::from(&name)).filter(|p| p.is_file()));
-    Some(path.unwrap_or_else(|| {
+    let find = || {
+        let found = std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|dir| dir.join(&name))
+                .find(|p| p.is_file())
+        });
+        found.or_else(|| Some(PathBuf::from(&name)).filter(|p| p.is_file()))
+    };
+    if let Some(path) = find() {
+        return Some(path);
+    }
+    // Not there yet: the project's own setup installs it (pinned, once, under a lock).
+    let setup = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/setup/engines.sh");
+    let status = std::process::Command::new("bash")
+        .args([setup, "chromium"])
+        .status()
+        .expect("run tests/setup/engines.sh");
+    Some(find().unwrap_or_else(|| {
         panic!(
-            "{:?} not found on PATH: install Debian's chromium (`apt-get install -y --no-install-recommends chromium`, as .ci/run does) or set CHURN_SKIP_BROWSER=1 to skip this test deliberately",
-            name
+            "{name:?} not found on PATH, and `bash tests/setup/engines.sh chromium` did not install it ({status}); set CHURN_SKIP_BROWSER=1 to skip this test deliberately"
         )
     }))
 }
