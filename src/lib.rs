@@ -44,6 +44,7 @@ pub mod progress;
 pub mod report;
 pub mod schema;
 pub mod score;
+pub mod sql;
 pub mod stats;
 pub mod store;
 pub mod time;

@@ -45,6 +45,23 @@ pub fn name_words(name: &str) -> Vec<String> {
     words
 }
 
+/// `x` to two decimals by a rule every SQL engine computes the same way (the export of
+/// `churn export-sql` writes reasons with it): `k = floor(100 x)`, plus 1 when the rest is at
+/// least 0.5 (half up, in double arithmetic, where `y - floor(y)` is exact), then `k / 100` with
+/// two digits. With `plus`, a non-negative result gets a `+`.
+pub fn fmt2(x: f64, plus: bool) -> String {
+    let y = x * 100.0;
+    let f = y.floor();
+    let k = (f + if y - f >= 0.5 { 1.0 } else { 0.0 }) as i64;
+    let sign = match (k < 0, plus) {
+        (true, _) => "-",
+        (false, true) => "+",
+        (false, false) => "",
+    };
+    let a = k.unsigned_abs();
+    format!("{sign}{}.{:02}", a / 100, a % 100)
+}
+
 /// Format a float for CSV: empty for NaN, shortest round-trip text otherwise.
 pub fn fmt_f64(x: f64) -> String {
     if x.is_nan() {
@@ -88,5 +105,17 @@ mod tests {
             ["billing", "tickets", "90d"]
         );
         assert_eq!(name_words("MonthlyCharges"), ["monthly", "charges"]);
+    }
+
+    #[test]
+    fn two_decimals_round_half_up_in_double_arithmetic() {
+        assert_eq!(fmt2(2.456, false), "2.46");
+        assert_eq!(fmt2(0.125, true), "+0.13");
+        assert_eq!(fmt2(-0.125, true), "-0.12");
+        assert_eq!(fmt2(-4.987, true), "-4.99");
+        assert_eq!(fmt2(-0.001, true), "+0.00");
+        assert_eq!(fmt2(1234.5, false), "1234.50");
+        // 0.015 is 0.01499999... in binary: 100 x is 1.4999999999999998, so down.
+        assert_eq!(fmt2(0.015, false), "0.01");
     }
 }

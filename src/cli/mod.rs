@@ -25,6 +25,7 @@ mod changes;
 mod common;
 mod demo;
 mod evaluate;
+mod export_sql;
 mod features;
 mod generate;
 mod kpis;
@@ -77,6 +78,8 @@ pub enum Command {
     Evaluate(evaluate::Args),
     /// Metrics for any predictions file, as JSON on stdout.
     Metrics(metrics::Args),
+    /// The features and a model as one SQL statement for DuckDB, Spark, PostgreSQL or BigQuery.
+    ExportSql(export_sql::Args),
     /// Export a self-contained HTML and Markdown report of a model.
     Report(report::Args),
     /// Run the whole pipeline on generated demo data.
@@ -97,6 +100,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Outcomes(a) => outcomes::run(a),
         Command::Evaluate(a) => evaluate::run(a),
         Command::Metrics(a) => metrics::run(a),
+        Command::ExportSql(a) => export_sql::run(a),
         Command::Report(a) => report::run(a),
         Command::Demo(a) => demo::run(a),
     }

@@ -25,7 +25,7 @@ use crate::model::artifact::FeatureProfile;
 use crate::schema::feature as f;
 
 /// A raw numeric value as shown in a reason: whole numbers without decimals, others to 2
-/// places, missing as `missing`.
+/// places by [`crate::util::fmt2`] (a rule SQL engines reproduce), missing as `missing`.
 pub struct ReasonValue(pub f64);
 
 impl std::fmt::Display for ReasonValue {
@@ -36,7 +36,7 @@ impl std::fmt::Display for ReasonValue {
         } else if x.fract() == 0.0 && x.abs() < 1e15 {
             write!(f, "{}", x as i64)
         } else {
-            write!(f, "{x:.2}")
+            f.write_str(&crate::util::fmt2(x, false))
         }
     }
 }

@@ -144,7 +144,7 @@ impl std::fmt::Display for ReasonText<'_> {
         if let Some(t) = r.typical {
             write!(f, " (typical {})", ReasonValue(t))?;
         }
-        write!(f, " ({:+.2})", r.push)
+        write!(f, " ({})", crate::util::fmt2(r.push, true))
     }
 }
 
@@ -159,11 +159,11 @@ impl std::fmt::Display for ChangeText<'_> {
         let Some(r) = self.reason else { return Ok(()) };
         write!(
             f,
-            "{} {} -> {} ({:+.2})",
+            "{} {} -> {} ({})",
             self.features[r.feature],
             RawText(&r.before),
             RawText(&r.after),
-            r.push
+            crate::util::fmt2(r.push, true)
         )
     }
 }

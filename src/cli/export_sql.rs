@@ -1,0 +1,87 @@
+//! `churn export-sql`: the features and a fitted model as one SQL statement for a warehouse or
+//! a Spark cluster (see `churn::sql`).
+
+use std::path::PathBuf;
+
+use churn::output::write_output;
+use churn::sql::{export_sql, Dialect, Export, TableNames};
+use churn::store::{guard_output, Registry};
+use churn::time::Day;
+
+use super::common::parse_date;
+
+/// Flags of `churn export-sql`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Model id, or `latest`.
+    #[arg(long, value_name = "ID|latest")]
+    pub model: String,
+    /// Model registry folder.
+    #[arg(long, value_name = "DIR", default_value = "models")]
+    pub models: PathBuf,
+    /// The SQL dialect: duckdb and spark are proven by the tests; postgres and bigquery are
+    /// generated and parsed, not run.
+    #[arg(long, value_enum)]
+    pub dialect: DialectArg,
+    /// The scoring date: features see only rows before it.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub as_of: Day,
+    /// Read a table under another name: `events=analytics.app_events` (repeatable).
+    #[arg(long = "table", value_name = "ROLE=NAME")]
+    pub tables: Vec<String>,
+    /// The feature table only (what `churn features --as-of` writes), not the at-risk list.
+    #[arg(long)]
+    pub features_only: bool,
+    /// Write the statement here instead of standard output.
+    #[arg(long, value_name = "FILE", default_value = "-")]
+    pub out: PathBuf,
+}
+
+/// `--dialect` values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum DialectArg {
+    Duckdb,
+    Spark,
+    Postgres,
+    Bigquery,
+}
+
+impl From<DialectArg> for Dialect {
+    fn from(d: DialectArg) -> Self {
+        match d {
+            DialectArg::Duckdb => Dialect::DuckDb,
+            DialectArg::Spark => Dialect::Spark,
+            DialectArg::Postgres => Dialect::Postgres,
+            DialectArg::Bigquery => Dialect::BigQuery,
+        }
+    }
+}
+
+/// Run `churn export-sql`.
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let registry = Registry::new(&args.models);
+    guard_output(&args.out, &[], Some(registry.root()))?;
+    let mut tables = TableNames::default();
+    for spec in &args.tables {
+        let (role, name) = spec
+            .split_once('=')
+            .ok_or_else(|| churn::Error::Usage(format!("--table {spec:?}: expected ROLE=NAME")))?;
+        tables.set(role.trim(), name.trim())?;
+    }
+    let (_, model) = registry.open(&args.model)?;
+    let sql = export_sql(
+        &model,
+        &Export {
+            dialect: args.dialect.into(),
+            as_of: args.as_of,
+            tables,
+            features_only: args.features_only,
+        },
+    )?;
+    write_output(&args.out, |w| {
+        w.write_all(sql.as_bytes())
+            .and_then(|()| w.write_all(b"\n"))
+            .map_err(|e| churn::Error::io(&args.out, e))
+    })?;
+    Ok(())
+}

@@ -1,0 +1,151 @@
+//! `churn export-sql`: the point-in-time features and a fitted model as ONE portable SQL
+//! statement (`WITH ... SELECT ...`, no DDL, no trailing semicolon) that a warehouse or a Spark
+//! cluster runs on the contract's tables, returning exactly what `churn features` or
+//! `churn score` writes for the same as-of date. Tests run it on DuckDB and on Spark and
+//! compare every cell.
+
+pub mod dialect;
+mod features;
+mod model;
+
+pub use dialect::Dialect;
+
+use crate::error::{Error, Result};
+use crate::features::snapshot::{LabelDefinition, MAX_HORIZON_DAYS};
+use crate::model::{ChurnModel, Mode};
+use crate::schema::{feature, table};
+use crate::time::Day;
+
+use features::FeatureQuery;
+
+/// The tables the query reads, by role (default: the contract's names).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableNames {
+    pub customers: String,
+    pub events: String,
+    pub tickets: String,
+    pub nps: String,
+    pub churn: String,
+}
+
+impl Default for TableNames {
+    fn default() -> Self {
+        TableNames {
+            customers: table::CUSTOMERS.into(),
+            events: table::EVENTS.into(),
+            tickets: table::TICKETS.into(),
+            nps: table::NPS.into(),
+            churn: table::CHURN.into(),
+        }
+    }
+}
+
+impl TableNames {
+    /// Rename the table of `role` (`customers`, `events`, `tickets`, `nps` or `churn`).
+    ///
+    /// # Errors
+    /// `Usage` for an unknown role or a name that is not a plain (optionally dotted)
+    /// identifier.
+    pub fn set(&mut self, role: &str, name: &str) -> Result<()> {
+        let plain = !name.is_empty()
+            && name.split('.').all(|part| {
+                !part.is_empty()
+                    && part
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            });
+        if !plain {
+            return Err(Error::Usage(format!(
+                "table name {name:?}: letters, digits, `_`, `-` and `.` between parts only"
+            )));
+        }
+        let slot = match role {
+            "customers" => &mut self.customers,
+            "events" => &mut self.events,
+            "tickets" => &mut self.tickets,
+            "nps" => &mut self.nps,
+            "churn" => &mut self.churn,
+            _ => {
+                return Err(Error::Usage(format!(
+                    "unknown table role {role:?}: customers, events, tickets, nps or churn"
+                )))
+            }
+        };
+        *slot = name.to_string();
+        Ok(())
+    }
+}
+
+/// What to export.
+#[derive(Debug, Clone)]
+pub struct Export {
+    pub dialect: Dialect,
+    pub as_of: Day,
+    pub tables: TableNames,
+    /// The feature table only (as `churn features --as-of`), not the at-risk list.
+    pub features_only: bool,
+}
+
+/// The statement for `model` (event mode): the at-risk list, or with `features_only` the
+/// feature table with the model's horizon and label definition.
+///
+/// # Errors
+/// `ModelMismatch` (exit 4) for a model the export cannot reproduce exactly (a tabular model,
+/// or a model form the SQL does not cover), never a query that scores differently.
+pub fn export_sql(model: &ChurnModel, export: &Export) -> Result<String> {
+    if model.mode != Mode::Event {
+        return Err(Error::ModelMismatch {
+            model_id: model.model_id.clone(),
+            reason: "a tabular model cannot be exported: the export reads the contract's \
+                     history tables"
+                .into(),
+        });
+    }
+    let horizon_days = model.horizon_days.unwrap_or(30);
+    if !(1..=MAX_HORIZON_DAYS).contains(&horizon_days) {
+        return Err(Error::ModelMismatch {
+            model_id: model.model_id.clone(),
+            reason: format!("horizon {horizon_days} days is out of range"),
+        });
+    }
+    let query = FeatureQuery {
+        dialect: export.dialect,
+        tables: &export.tables,
+        as_of: export.as_of,
+        horizon_days,
+        definition: model
+            .label_definition
+            .unwrap_or(LabelDefinition::Cancellation),
+    };
+    let mut ctes = query.ctes();
+    let select = if export.features_only {
+        features_select(export.dialect)
+    } else {
+        ctes.extend(model::scoring_ctes(model, export.dialect)?);
+        model::list_select(model, export)
+    };
+    Ok(assemble(&ctes, &select))
+}
+
+/// The feature table's columns, ordered by customer id.
+fn features_select(d: Dialect) -> String {
+    let cols: Vec<String> = ["customer_id", "as_of"]
+        .into_iter()
+        .chain(feature::ALL)
+        .chain(["label"])
+        .map(|c| d.ident(c))
+        .collect();
+    format!(
+        "SELECT {} FROM features ORDER BY customer_id",
+        cols.join(", ")
+    )
+}
+
+/// `WITH name AS (body), ... select`, one CTE per paragraph.
+fn assemble(ctes: &[(String, String)], select: &str) -> String {
+    let body: Vec<String> = ctes
+        .iter()
+        .map(|(name, sql)| format!("{name} AS (\n  {sql}\n)"))
+        .collect();
+    format!("WITH\n{}\n{select}", body.join(",\n"))
+}
