@@ -238,7 +238,8 @@ impl FeatureQuery<'_> {
         let d = self.dialect;
         let dbl = d.double_type();
         let t_s = self.t_secs();
-        let flag = |cond: &str| format!("CASE WHEN {cond} THEN 1.0 ELSE 0.0 END");
+        let (one, zero) = (d.number(1.0), d.number(0.0));
+        let flag = |cond: &str| format!("CASE WHEN {cond} THEN {one} ELSE {zero} END");
         let num = |expr: &str| format!("CAST({expr} AS {dbl})");
         let columns: Vec<(&str, String)> = vec![
             (f::EVENTS_7D, num("COALESCE(g.e7, 0)")),

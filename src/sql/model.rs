@@ -37,7 +37,8 @@ fn sources(model: &ChurnModel, d: Dialect) -> Vec<Source> {
 /// The raw value a matrix column is made from, before standardisation.
 fn encoded(model: &ChurnModel, d: Dialect, source: &Source, enc: &Encoding) -> Result<String> {
     let x = &source.column;
-    let flag = |cond: String| format!("(CASE WHEN {cond} THEN 1.0 ELSE 0.0 END)");
+    let (one, zero) = (d.number(1.0), d.number(0.0));
+    let flag = |cond: String| format!("(CASE WHEN {cond} THEN {one} ELSE {zero} END)");
     let stats = model
         .preprocessor
         .features
@@ -103,7 +104,7 @@ fn pushes(model: &ChurnModel, d: Dialect, src: &[Source]) -> Result<String> {
     }
     let sum = |terms: &[String]| {
         if terms.is_empty() {
-            "0.0".to_string()
+            d.number(0.0)
         } else {
             format!("({})", terms.join(" + "))
         }

@@ -1,0 +1,546 @@
+//! `churn export-sql` proven on real engines: the exported statement, run by DuckDB's
+//! command-line program and by Spark in local mode (installed by `tests/setup/engines.sh`), must
+//! return what `churn features` and `churn score` write: every feature cell within 1e-9, every
+//! probability within 1e-12, ranks, tiers, reasons and plays identical. Inputs come as CSV read
+//! with every column as text and as typed Parquet, from generated histories and from
+//! `bench/edge-data` (NPS ties, window edges, month-end renewals, zones).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::TestEnv;
+use serde_json::{Map, Value};
+
+const TABLES: [&str; 5] = ["customers", "events", "tickets", "nps", "churn"];
+
+/// The engines' virtual environment, installed on first use by the project's own script.
+fn engines() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let venv = std::env::var_os("CHURN_ENGINES_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target/test-engines"))
+        .join("venv");
+    if !venv.join("bin/duckdb").is_file() {
+        let status = Command::new("bash")
+            .arg(root.join("tests/setup/engines.sh"))
+            .arg("sql")
+            .status()
+            .expect("run tests/setup/engines.sh");
+        assert!(
+            status.success(),
+            "tests/setup/engines.sh sql failed: {status}"
+        );
+    }
+    venv
+}
+
+/// Export the statement of the model in `env/models` at `as_of`.
+fn export(env: &TestEnv, dialect: &str, as_of: &str, features_only: bool, out: &str) {
+    let mut args = vec![
+        "export-sql",
+        "--model",
+        "latest",
+        "--models",
+        "models",
+        "--dialect",
+        dialect,
+        "--as-of",
+        as_of,
+        "--out",
+        out,
+    ];
+    if features_only {
+        args.push("--features-only");
+    }
+    env.run(&args).ok();
+}
+
+/// Rows of JSON Lines, or of a CSV with a header (every cell as text; empty as null).
+fn read_rows(path: &Path) -> Vec<Map<String, Value>> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    if path.extension().is_some_and(|e| e == "csv") {
+        let mut lines = text.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        return lines
+            .map(|l| {
+                header
+                    .iter()
+                    .zip(l.split(','))
+                    .map(|(h, c)| {
+                        let v = if c.is_empty() {
+                            Value::Null
+                        } else {
+                            Value::String(c.to_string())
+                        };
+                        (h.to_string(), v)
+                    })
+                    .collect()
+            })
+            .collect();
+    }
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Run `query` on DuckDB over the tables of `data` (`csv`: every column as text).
+fn duckdb(
+    env: &TestEnv,
+    data: &str,
+    format: &str,
+    query: &str,
+    out: &str,
+) -> Vec<Map<String, Value>> {
+    let sql = std::fs::read_to_string(env.path(query)).unwrap();
+    let mut script = String::new();
+    for t in TABLES {
+        let path = env.path(&format!("{data}/{t}.{format}"));
+        let read = if format == "csv" {
+            format!(
+                "read_csv('{}', all_varchar = true, header = true)",
+                path.display()
+            )
+        } else {
+            format!("read_parquet('{}')", path.display())
+        };
+        script.push_str(&format!("CREATE VIEW {t} AS SELECT * FROM {read};\n"));
+    }
+    let out_path = env.path(out);
+    script.push_str(&format!(
+        "COPY ({sql}) TO '{}' (FORMAT JSON);\n",
+        out_path.display()
+    ));
+    let output = Command::new(engines().join("bin/duckdb"))
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .expect("run duckdb");
+    assert!(
+        output.status.success(),
+        "duckdb failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    read_rows(&out_path)
+}
+
+/// One Spark job: tables of `data` in `format`, the statement in `query`, rows to `out`.
+struct SparkJob<'a> {
+    data: &'a str,
+    format: &'a str,
+    query: &'a str,
+    out: &'a str,
+}
+
+/// Run every job in one Spark session (local[2], UTC).
+fn spark(env: &TestEnv, jobs: &[SparkJob]) {
+    let list: Vec<Value> = jobs
+        .iter()
+        .map(|j| {
+            serde_json::json!({
+                "data": env.path(j.data),
+                "format": j.format,
+                "query": env.path(j.query),
+                "out": env.path(j.out),
+            })
+        })
+        .collect();
+    let file = env.write("spark-jobs.json", serde_json::to_vec(&list).unwrap());
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/setup/spark_run.py");
+    let output = Command::new(engines().join("bin/python"))
+        .arg(script)
+        .arg(file)
+        .output()
+        .expect("run pyspark");
+    assert!(
+        output.status.success(),
+        "spark failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// Every cell of `ours` (churn's rows) equals the engine's: numbers within `tol` (relative
+/// above 1), text exactly, empty = null.
+fn same_cell(column: &str, ours: &Value, theirs: &Value, tol: f64) -> bool {
+    match (number(ours), number(theirs)) {
+        (Some(a), Some(b)) => (a - b).abs() <= tol * a.abs().max(1.0),
+        _ if ours.is_null() || theirs.is_null() => text(ours).is_empty() && text(theirs).is_empty(),
+        _ => {
+            let _ = column;
+            text(ours) == text(theirs)
+        }
+    }
+}
+
+/// The feature table equals `churn features`' (keyed by customer id).
+fn assert_same_features(what: &str, ours: &[Map<String, Value>], theirs: &[Map<String, Value>]) {
+    assert_eq!(ours.len(), theirs.len(), "{what}: rows");
+    assert!(!ours.is_empty(), "{what}: nobody in the population");
+    let by_id: std::collections::HashMap<String, &Map<String, Value>> = theirs
+        .iter()
+        .map(|r| (text(&r["customer_id"]), r))
+        .collect();
+    for row in ours {
+        let id = text(&row["customer_id"]);
+        let other = by_id
+            .get(&id)
+            .unwrap_or_else(|| panic!("{what}: {id} missing"));
+        for (column, value) in row {
+            let theirs = other
+                .get(column)
+                .unwrap_or_else(|| panic!("{what}: no {column}"));
+            assert!(
+                same_cell(column, value, theirs, 1e-9),
+                "{what}: {id} {column}: churn {value}, engine {theirs}"
+            );
+        }
+    }
+}
+
+/// The list equals `churn score`'s, row by row in rank order.
+fn assert_same_list(what: &str, ours: &[Map<String, Value>], theirs: &[Map<String, Value>]) {
+    assert_eq!(ours.len(), theirs.len(), "{what}: rows");
+    assert!(!ours.is_empty());
+    let mut with_reasons = 0;
+    for (a, b) in ours.iter().zip(theirs) {
+        for (column, value) in a {
+            let other = &b[column];
+            let tol = if column == "churn_probability" {
+                1e-12
+            } else {
+                1e-9
+            };
+            assert!(
+                same_cell(column, value, other, tol),
+                "{what}: rank {}: {column}: churn {value}, engine {other}",
+                a["rank"]
+            );
+        }
+        with_reasons += usize::from(!text(&a["reason_1"]).is_empty());
+    }
+    assert!(
+        with_reasons > ours.len() / 4,
+        "{what}: reasons on {with_reasons} rows"
+    );
+}
+
+/// A generated history in both formats, a model trained on the CSV one.
+fn trained_both_formats(seed: &str) -> TestEnv {
+    let env = TestEnv::new();
+    for (dir, format) in [("data", "csv"), ("pq", "parquet")] {
+        env.run(&[
+            "generate",
+            "--out",
+            dir,
+            "--customers",
+            "1200",
+            "--seed",
+            seed,
+            "--format",
+            format,
+        ])
+        .ok();
+    }
+    env.run(&["train", "--data", "data", "--models", "models"])
+        .ok();
+    env
+}
+
+/// churn's own features and list at `as_of` on `data`.
+fn churn_outputs(env: &TestEnv, data: &str, as_of: &str, tag: &str) {
+    env.run(&[
+        "features",
+        "--data",
+        data,
+        "--as-of",
+        as_of,
+        "--out",
+        &format!("{tag}-f.csv"),
+    ])
+    .ok();
+    env.run(&[
+        "score",
+        "--model",
+        "latest",
+        "--models",
+        "models",
+        "--data",
+        data,
+        "--as-of",
+        as_of,
+        "--format",
+        "jsonl",
+        "--out",
+        &format!("{tag}-l.jsonl"),
+    ])
+    .ok();
+}
+
+#[test]
+fn duckdb_returns_what_churn_writes_from_text_and_typed_tables() {
+    for seed in ["5", "9"] {
+        let env = trained_both_formats(seed);
+        // A date with complete labels, and tonight's (labels empty).
+        for as_of in ["2025-11-01", "2026-01-01"] {
+            export(&env, "duckdb", as_of, true, "f.sql");
+            export(&env, "duckdb", as_of, false, "l.sql");
+            churn_outputs(&env, "data", as_of, "churn");
+            let ours_f = read_rows(&env.path("churn-f.csv"));
+            let ours_l = read_rows(&env.path("churn-l.jsonl"));
+            for (data, format) in [("data", "csv"), ("pq", "parquet")] {
+                let what = format!("seed {seed}, {as_of}, {format}");
+                let f = duckdb(&env, data, format, "f.sql", "duck-f.json");
+                assert_same_features(&what, &ours_f, &f);
+                let l = duckdb(&env, data, format, "l.sql", "duck-l.json");
+                assert_same_list(&what, &ours_l, &l);
+            }
+        }
+    }
+}
+
+/// The edge history, with the model of a generated one.
+fn edge_env() -> TestEnv {
+    let env = common::trained("1200", "5");
+    let edge = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/edge-data");
+    std::fs::create_dir_all(env.path("edge")).unwrap();
+    for t in TABLES {
+        std::fs::copy(
+            edge.join(format!("{t}.csv")),
+            env.path(&format!("edge/{t}.csv")),
+        )
+        .unwrap();
+    }
+    env
+}
+
+#[test]
+fn duckdb_agrees_on_the_edge_cases() {
+    let env = edge_env();
+    for as_of in ["2024-06-01", "2024-06-30"] {
+        export(&env, "duckdb", as_of, true, "f.sql");
+        export(&env, "duckdb", as_of, false, "l.sql");
+        churn_outputs(&env, "edge", as_of, "churn");
+        let what = format!("edge data, {as_of}");
+        let f = duckdb(&env, "edge", "csv", "f.sql", "duck-f.json");
+        assert_same_features(&what, &read_rows(&env.path("churn-f.csv")), &f);
+        let l = duckdb(&env, "edge", "csv", "l.sql", "duck-l.json");
+        let ours = read_rows(&env.path("churn-l.jsonl"));
+        assert_eq!(ours.len(), l.len());
+        for (a, b) in ours.iter().zip(&l) {
+            for (column, value) in a {
+                assert!(
+                    same_cell(column, value, &b[column], 1e-12),
+                    "{what}: {column}: {value} vs {}",
+                    b[column]
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn spark_returns_what_churn_writes_from_text_and_typed_tables_and_the_edge_cases() {
+    let env = trained_both_formats("9");
+    let edge = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/edge-data");
+    std::fs::create_dir_all(env.path("edge")).unwrap();
+    for t in TABLES {
+        std::fs::copy(
+            edge.join(format!("{t}.csv")),
+            env.path(&format!("edge/{t}.csv")),
+        )
+        .unwrap();
+    }
+    let as_of = "2025-11-01";
+    export(&env, "spark", as_of, true, "f.sql");
+    export(&env, "spark", as_of, false, "l.sql");
+    churn_outputs(&env, "data", as_of, "churn");
+    export(&env, "spark", "2024-06-01", true, "edge-f.sql");
+    export(&env, "spark", "2024-06-01", false, "edge-l.sql");
+    churn_outputs(&env, "edge", "2024-06-01", "edge");
+    spark(
+        &env,
+        &[
+            SparkJob {
+                data: "data",
+                format: "csv",
+                query: "f.sql",
+                out: "spark-csv-f.json",
+            },
+            SparkJob {
+                data: "data",
+                format: "csv",
+                query: "l.sql",
+                out: "spark-csv-l.json",
+            },
+            SparkJob {
+                data: "pq",
+                format: "parquet",
+                query: "f.sql",
+                out: "spark-pq-f.json",
+            },
+            SparkJob {
+                data: "pq",
+                format: "parquet",
+                query: "l.sql",
+                out: "spark-pq-l.json",
+            },
+            SparkJob {
+                data: "edge",
+                format: "csv",
+                query: "edge-f.sql",
+                out: "spark-edge-f.json",
+            },
+            SparkJob {
+                data: "edge",
+                format: "csv",
+                query: "edge-l.sql",
+                out: "spark-edge-l.json",
+            },
+        ],
+    );
+    let (ours_f, ours_l) = (
+        read_rows(&env.path("churn-f.csv")),
+        read_rows(&env.path("churn-l.jsonl")),
+    );
+    for format in ["csv", "pq"] {
+        let what = format!("spark, {format}");
+        assert_same_features(
+            &what,
+            &ours_f,
+            &read_rows(&env.path(&format!("spark-{format}-f.json"))),
+        );
+        assert_same_list(
+            &what,
+            &ours_l,
+            &read_rows(&env.path(&format!("spark-{format}-l.json"))),
+        );
+    }
+    assert_same_features(
+        "spark, edge",
+        &read_rows(&env.path("edge-f.csv")),
+        &read_rows(&env.path("spark-edge-f.json")),
+    );
+    let (ours, theirs) = (
+        read_rows(&env.path("edge-l.jsonl")),
+        read_rows(&env.path("spark-edge-l.json")),
+    );
+    assert_eq!(ours.len(), theirs.len());
+    for (a, b) in ours.iter().zip(&theirs) {
+        for (column, value) in a {
+            assert!(
+                same_cell(column, value, &b[column], 1e-12),
+                "spark edge: {column}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_statement_is_one_select_and_tables_can_be_renamed() {
+    let env = common::trained("300", "7");
+    for dialect in ["duckdb", "spark", "postgres", "bigquery"] {
+        export(&env, dialect, "2025-11-01", false, "q.sql");
+        let sql = std::fs::read_to_string(env.path("q.sql")).unwrap();
+        assert!(sql.starts_with("WITH"), "{dialect}");
+        assert!(
+            !sql.trim_end().ends_with(';'),
+            "{dialect}: no trailing semicolon"
+        );
+        for ddl in ["CREATE ", "INSERT ", "DROP ", "COPY "] {
+            assert!(!sql.contains(ddl), "{dialect}: {ddl}");
+        }
+    }
+    env.run(&[
+        "export-sql",
+        "--model",
+        "latest",
+        "--models",
+        "models",
+        "--dialect",
+        "duckdb",
+        "--as-of",
+        "2025-11-01",
+        "--table",
+        "events=analytics.app_events",
+    ])
+    .ok()
+    .stdout_has(&["FROM analytics.app_events"]);
+    env.run(&[
+        "export-sql",
+        "--model",
+        "latest",
+        "--models",
+        "models",
+        "--dialect",
+        "duckdb",
+        "--as-of",
+        "2025-11-01",
+        "--table",
+        "events=x; DROP TABLE y",
+    ])
+    .code(2);
+    env.run(&[
+        "export-sql",
+        "--model",
+        "latest",
+        "--models",
+        "models",
+        "--dialect",
+        "duckdb",
+        "--as-of",
+        "2025-11-01",
+        "--table",
+        "visits=v",
+    ])
+    .code(2)
+    .stderr_has(&["unknown table role"]);
+}
+
+#[test]
+fn a_tabular_model_is_refused_with_exit_4_rather_than_scored_differently() {
+    let env = TestEnv::new();
+    let telco = common::dataset("telco_ibm/WA_Fn-UseC_-Telco-Customer-Churn.csv");
+    env.run(&[
+        "train",
+        "--table",
+        telco.to_str().unwrap(),
+        "--id",
+        "customerID",
+        "--label",
+        "Churn",
+        "--models",
+        "models",
+    ])
+    .ok();
+    env.run(&[
+        "export-sql",
+        "--model",
+        "latest",
+        "--models",
+        "models",
+        "--dialect",
+        "duckdb",
+        "--as-of",
+        "2025-11-01",
+    ])
+    .code(4)
+    .stderr_has(&["tabular model cannot be exported"]);
+}
