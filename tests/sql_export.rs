@@ -544,3 +544,142 @@ fn a_tabular_model_is_refused_with_exit_4_rather_than_scored_differently() {
     .code(4)
     .stderr_has(&["tabular model cannot be exported"]);
 }
+
+/// The model's fitted numbers: chosen alpha, intercept, coefficients, tier cut-offs.
+fn fitted(models: &Path) -> (f64, f64, Vec<f64>, f64) {
+    let m = common::only_model_json(models);
+    let coefficients = m["coefficients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_f64().unwrap())
+        .collect();
+    (
+        m["alpha"].as_f64().unwrap(),
+        m["intercept"].as_f64().unwrap(),
+        coefficients,
+        m["tiers"]["high"].as_f64().unwrap(),
+    )
+}
+
+#[test]
+fn training_from_a_feature_table_an_engine_computed_gives_the_same_model() {
+    let env = TestEnv::new();
+    env.run(&[
+        "generate",
+        "--out",
+        "data",
+        "--customers",
+        "1200",
+        "--seed",
+        "3",
+    ])
+    .ok();
+    let snapshots = "2025-05-01..2025-11-01:monthly";
+    env.run(&[
+        "train",
+        "--data",
+        "data",
+        "--snapshots",
+        snapshots,
+        "--models",
+        "direct",
+    ])
+    .ok();
+    // churn's own feature table, read back.
+    env.run(&[
+        "features",
+        "--data",
+        "data",
+        "--snapshots",
+        snapshots,
+        "--out",
+        "snaps.csv",
+    ])
+    .ok();
+    env.run(&["train", "--features", "snaps.csv", "--models", "from-file"])
+        .ok();
+    let direct = fitted(&env.path("direct"));
+    assert_eq!(
+        fitted(&env.path("from-file")),
+        direct,
+        "the same table, the same model"
+    );
+    // Snapshots computed by DuckDB from the exported statement, one part per month (the last
+    // as Parquet), with no model yet: --features-only --horizon.
+    std::fs::create_dir_all(env.path("parts")).unwrap();
+    let months = ["05", "06", "07", "08", "09", "10", "11"];
+    for (k, m) in months.iter().enumerate() {
+        let as_of = format!("2025-{m}-01");
+        env.run(&[
+            "export-sql",
+            "--dialect",
+            "duckdb",
+            "--as-of",
+            &as_of,
+            "--features-only",
+            "--horizon",
+            "30",
+            "--out",
+            "month.sql",
+        ])
+        .ok();
+        let rows = duckdb(&env, "data", "csv", "month.sql", "month.json");
+        let ext = if k + 1 == months.len() {
+            "parquet"
+        } else {
+            "csv"
+        };
+        let part = env.path(&format!("parts/part-{k}.{ext}"));
+        write_part(&env, &rows, &part);
+    }
+    env.run(&["train", "--features", "parts", "--models", "from-sql"])
+        .ok();
+    let (alpha, intercept, coefficients, high) = fitted(&env.path("from-sql"));
+    assert_eq!(alpha, direct.0);
+    assert!(
+        (intercept - direct.1).abs() < 1e-6,
+        "{intercept} vs {}",
+        direct.1
+    );
+    assert_eq!(coefficients.len(), direct.2.len());
+    for (a, b) in coefficients.iter().zip(&direct.2) {
+        assert!((a - b).abs() < 1e-6, "{a} vs {b}");
+    }
+    assert!((high - direct.3).abs() < 1e-9);
+    // A broken part is named with its column and row.
+    env.write("bad/part-0.csv", "customer_id,as_of\nc1,2025-01-01\n");
+    env.run(&["train", "--features", "bad", "--models", "x"])
+        .code(3)
+        .stderr_has(&["part-0.csv", "missing required column `label`"]);
+}
+
+/// Rows (as JSON objects) written as a feature-table part through DuckDB: CSV, or Parquet.
+fn write_part(env: &TestEnv, rows: &[Map<String, Value>], part: &Path) {
+    let json = env.path("part.json");
+    let lines: Vec<String> = rows
+        .iter()
+        .map(|r| serde_json::to_string(r).unwrap())
+        .collect();
+    std::fs::write(&json, lines.join("\n") + "\n").unwrap();
+    let format = if part.extension().is_some_and(|e| e == "parquet") {
+        "PARQUET"
+    } else {
+        "CSV, HEADER"
+    };
+    let script = format!(
+        "COPY (SELECT * FROM read_json('{}')) TO '{}' (FORMAT {format});",
+        json.display(),
+        part.display()
+    );
+    let output = Command::new(engines().join("bin/duckdb"))
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

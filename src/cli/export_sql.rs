@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use churn::output::write_output;
-use churn::sql::{export_sql, Dialect, Export, TableNames};
+use churn::sql::{export_sql, features_sql, Dialect, Export, TableNames};
 use churn::store::{guard_output, Registry};
 use churn::time::Day;
 
@@ -13,9 +13,20 @@ use super::common::parse_date;
 /// Flags of `churn export-sql`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Model id, or `latest`.
-    #[arg(long, value_name = "ID|latest")]
-    pub model: String,
+    /// Model id, or `latest` (not needed with --features-only and --horizon).
+    #[arg(long, value_name = "ID|latest", required_unless_present = "horizon")]
+    pub model: Option<String>,
+    /// Label horizon in days, for --features-only without a model.
+    #[arg(
+        long,
+        value_name = "DAYS",
+        requires = "features_only",
+        conflicts_with = "model"
+    )]
+    pub horizon: Option<u32>,
+    /// Label definition, for --features-only without a model.
+    #[arg(long, value_enum, requires = "horizon")]
+    pub definition: Option<super::common::Definition>,
     /// Model registry folder.
     #[arg(long, value_name = "DIR", default_value = "models")]
     pub models: PathBuf,
@@ -68,16 +79,21 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .ok_or_else(|| churn::Error::Usage(format!("--table {spec:?}: expected ROLE=NAME")))?;
         tables.set(role.trim(), name.trim())?;
     }
-    let (_, model) = registry.open(&args.model)?;
-    let sql = export_sql(
-        &model,
-        &Export {
-            dialect: args.dialect.into(),
-            as_of: args.as_of,
-            tables,
-            features_only: args.features_only,
-        },
-    )?;
+    let export = Export {
+        dialect: args.dialect.into(),
+        as_of: args.as_of,
+        tables,
+        features_only: args.features_only,
+    };
+    let sql = match (&args.model, args.horizon) {
+        (Some(id), _) => export_sql(&registry.open(id)?.1, &export)?,
+        (None, Some(h)) => features_sql(
+            &export,
+            h,
+            args.definition.map(Into::into).unwrap_or_default(),
+        )?,
+        (None, None) => unreachable!("clap requires --model or --horizon"),
+    };
     write_output(&args.out, |w| {
         w.write_all(sql.as_bytes())
             .and_then(|()| w.write_all(b"\n"))

@@ -16,8 +16,13 @@ use super::common::{now, parse_cutoffs, Bar, Cutoffs, DataArgs, Definition};
 
 /// Flags of `churn train`.
 #[derive(Debug, clap::Args)]
-#[command(group(clap::ArgGroup::new("input").required(true).args(["data", "table"])))]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["data", "table", "features"])))]
 pub struct Args {
+    /// A feature table (`churn features` layout: customer_id, as_of, the 25 features, label),
+    /// CSV or Parquet, a file or a folder of parts: snapshots an engine computed with
+    /// `churn export-sql --features-only`. Event mode; pass its --horizon and --definition.
+    #[arg(long, value_name = "FILE|DIR")]
+    pub features: Option<PathBuf>,
     /// One-row-per-customer CSV (tabular mode).
     #[arg(long, value_name = "FILE", requires = "label")]
     pub table: Option<PathBuf>,
@@ -103,9 +108,10 @@ impl From<TermsArg> for Terms {
 
 /// Run `churn train`.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let (table, params) = match args.data.load_options()? {
-        Some(opts) => event_table(&args, &opts)?,
-        None => tabular_table(&args)?,
+    let (table, params) = match (args.data.load_options()?, &args.features) {
+        (Some(opts), _) => event_table(&args, &opts)?,
+        (None, Some(path)) => feature_table(&args, path)?,
+        (None, None) => tabular_table(&args)?,
     };
     let params = params
         .seed(args.seed)
@@ -141,6 +147,25 @@ fn event_table(args: &Args, opts: &LoadOptions) -> anyhow::Result<(FeatureTable,
     let params = TrainParams::new()
         .horizon_days(args.horizon)
         .label_definition(definition);
+    Ok((table, params))
+}
+
+/// Event mode from a feature table an engine computed: the same validation (time-ordered by
+/// `as_of`), the same model.
+fn feature_table(
+    args: &Args,
+    path: &std::path::Path,
+) -> anyhow::Result<(FeatureTable, TrainParams)> {
+    let table = churn::features::read::read_feature_table(path)?;
+    let labelled = table.labels.iter().filter(|l| l.is_some()).count();
+    log::info!(
+        "{}: {} rows ({labelled} labelled) from the feature table",
+        path.display(),
+        table.n_rows()
+    );
+    let params = TrainParams::new()
+        .horizon_days(args.horizon)
+        .label_definition(LabelDefinition::from(args.definition));
     Ok((table, params))
 }
 

@@ -369,6 +369,28 @@ pub fn read_text_csv(path: &Path) -> Result<DataFrame> {
         .map_err(|e| unreadable(explain_csv_failure(path).unwrap_or_else(|| e.to_string())))
 }
 
+/// A Parquet file with every column cast to text, so one parser checks CSV and Parquet alike.
+///
+/// # Errors
+/// `Unreadable` for a missing or unparsable file.
+pub fn read_parquet_text(path: &Path) -> Result<DataFrame> {
+    let unreadable = |reason: String| Error::Unreadable {
+        table: path.display().to_string(),
+        path: path.to_path_buf(),
+        reason,
+    };
+    let file = std::fs::File::open(path).map_err(|e| unreadable(e.to_string()))?;
+    let df = ParquetReader::new(file)
+        .finish()
+        .map_err(|e| unreadable(e.to_string()))?;
+    let cols = df
+        .columns()
+        .iter()
+        .map(|c| c.cast(&DataType::String))
+        .collect::<PolarsResult<Vec<Column>>>()?;
+    Ok(DataFrame::new_infer_height(cols)?)
+}
+
 /// One column of one part, with what is needed to name its cells in errors.
 pub struct Cells<'a> {
     pub table: &'a str,

@@ -6,6 +6,7 @@ pub mod account;
 pub mod engagement;
 pub mod nps;
 pub mod output;
+pub mod read;
 pub mod snapshot;
 pub mod support;
 pub mod tabular;

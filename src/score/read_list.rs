@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::data::read::read_text_csv;
+use crate::data::read::{read_parquet_text, read_text_csv};
 use crate::error::{Error, Result};
 use crate::model::RiskTier;
 use crate::schema::AT_RISK_COLUMNS;
@@ -82,25 +82,6 @@ pub fn read_list(path: &Path) -> Result<ListFile> {
         });
     }
     parse_list(path, &df)
-}
-
-/// A Parquet list with every column cast to text, so one parser checks every format.
-fn read_parquet_text(path: &Path) -> Result<DataFrame> {
-    let unreadable = |reason: String| Error::Unreadable {
-        table: path.display().to_string(),
-        path: path.to_path_buf(),
-        reason,
-    };
-    let file = std::fs::File::open(path).map_err(|e| unreadable(e.to_string()))?;
-    let df = ParquetReader::new(file)
-        .finish()
-        .map_err(|e| unreadable(e.to_string()))?;
-    let cols = df
-        .columns()
-        .iter()
-        .map(|c| c.cast(&DataType::String))
-        .collect::<PolarsResult<Vec<Column>>>()?;
-    Ok(DataFrame::new_infer_height(cols)?)
 }
 
 /// A JSON Lines list as a frame of text columns (numbers in their JSON spelling, null as null).

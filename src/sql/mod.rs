@@ -101,30 +101,53 @@ pub fn export_sql(model: &ChurnModel, export: &Export) -> Result<String> {
                 .into(),
         });
     }
-    let horizon_days = model.horizon_days.unwrap_or(30);
-    if !(1..=MAX_HORIZON_DAYS).contains(&horizon_days) {
-        return Err(Error::ModelMismatch {
-            model_id: model.model_id.clone(),
-            reason: format!("horizon {horizon_days} days is out of range"),
-        });
+    let horizon_days = model.horizon_days.ok_or_else(|| Error::ModelMismatch {
+        model_id: model.model_id.clone(),
+        reason: "no label horizon".into(),
+    })?;
+    let definition = model
+        .label_definition
+        .unwrap_or(LabelDefinition::Cancellation);
+    if export.features_only {
+        return features_sql(export, horizon_days, definition);
     }
-    let query = FeatureQuery {
+    let query = feature_query(export, horizon_days, definition)?;
+    let mut ctes = query.ctes();
+    ctes.extend(model::scoring_ctes(model, export.dialect)?);
+    Ok(assemble(&ctes, &model::list_select(model, export)))
+}
+
+/// The feature table alone (what `churn features --as-of` writes) with this label horizon and
+/// definition: no model needed, so a warehouse can build the training snapshots first.
+///
+/// # Errors
+/// `Usage` for a horizon outside 1..=3650 days.
+pub fn features_sql(
+    export: &Export,
+    horizon_days: u32,
+    definition: LabelDefinition,
+) -> Result<String> {
+    let query = feature_query(export, horizon_days, definition)?;
+    Ok(assemble(&query.ctes(), &features_select(export.dialect)))
+}
+
+fn feature_query(
+    export: &Export,
+    horizon_days: u32,
+    definition: LabelDefinition,
+) -> Result<FeatureQuery<'_>> {
+    if !(1..=MAX_HORIZON_DAYS).contains(&horizon_days) {
+        return Err(Error::Usage(format!(
+            "the horizon must be 1 to {MAX_HORIZON_DAYS} days, not {horizon_days}"
+        )));
+    }
+    Ok(FeatureQuery {
         dialect: export.dialect,
         tables: &export.tables,
         as_of: export.as_of,
         horizon_days,
-        definition: model
-            .label_definition
-            .unwrap_or(LabelDefinition::Cancellation),
-    };
-    let mut ctes = query.ctes();
-    let select = if export.features_only {
-        features_select(export.dialect)
-    } else {
-        ctes.extend(model::scoring_ctes(model, export.dialect)?);
-        model::list_select(model, export)
-    };
-    Ok(assemble(&ctes, &select))
+        definition,
+    })
 }
 
 /// The feature table's columns, ordered by customer id.
