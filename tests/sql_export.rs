@@ -683,3 +683,41 @@ fn write_part(env: &TestEnv, rows: &[Map<String, Value>], part: &Path) {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn postgres_and_bigquery_statements_parse() {
+    let env = common::trained("300", "7");
+    let check = r#"
+import sys, sqlglot
+dialect, path = sys.argv[1], sys.argv[2]
+sql = open(path).read()
+tree = sqlglot.parse(sql, read=dialect, error_level=sqlglot.ErrorLevel.RAISE)
+assert len(tree) == 1 and type(tree[0]).__name__ == "Select", tree
+"#;
+    let python = engines().join("bin/python");
+    let parse = |dialect: &str, file: &str| {
+        Command::new(&python)
+            .args(["-c", check, dialect])
+            .arg(env.path(file))
+            .output()
+            .unwrap()
+    };
+    for dialect in ["postgres", "bigquery"] {
+        for features_only in [false, true] {
+            export(&env, dialect, "2025-11-01", features_only, "q.sql");
+            let out = parse(dialect, "q.sql");
+            assert!(
+                out.status.success(),
+                "{dialect}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        // The check can fail: a statement cut short does not parse.
+        let sql = std::fs::read_to_string(env.path("q.sql")).unwrap();
+        env.write("cut.sql", &sql[..sql.len() / 2]);
+        assert!(
+            !parse(dialect, "cut.sql").status.success(),
+            "{dialect}: a cut statement parsed"
+        );
+    }
+}

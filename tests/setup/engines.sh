@@ -2,7 +2,8 @@
 # The outside programs the tests run against, installed by the project itself, pinned:
 #   chromium  Debian's chromium, for tests/browser.rs (the HTML report, headless)
 #   sql       DuckDB's command-line program (PyPI duckdb-cli) and Spark (PyPI pyspark, local
-#             mode on the machine's Java 17) in a virtual environment, for tests/sql_export.rs
+#             mode on the machine's Java 17) in a virtual environment, for tests/sql_export.rs,
+#             with sqlglot (PyPI) to parse the PostgreSQL and BigQuery statements no test runs
 #   all       both
 # Each step is skipped when what it installs is already there, and runs under a lock, so tests
 # that call it at the same time install once. The tests call it themselves when a program is
@@ -14,6 +15,7 @@ cd "$(dirname "$0")/../.."
 CHROMIUM_PIN="156.0.8078.114-1~deb12u1"
 DUCKDB_CLI_PIN="1.5.6"
 PYSPARK_PIN="4.3.0"
+SQLGLOT_PIN="27.0.0"
 ENGINES="${CHURN_ENGINES_DIR:-target/test-engines}"
 mkdir -p "$ENGINES"
 
@@ -49,13 +51,13 @@ install_java() {
 install_sql() {
   install_java
   local venv="$ENGINES/venv"
-  if [ -x "$venv/bin/duckdb" ] && "$venv/bin/python" -c "import pyspark" 2>/dev/null \
+  if [ -x "$venv/bin/duckdb" ] && "$venv/bin/python" -c "import pyspark, sqlglot" 2>/dev/null \
     && [ "$("$venv/bin/duckdb" --version | awk '{print $1}')" = "v$DUCKDB_CLI_PIN" ]; then
     return
   fi
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check \
-    "duckdb-cli==$DUCKDB_CLI_PIN" "pyspark==$PYSPARK_PIN"
+    "duckdb-cli==$DUCKDB_CLI_PIN" "pyspark==$PYSPARK_PIN" "sqlglot==$SQLGLOT_PIN"
 }
 
 report() {
