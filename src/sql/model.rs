@@ -177,7 +177,10 @@ fn risky(model: &ChurnModel, d: Dialect, s: &Source) -> String {
 fn members(model: &ChurnModel, d: Dialect, src: &[Source]) -> String {
     let names: Vec<String> = src.iter().map(|s| s.name.clone()).collect();
     let groups = group_members(&names);
-    let mut selects = Vec::new();
+    // One pass over `scored` crossed with the member numbers (not one scan per member): each
+    // column is a CASE on the member number. Feature columns are unambiguous (`m` has only `k`).
+    let (mut grp, mut feature, mut push, mut cand, mut text, mut keys) =
+        (vec![], vec![], vec![], vec![], vec![], vec![]);
     for (g, (_, members)) in groups.iter().enumerate() {
         for &k in members {
             let s = &src[k];
@@ -194,21 +197,34 @@ fn members(model: &ChurnModel, d: Dialect, src: &[Source]) -> String {
                 .filter(|_| !s.categorical)
                 .map(|t| format!(" (typical {})", ReasonValue(t)))
                 .unwrap_or_default();
-            let text = d.concat(&[
+            let rendered = d.concat(&[
                 d.literal(&format!("{}=", s.name)),
                 value,
                 d.literal(&typical),
             ]);
-            selects.push(format!(
-                "SELECT customer_id, {g} AS grp, {name} AS feature, push_{k} AS push, \
-                 CASE WHEN push_{k} > 0 AND {risky} THEN 1 ELSE 0 END AS cand, {text} AS text \
-                 FROM scored",
-                name = d.literal(&s.name),
-                risky = risky(model, d, s),
-            ));
+            let when = |then: String| format!("WHEN {k} THEN {then}");
+            grp.push(when(g.to_string()));
+            feature.push(when(d.literal(&s.name)));
+            push.push(when(format!("s.push_{k}")));
+            cand.push(when(format!(
+                "CASE WHEN s.push_{k} > 0 AND {} THEN 1 ELSE 0 END",
+                risky(model, d, s)
+            )));
+            text.push(when(rendered));
+            keys.push(format!("SELECT {k} AS k"));
         }
     }
-    selects.join(" UNION ALL ")
+    let case = |arms: &[String]| format!("CASE m.k {} END", arms.join(" "));
+    format!(
+        "SELECT s.customer_id, {} AS grp, {} AS feature, {} AS push, {} AS cand, {} AS text \
+         FROM scored s CROSS JOIN ({}) m",
+        case(&grp),
+        case(&feature),
+        case(&push),
+        case(&cand),
+        case(&text),
+        keys.join(" UNION ALL ")
+    )
 }
 
 /// The play of a signal group (`NULL`: none of its own).

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The exported statement on DuckDB and Spark beside `churn score`, on the same generated
+# Parquet history: wall time and peak memory of each (GNU time), and a check that the three
+# lists agree. Usage: bench/sql.sh [CUSTOMERS=100000] [spark|nospark]
+# Needs the test engines (bash tests/setup/engines.sh sql) and a release build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N="${1:-100000}"
+SPARK="${2:-spark}"
+OUT="${BENCH_DIR:-target/bench-sql}/$N"
+BIN=target/release/churn
+VENV="${CHURN_ENGINES_DIR:-target/test-engines}/venv"
+AS_OF=2025-12-01
+mkdir -p "$OUT"
+if [ ! -d "$OUT/data" ]; then
+  "$BIN" -q generate --out "$OUT/data" --customers "$N" --format parquet
+fi
+if [ ! -d "$OUT/models" ]; then
+  "$BIN" -q generate --out "$OUT/train-data" --customers 2000
+  "$BIN" -q train --data "$OUT/train-data" --models "$OUT/models" >/dev/null
+fi
+measure() { # label, command...
+  local label="$1"; shift
+  /usr/bin/time -f "$label: %e s wall, %M KiB peak" "$@" 2>&1 >/dev/null | grep "^$label:" || true
+}
+"$BIN" export-sql --model latest --models "$OUT/models" --dialect duckdb --as-of "$AS_OF" --out "$OUT/duckdb.sql"
+"$BIN" export-sql --model latest --models "$OUT/models" --dialect spark --as-of "$AS_OF" --out "$OUT/spark.sql"
+echo "customers: $N, as of $AS_OF, on $(nproc) cores"
+measure "churn score" "$BIN" -q score --model latest --models "$OUT/models" --data "$OUT/data" \
+  --as-of "$AS_OF" --format parquet --out "$OUT/churn.parquet"
+# Tables are single files up to 10,000 customers, folders of parts above.
+table() { if [ -d "$OUT/data/$1" ]; then echo "$OUT/data/$1/*.parquet"; else echo "$OUT/data/$1.parquet"; fi; }
+{
+  echo "SET threads = 2;"
+  for t in customers events tickets nps churn; do
+    echo "CREATE VIEW $t AS SELECT * FROM read_parquet('$(table $t)');"
+  done
+  echo "COPY ($(cat "$OUT/duckdb.sql")) TO '$OUT/duckdb.parquet' (FORMAT PARQUET);"
+} > "$OUT/duckdb-run.sql"
+measure "duckdb" "$VENV/bin/duckdb" -f "$OUT/duckdb-run.sql"
+if [ "$SPARK" = spark ]; then
+  cat > "$OUT/spark-run.py" <<PY
+import time
+from pyspark.sql import SparkSession
+spark = (SparkSession.builder.master("local[2]").config("spark.ui.enabled", "false")
+         .config("spark.ui.showConsoleProgress", "false")
+         .config("spark.sql.session.timeZone", "UTC").config("spark.driver.memory", "6g")
+         .getOrCreate())
+spark.sparkContext.setLogLevel("ERROR")
+$(for t in customers events tickets nps churn; do
+  if [ -d "$OUT/data/$t" ]; then p="$OUT/data/$t"; else p="$OUT/data/$t.parquet"; fi
+  echo "spark.read.parquet(\"$p\").createOrReplaceTempView(\"$t\")"
+done)
+start = time.time()
+spark.sql(open("$OUT/spark.sql").read()).write.mode("overwrite").parquet("$OUT/spark.parquet")
+print(f"spark query: {time.time() - start:.1f} s (session already up)")
+spark.stop()
+PY
+  measure "spark (with JVM start)" "$VENV/bin/python" "$OUT/spark-run.py"
+fi
+"$VENV/bin/duckdb" -c "
+SELECT count(*) AS rows,
+       max(abs(c.churn_probability - d.churn_probability)) AS max_probability_gap,
+       sum(CASE WHEN c.reason_1 <> d.reason_1 OR c.risk_tier <> d.risk_tier OR c.rank <> d.rank
+                OR c.suggested_action <> d.suggested_action THEN 1 ELSE 0 END) AS differing_rows
+FROM read_parquet('$OUT/churn.parquet') c JOIN read_parquet('$OUT/duckdb.parquet') d USING (customer_id)"
