@@ -94,9 +94,31 @@ fn duckdb(
     query: &str,
     out: &str,
 ) -> Vec<Map<String, Value>> {
+    duckdb_with(env, &TABLES, data, format, query, out)
+}
+
+/// [`duckdb`] over the CSV tables `tables` only.
+fn duckdb_tables(
+    env: &TestEnv,
+    tables: &[&str],
+    data: &str,
+    query: &str,
+    out: &str,
+) -> Vec<Map<String, Value>> {
+    duckdb_with(env, tables, data, "csv", query, out)
+}
+
+fn duckdb_with(
+    env: &TestEnv,
+    tables: &[&str],
+    data: &str,
+    format: &str,
+    query: &str,
+    out: &str,
+) -> Vec<Map<String, Value>> {
     let sql = std::fs::read_to_string(env.path(query)).unwrap();
     let mut script = String::new();
-    for t in TABLES {
+    for &t in tables {
         let path = env.path(&format!("{data}/{t}.{format}"));
         let read = if format == "csv" {
             format!(
@@ -126,7 +148,8 @@ fn duckdb(
     read_rows(&out_path)
 }
 
-/// One Spark job: tables of `data` in `format`, the statement in `query`, rows to `out`.
+/// One Spark job: tables of `data` in `format` (those present), the statement in `query`, rows
+/// to `out`.
 struct SparkJob<'a> {
     data: &'a str,
     format: &'a str,
@@ -139,11 +162,17 @@ fn spark(env: &TestEnv, jobs: &[SparkJob]) {
     let list: Vec<Value> = jobs
         .iter()
         .map(|j| {
+            let present: Vec<&str> = TABLES
+                .iter()
+                .copied()
+                .filter(|t| env.path(&format!("{}/{t}.{}", j.data, j.format)).exists())
+                .collect();
             serde_json::json!({
                 "data": env.path(j.data),
                 "format": j.format,
                 "query": env.path(j.query),
                 "out": env.path(j.out),
+                "tables": present,
             })
         })
         .collect();
@@ -515,13 +544,15 @@ fn the_statement_is_one_select_and_tables_can_be_renamed() {
 }
 
 #[test]
-fn a_tabular_model_is_refused_with_exit_4_rather_than_scored_differently() {
+fn a_tabular_model_scores_its_one_table_the_same_on_duckdb_and_spark() {
     let env = TestEnv::new();
     let telco = common::dataset("telco_ibm/WA_Fn-UseC_-Telco-Customer-Churn.csv");
+    std::fs::create_dir_all(env.path("telco")).unwrap();
+    std::fs::copy(&telco, env.path("telco/customers.csv")).unwrap();
     env.run(&[
         "train",
         "--table",
-        telco.to_str().unwrap(),
+        "telco/customers.csv",
         "--id",
         "customerID",
         "--label",
@@ -531,6 +562,56 @@ fn a_tabular_model_is_refused_with_exit_4_rather_than_scored_differently() {
     ])
     .ok();
     env.run(&[
+        "score",
+        "--model",
+        "latest",
+        "--models",
+        "models",
+        "--table",
+        "telco/customers.csv",
+        "--id",
+        "customerID",
+        "--revenue",
+        "MonthlyCharges",
+        "--format",
+        "jsonl",
+        "--out",
+        "ours.jsonl",
+    ])
+    .ok();
+    let ours = read_rows(&env.path("ours.jsonl"));
+    for dialect in ["duckdb", "spark"] {
+        env.run(&[
+            "export-sql",
+            "--model",
+            "latest",
+            "--models",
+            "models",
+            "--dialect",
+            dialect,
+            "--id",
+            "customerID",
+            "--revenue",
+            "MonthlyCharges",
+            "--out",
+            &format!("{dialect}.sql"),
+        ])
+        .ok();
+    }
+    let duck = duckdb_tables(&env, &["customers"], "telco", "duckdb.sql", "duck.json");
+    assert_same_list("telco, duckdb", &ours, &duck);
+    spark(
+        &env,
+        &[SparkJob {
+            data: "telco",
+            format: "csv",
+            query: "spark.sql",
+            out: "spark.json",
+        }],
+    );
+    assert_same_list("telco, spark", &ours, &read_rows(&env.path("spark.json")));
+    // Without an id column SQL has no row numbers to stand in: refused, not guessed.
+    env.run(&[
         "export-sql",
         "--model",
         "latest",
@@ -538,11 +619,9 @@ fn a_tabular_model_is_refused_with_exit_4_rather_than_scored_differently() {
         "models",
         "--dialect",
         "duckdb",
-        "--as-of",
-        "2025-11-01",
     ])
-    .code(4)
-    .stderr_has(&["tabular model cannot be exported"]);
+    .code(2)
+    .stderr_has(&["needs --id COL"]);
 }
 
 /// The model's fitted numbers: chosen alpha, intercept, coefficients, tier cut-offs.

@@ -34,10 +34,17 @@ pub struct Args {
     /// generated and parsed, not run.
     #[arg(long, value_enum)]
     pub dialect: DialectArg,
-    /// The scoring date: features see only rows before it.
+    /// The scoring date: features see only rows before it (event models).
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
-    pub as_of: Day,
-    /// Read a table under another name: `events=analytics.app_events` (repeatable).
+    pub as_of: Option<Day>,
+    /// The customer id column of a tabular model's table.
+    #[arg(long, value_name = "COL")]
+    pub id: Option<String>,
+    /// The monthly revenue column of a tabular model's table, for revenue at risk.
+    #[arg(long, value_name = "COL")]
+    pub revenue: Option<String>,
+    /// Read a table under another name: `events=analytics.app_events`; a tabular model's one
+    /// table is the role `table` (default `customers`). Repeatable.
     #[arg(long = "table", value_name = "ROLE=NAME")]
     pub tables: Vec<String>,
     /// The feature table only (what `churn features --as-of` writes), not the at-risk list.
@@ -84,6 +91,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         as_of: args.as_of,
         tables,
         features_only: args.features_only,
+        id_column: args.id.clone(),
+        revenue_column: args.revenue.clone(),
     };
     let sql = match (&args.model, args.horizon) {
         (Some(id), _) => export_sql(&registry.open(id)?.1, &export)?,

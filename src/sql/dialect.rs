@@ -70,6 +70,19 @@ impl Dialect {
         format!("CAST({expr} AS {})", self.double_type())
     }
 
+    /// Text as a double, NULL when it is not a number.
+    pub fn try_double(self, text: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("TRY_CAST({text} AS DOUBLE)"),
+            Dialect::Spark => format!("try_cast({text} AS DOUBLE)"),
+            Dialect::BigQuery => format!("SAFE_CAST({text} AS FLOAT64)"),
+            Dialect::Postgres => format!(
+                "CASE WHEN {text} ~ '^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$' \
+                 THEN CAST({text} AS DOUBLE PRECISION) END"
+            ),
+        }
+    }
+
     /// `expr` (an integer or its text) as a 64-bit integer.
     pub fn int(self, expr: &str) -> String {
         format!("CAST({expr} AS {})", self.int_type())

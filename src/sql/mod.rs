@@ -7,6 +7,7 @@
 pub mod dialect;
 mod features;
 mod model;
+mod tabular;
 
 pub use dialect::Dialect;
 
@@ -21,6 +22,8 @@ use features::FeatureQuery;
 /// The tables the query reads, by role (default: the contract's names).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableNames {
+    /// The one table of a tabular model (role `table`, default `customers`).
+    pub table: String,
     pub customers: String,
     pub events: String,
     pub tickets: String,
@@ -31,6 +34,7 @@ pub struct TableNames {
 impl Default for TableNames {
     fn default() -> Self {
         TableNames {
+            table: table::CUSTOMERS.into(),
             customers: table::CUSTOMERS.into(),
             events: table::EVENTS.into(),
             tickets: table::TICKETS.into(),
@@ -60,6 +64,7 @@ impl TableNames {
             )));
         }
         let slot = match role {
+            "table" => &mut self.table,
             "customers" => &mut self.customers,
             "events" => &mut self.events,
             "tickets" => &mut self.tickets,
@@ -67,7 +72,7 @@ impl TableNames {
             "churn" => &mut self.churn,
             _ => {
                 return Err(Error::Usage(format!(
-                    "unknown table role {role:?}: customers, events, tickets, nps or churn"
+                    "unknown table role {role:?}: customers, events, tickets, nps, churn, or table (tabular models)"
                 )))
             }
         };
@@ -80,10 +85,23 @@ impl TableNames {
 #[derive(Debug, Clone)]
 pub struct Export {
     pub dialect: Dialect,
-    pub as_of: Day,
+    /// The scoring date (event mode; a tabular model has none).
+    pub as_of: Option<Day>,
     pub tables: TableNames,
     /// The feature table only (as `churn features --as-of`), not the at-risk list.
     pub features_only: bool,
+    /// The customer id column of a tabular model's table.
+    pub id_column: Option<String>,
+    /// The monthly revenue column of a tabular model's table (default: its `monthly_revenue`
+    /// feature, if the model has one).
+    pub revenue_column: Option<String>,
+}
+
+impl Export {
+    fn as_of(&self) -> Result<Day> {
+        self.as_of
+            .ok_or_else(|| Error::Usage("an event-mode export needs the as-of date".into()))
+    }
 }
 
 /// The statement for `model` (event mode): the at-risk list, or with `features_only` the
@@ -93,13 +111,8 @@ pub struct Export {
 /// `ModelMismatch` (exit 4) for a model the export cannot reproduce exactly (a tabular model,
 /// or a model form the SQL does not cover), never a query that scores differently.
 pub fn export_sql(model: &ChurnModel, export: &Export) -> Result<String> {
-    if model.mode != Mode::Event {
-        return Err(Error::ModelMismatch {
-            model_id: model.model_id.clone(),
-            reason: "a tabular model cannot be exported: the export reads the contract's \
-                     history tables"
-                .into(),
-        });
+    if model.mode == Mode::Tabular {
+        return tabular::export(model, export);
     }
     let horizon_days = model.horizon_days.ok_or_else(|| Error::ModelMismatch {
         model_id: model.model_id.clone(),
@@ -113,8 +126,14 @@ pub fn export_sql(model: &ChurnModel, export: &Export) -> Result<String> {
     }
     let query = feature_query(export, horizon_days, definition)?;
     let mut ctes = query.ctes();
-    ctes.extend(model::scoring_ctes(model, export.dialect)?);
-    Ok(assemble(&ctes, &model::list_select(model, export)))
+    let d = export.dialect;
+    let columns = model::ListColumns {
+        revenue: format!("s.{}", d.ident(feature::MONTHLY_REVENUE)),
+        tenure: format!("s.{}", d.ident(feature::TENURE_DAYS)),
+        as_of: crate::time::format_day(export.as_of()?),
+    };
+    ctes.extend(model::scoring_ctes(model, d, &columns)?);
+    Ok(assemble(&ctes, &model::list_select(model, d, &columns)))
 }
 
 /// The feature table alone (what `churn features --as-of` writes) with this label horizon and
@@ -144,7 +163,7 @@ fn feature_query(
     Ok(FeatureQuery {
         dialect: export.dialect,
         tables: &export.tables,
-        as_of: export.as_of,
+        as_of: export.as_of()?,
         horizon_days,
         definition,
     })

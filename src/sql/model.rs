@@ -6,13 +6,10 @@
 use crate::error::{Error, Result};
 use crate::model::matrix::Encoding;
 use crate::model::{ChurnModel, FeatureKind};
-use crate::schema::feature;
 use crate::score::actions::{group_members, ReasonValue, SignalGroup, NEW_CUSTOMER_DAYS};
 use crate::score::batch::MIN_REASON_PUSH;
-use crate::time;
 
 use super::dialect::Dialect;
-use super::Export;
 
 /// One source feature as the SQL sees it.
 struct Source {
@@ -238,11 +235,26 @@ fn play(group: SignalGroup) -> Option<&'static str> {
     }
 }
 
-/// The scoring CTEs after `features`: `scored`, `member`, `grouped`, `reasons`, `listed`.
+/// Where the list's own columns come from: SQL over the `scored` row `s`.
+pub struct ListColumns {
+    /// Monthly revenue (NULL: no revenue at risk).
+    pub revenue: String,
+    /// Tenure in days for the onboarding play (NULL: none).
+    pub tenure: String,
+    /// The list's `as_of` text (empty in tabular mode).
+    pub as_of: String,
+}
+
+/// The scoring CTEs after `features`: `scored`, `member`, `grouped`, `reasons`, `listed`,
+/// `played`.
 ///
 /// # Errors
 /// `ModelMismatch` for a form the SQL cannot reproduce.
-pub fn scoring_ctes(model: &ChurnModel, d: Dialect) -> Result<Vec<(String, String)>> {
+pub fn scoring_ctes(
+    model: &ChurnModel,
+    d: Dialect,
+    list: &ListColumns,
+) -> Result<Vec<(String, String)>> {
     let src = sources(model, d);
     let mut ctes = vec![
         ("scored".into(), pushes(model, d, &src)?),
@@ -297,14 +309,14 @@ pub fn scoring_ctes(model: &ChurnModel, d: Dialect) -> Result<Vec<(String, Strin
     ctes.push((
         "listed".into(),
         format!(
-            "SELECT s.customer_id, s.logit, s.{revenue} AS monthly_revenue, s.{tenure} AS tenure, \
+            "SELECT s.customer_id, s.logit, MAX({revenue}) AS monthly_revenue, MAX({tenure}) AS tenure, \
              {r1} AS reason_1, {r2} AS reason_2, {r3} AS reason_3, \
              {g1} AS grp_1, {g2} AS grp_2, {g3} AS grp_3 \
              FROM scored s LEFT JOIN (SELECT q.customer_id, q.r, q.grp, {text} AS text \
              FROM reasons q WHERE q.r <= 3) x ON x.customer_id = s.customer_id \
-             GROUP BY s.customer_id, s.logit, s.{revenue}, s.{tenure}",
-            revenue = d.ident(feature::MONTHLY_REVENUE),
-            tenure = d.ident(feature::TENURE_DAYS),
+             GROUP BY s.customer_id, s.logit",
+            revenue = list.revenue,
+            tenure = list.tenure,
             r1 = reason(1, "text"),
             r2 = reason(2, "text"),
             r3 = reason(3, "text"),
@@ -333,8 +345,7 @@ pub fn scoring_ctes(model: &ChurnModel, d: Dialect) -> Result<Vec<(String, Strin
 }
 
 /// The list: the contract's eleven columns, best first.
-pub fn list_select(model: &ChurnModel, export: &Export) -> String {
-    let d = export.dialect;
+pub fn list_select(model: &ChurnModel, d: Dialect, list: &ListColumns) -> String {
     let p = "CASE WHEN logit >= 0 THEN 1.0 / (1.0 + EXP(-logit)) ELSE EXP(logit) / (1.0 + EXP(logit)) END";
     let tiers = &model.tiers;
     format!(
@@ -353,6 +364,6 @@ pub fn list_select(model: &ChurnModel, export: &Export) -> String {
         high = d.number(tiers.high),
         medium = d.number(tiers.medium),
         model_id = d.literal(&model.model_id),
-        as_of = d.literal(&time::format_day(export.as_of)),
+        as_of = d.literal(&list.as_of),
     )
 }

@@ -1,7 +1,8 @@
 """Run SQL statements on Spark in local mode over the contract's tables and write their rows.
 
 usage: spark_run.py JOBS_JSON
-  JOBS_JSON is a list of {"data": DIR, "format": "csv"|"parquet", "query": FILE, "out": FILE}.
+  JOBS_JSON is a list of {"data": DIR, "format": "csv"|"parquet", "query": FILE, "out": FILE}
+  (and optionally "tables": the table names to read, default the contract's five).
   csv      every table read from DIR/<name>.csv with every column as text
   parquet  every table read from DIR/<name>.parquet, typed
 
@@ -19,7 +20,7 @@ TABLES = ["customers", "events", "tickets", "nps", "churn"]
 
 
 def run(spark, job):
-    for name in TABLES:
+    for name in job.get("tables", TABLES):
         path = os.path.join(job["data"], f"{name}.{job['format']}")
         if job["format"] == "csv":
             df = spark.read.option("header", "true").csv(path)
