@@ -51,70 +51,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     step(&["evaluate", "--model", "latest", "--models", &models])?;
     // Tonight's list: the population the day after the last recorded day.
     let history = load_history_with(&LoadOptions::new(&data), &super::common::Bar::new())?;
-    let as_of = time::format_day(time::day_of_ts(history.data_end) + 1);
-    let list = out("at-risk.csv");
-    let summary = out("at-risk-summary.json");
-    // Last month's campaign: a list with a 20 % control group, whose outcomes are now in.
-    let campaign_day = time::add_months(time::day_of_ts(history.data_end) + 1, -1);
-    let campaign_as_of = time::format_day(campaign_day);
-    let campaign_list = out(&format!("campaign/at-risk-{campaign_as_of}.csv"));
-    let scored_at = |day: &str| {
-        [
-            "score", "--model", "latest", "--models", &models, "--data", &data, "--as-of",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .chain([day.to_string()])
-        .collect::<Vec<String>>()
-    };
-    let campaign_args: Vec<String> = scored_at(&campaign_as_of)
-        .into_iter()
-        .chain(
-            [
-                "--control-share",
-                "0.2",
-                "--campaign",
-                "demo",
-                "--out",
-                &campaign_list,
-            ]
-            .map(String::from),
-        )
-        .collect();
-    step(&campaign_args.iter().map(String::as_str).collect::<Vec<_>>())?;
-    step(&[
-        "outcomes",
-        "--list",
-        &campaign_list,
-        "--data",
-        &data,
-        "--models",
-        &models,
-        "--json",
-        &out("campaign/outcomes.json"),
-        "--chart",
-        &out("campaign/outcomes"),
-    ])?;
-    let tonight = scored_at(&as_of);
-    let tonight: Vec<&str> = tonight.iter().map(String::as_str).collect();
-    let changes = ["--previous", &campaign_list];
-    step(
-        &[
-            &tonight[..],
-            &changes,
-            &["--out", &list, "--summary-json", &summary],
-        ]
-        .concat(),
-    )?;
-    step(&[
-        "changes",
-        "--list",
-        &list,
-        "--previous",
-        &campaign_list,
-        "--top",
-        "5",
-    ])?;
+    let tonight = time::day_of_ts(history.data_end) + 1;
+    let loop_paths = outreach_loop(&args.out, &data, &models, tonight)?;
     step(&[
         "report",
         "--model",
@@ -124,15 +62,89 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "--data",
         &data,
         "--scores",
-        &list,
+        &loop_paths.list,
         "--previous",
-        &campaign_list,
+        &loop_paths.campaign,
         "--outcomes",
-        &campaign_list,
+        &loop_paths.campaign,
         "--out",
         &out("report"),
     ])?;
     print_outputs(&args.out, started)
+}
+
+/// The lists of the outreach loop.
+struct LoopPaths {
+    /// Tonight's list.
+    list: String,
+    /// Last month's campaign list.
+    campaign: String,
+}
+
+/// Last month's campaign (a list with a 20 % control group, whose outcomes are now in), then
+/// tonight's list with the changes since it, and the comparison for a CS lead.
+fn outreach_loop(
+    root: &Path,
+    data: &str,
+    models: &str,
+    tonight: time::Day,
+) -> anyhow::Result<LoopPaths> {
+    let out = |rel: &str| root.join(rel).display().to_string();
+    let campaign_as_of = time::format_day(time::add_months(tonight, -1));
+    let campaign = out(&format!("campaign/at-risk-{campaign_as_of}.csv"));
+    let list = out("at-risk.csv");
+    let score = |day: &str, extra: &[&str]| {
+        let head = [
+            "score", "--model", "latest", "--models", models, "--data", data, "--as-of", day,
+        ];
+        step(&[&head[..], extra].concat())
+    };
+    score(
+        &campaign_as_of,
+        &[
+            "--control-share",
+            "0.2",
+            "--campaign",
+            "demo",
+            "--out",
+            &campaign,
+        ],
+    )?;
+    step(&[
+        "outcomes",
+        "--list",
+        &campaign,
+        "--data",
+        data,
+        "--models",
+        models,
+        "--json",
+        &out("campaign/outcomes.json"),
+        "--chart",
+        &out("campaign/outcomes"),
+    ])?;
+    let summary = out("at-risk-summary.json");
+    score(
+        &time::format_day(tonight),
+        &[
+            "--previous",
+            &campaign,
+            "--out",
+            &list,
+            "--summary-json",
+            &summary,
+        ],
+    )?;
+    step(&[
+        "changes",
+        "--list",
+        &list,
+        "--previous",
+        &campaign,
+        "--top",
+        "5",
+    ])?;
+    Ok(LoopPaths { list, campaign })
 }
 
 /// Where the demo put everything.

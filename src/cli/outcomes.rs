@@ -150,6 +150,23 @@ fn print_table(o: &Outcomes) -> anyhow::Result<()> {
             format!("{} to {}", pct(r.ci_low), pct(r.ci_high))
         );
     }
+    print_uplift(o)?;
+    outln!("calibration (mean predicted vs observed):");
+    for c in &o.calibration {
+        outln!(
+            "  {:<7} {:>9} {:>9} vs {:>9}  ({} customers)",
+            c.tier,
+            c.basis,
+            pct(c.mean_probability),
+            pct(c.observed_rate),
+            c.customers
+        );
+    }
+    Ok(())
+}
+
+/// The uplift per tier and the revenue kept, when the list has groups.
+fn print_uplift(o: &Outcomes) -> anyhow::Result<()> {
     if !o.uplift.is_empty() {
         outln!("uplift (control rate - outreach rate, percentage points):");
         for u in &o.uplift {
@@ -173,17 +190,6 @@ fn print_table(o: &Outcomes) -> anyhow::Result<()> {
             r.value,
             r.ci_low,
             r.ci_high
-        );
-    }
-    outln!("calibration (mean predicted vs observed):");
-    for c in &o.calibration {
-        outln!(
-            "  {:<7} {:>9} {:>9} vs {:>9}  ({} customers)",
-            c.tier,
-            c.basis,
-            pct(c.mean_probability),
-            pct(c.observed_rate),
-            c.customers
         );
     }
     Ok(())

@@ -106,6 +106,30 @@ fn bad(part: &Path, column: &str, i: usize, value: Option<&str>, reason: &str) -
     }
 }
 
+/// Parse a numeric column's cells onto `out`: empty is missing (NaN), anything else must be a
+/// finite number.
+fn numbers(values: &[Option<&str>], part: &Path, name: &str, out: &mut Vec<f64>) -> Result<()> {
+    for (i, cell) in values.iter().enumerate() {
+        out.push(match cell {
+            None => f64::NAN,
+            Some(c) => c
+                .parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite())
+                .ok_or_else(|| {
+                    bad(
+                        part,
+                        name,
+                        i,
+                        *cell,
+                        "expected a finite number or an empty cell",
+                    )
+                })?,
+        });
+    }
+    Ok(())
+}
+
 fn append(
     table: &mut FeatureTable,
     df: &DataFrame,
@@ -151,27 +175,7 @@ fn append(
     for column in &mut table.columns {
         let values = cells(df, part, &column.name)?;
         match &mut column.values {
-            ColumnValues::Numeric(v) => {
-                for (i, cell) in values.iter().enumerate() {
-                    v.push(match cell {
-                        None => f64::NAN,
-                        Some(c) => {
-                            c.parse::<f64>()
-                                .ok()
-                                .filter(|x| x.is_finite())
-                                .ok_or_else(|| {
-                                    bad(
-                                        part,
-                                        &column.name,
-                                        i,
-                                        *cell,
-                                        "expected a finite number or an empty cell",
-                                    )
-                                })?
-                        }
-                    });
-                }
-            }
+            ColumnValues::Numeric(v) => numbers(&values, part, &column.name, v)?,
             ColumnValues::Categorical(v) => v.extend(values.iter().map(|c| c.map(String::from))),
         }
     }

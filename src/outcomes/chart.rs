@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -36,6 +37,41 @@ fn groups(o: &Outcomes) -> Vec<String> {
 }
 
 const TIERS: [&str; 4] = ["high", "medium", "low", "all"];
+
+/// One group's points (churn rate) and whiskers (interval), offset within each tier.
+fn draw_group<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    o: &Outcomes,
+    g: usize,
+    name: &str,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let n = groups(o).len();
+    let color = PALETTE[g % PALETTE.len()];
+    let offset = (g as f64 - (n - 1) as f64 / 2.0) * (0.5 / n as f64);
+    let points: Vec<(f64, f64, f64, f64)> = o
+        .rows
+        .iter()
+        .filter(|r| r.group == name)
+        .filter_map(|r| {
+            let x = TIERS.iter().position(|t| *t == r.tier)? as f64 + offset;
+            Some((x, r.churn_rate?, r.ci_low?, r.ci_high?))
+        })
+        .collect();
+    chart.draw_series(
+        points
+            .iter()
+            .map(|&(x, _, lo, hi)| PathElement::new(vec![(x, lo), (x, hi)], color.stroke_width(2))),
+    )?;
+    chart
+        .draw_series(
+            points
+                .iter()
+                .map(|&(x, y, _, _)| Circle::new((x, y), 5, color.filled())),
+        )?
+        .label(format!("{name} customers"))
+        .legend(move |(x, y)| Circle::new((x + 10, y), 5, color.filled()));
+    Ok(())
+}
 
 impl Draw for OutcomesChart<'_> {
     fn size(&self) -> (u32, u32) {
@@ -83,34 +119,8 @@ impl Draw for OutcomesChart<'_> {
             .label_style(("sans-serif", 14))
             .draw()
             .map_err(|e| txt(&e))?;
-        let names = groups(o);
-        let width = 0.5 / names.len() as f64;
-        for (g, name) in names.iter().enumerate() {
-            let color = PALETTE[g % PALETTE.len()];
-            let offset = (g as f64 - (names.len() - 1) as f64 / 2.0) * width;
-            let points: Vec<(f64, f64, f64, f64)> = o
-                .rows
-                .iter()
-                .filter(|r| &r.group == name)
-                .filter_map(|r| {
-                    let x = TIERS.iter().position(|t| *t == r.tier)? as f64 + offset;
-                    Some((x, r.churn_rate?, r.ci_low?, r.ci_high?))
-                })
-                .collect();
-            chart
-                .draw_series(points.iter().map(|&(x, _, lo, hi)| {
-                    PathElement::new(vec![(x, lo), (x, hi)], color.stroke_width(2))
-                }))
-                .map_err(|e| txt(&e))?;
-            chart
-                .draw_series(
-                    points
-                        .iter()
-                        .map(|&(x, y, _, _)| Circle::new((x, y), 5, color.filled())),
-                )
-                .map_err(|e| txt(&e))?
-                .label(format!("{name} customers"))
-                .legend(move |(x, y)| Circle::new((x + 10, y), 5, color.filled()));
+        for (g, name) in groups(o).iter().enumerate() {
+            draw_group(&mut chart, o, g, name).map_err(|e| txt(&e))?;
         }
         chart
             .configure_series_labels()

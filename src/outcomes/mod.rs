@@ -131,30 +131,9 @@ pub fn read_out(list: &ListFile, history: &History, settings: OutcomeSettings) -
     }
     let outcomes = list_outcomes(list, history, settings, t)?;
     let groups = list.has_groups;
-    let mut rows = Vec::new();
-    for tier in TIERS.map(Some).into_iter().chain([None]) {
-        let tiered: Vec<&Outcome> = outcomes
-            .iter()
-            .filter(|o| tier.is_none_or(|t| o.tier == t))
-            .collect();
-        if groups {
-            for g in [Group::Outreach, Group::Control] {
-                let cell: Vec<&Outcome> = tiered
-                    .iter()
-                    .copied()
-                    .filter(|o| o.group == Some(g))
-                    .collect();
-                rows.push(row(tier, g.name(), &cell));
-            }
-        } else {
-            rows.push(row(tier, "all", &tiered));
-        }
-    }
+    let tiers_and_all = || TIERS.map(Some).into_iter().chain([None]);
     let uplift: Vec<Uplift> = if groups {
-        TIERS
-            .map(Some)
-            .into_iter()
-            .chain([None])
+        tiers_and_all()
             .map(|tier| uplift(tier, &outcomes))
             .collect()
     } else {
@@ -172,9 +151,33 @@ pub fn read_out(list: &ListFile, history: &History, settings: OutcomeSettings) -
             .iter()
             .map(|&t| calibration(t, &outcomes, groups))
             .collect(),
-        rows,
+        rows: tiers_and_all()
+            .flat_map(|tier| cells(tier, &outcomes, groups))
+            .collect(),
         uplift,
     })
+}
+
+/// The rows of one tier (or all): one per group, or one for everyone without groups.
+fn cells(tier: Option<RiskTier>, outcomes: &[Outcome], groups: bool) -> Vec<OutcomeRow> {
+    let tiered: Vec<&Outcome> = outcomes
+        .iter()
+        .filter(|o| tier.is_none_or(|t| o.tier == t))
+        .collect();
+    if !groups {
+        return vec![row(tier, "all", &tiered)];
+    }
+    [Group::Outreach, Group::Control]
+        .into_iter()
+        .map(|g| {
+            let cell: Vec<&Outcome> = tiered
+                .iter()
+                .copied()
+                .filter(|o| o.group == Some(g))
+                .collect();
+            row(tier, g.name(), &cell)
+        })
+        .collect()
 }
 
 /// Each list customer's tier, group, probability, outcome and annual revenue.

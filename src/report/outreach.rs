@@ -101,9 +101,47 @@ pub fn changes_addendum(c: &ListChanges) -> Addendum {
 /// # Errors
 /// Drawing errors of the chart.
 pub fn outcomes_addendum(o: &Outcomes) -> Result<Addendum> {
+    let mut lines = vec![format!(
+        "The list of {} (model {}) read against what happened in the {} days to {} (churn by {}).",
+        o.as_of,
+        o.model_id,
+        o.horizon_days,
+        o.window_end,
+        o.label_definition.name()
+    )];
+    if let Some(r) = &o.retained_revenue {
+        lines.push(format!(
+            "Annual revenue the outreach kept: {:.0} (95 % interval {:.0} to {:.0}; per tier, the uplift times the outreach customers' annual revenue).",
+            r.value, r.ci_low, r.ci_high
+        ));
+    }
+    let mut tables = vec![rates_table(o)];
+    if !o.uplift.is_empty() {
+        tables.push(uplift_table(o));
+    }
+    tables.push(calibration_table(o));
+    let chart = OutcomesChart { outcomes: o };
+    let figure = Figure {
+        title: "Churn rate by tier and group".into(),
+        svg: svg_string(&chart)?,
+        png: png_bytes(&chart)?,
+    };
+    Ok(Addendum {
+        summary_line: outcomes_line(o),
+        section: Section {
+            lines,
+            tables,
+            figures: vec![figure],
+            ..Default::default()
+        },
+    })
+}
+
+/// The summary's line: both groups' rates and the uplift, or the rate without groups.
+fn outcomes_line(o: &Outcomes) -> String {
     let all = |group: &str| o.rows.iter().find(|r| r.tier == "all" && r.group == group);
     let uplift = o.uplift.iter().find(|u| u.tier == "all");
-    let summary_line = match (all("outreach"), all("control"), uplift) {
+    match (all("outreach"), all("control"), uplift) {
         (Some(out), Some(ctl), Some(u)) => format!(
             "list of {}: {} of outreach and {} of control churned in {} days, uplift {} points ({} to {}).",
             o.as_of,
@@ -120,32 +158,23 @@ pub fn outcomes_addendum(o: &Outcomes) -> Result<Addendum> {
             pct(all("all").and_then(|r| r.churn_rate)),
             o.horizon_days
         ),
-    };
-    let mut lines = vec![format!(
-        "The list of {} (model {}) read against what happened in the {} days to {} (churn by {}).",
-        o.as_of,
-        o.model_id,
-        o.horizon_days,
-        o.window_end,
-        o.label_definition.name()
-    )];
-    if let Some(r) = &o.retained_revenue {
-        lines.push(format!(
-            "Annual revenue the outreach kept: {:.0} (95 % interval {:.0} to {:.0}; per tier, the uplift times the outreach customers' annual revenue).",
-            r.value, r.ci_low, r.ci_high
-        ));
     }
-    let rows = Table::new(
-        [
+}
+
+fn header(names: &[&str]) -> Vec<String> {
+    names.iter().map(|n| n.to_string()).collect()
+}
+
+fn rates_table(o: &Outcomes) -> Table {
+    Table::new(
+        header(&[
             "tier",
             "group",
             "customers",
             "churned",
             "churn rate",
             "95 % interval",
-        ]
-        .map(String::from)
-        .to_vec(),
+        ]),
         o.rows
             .iter()
             .map(|r| {
@@ -159,37 +188,36 @@ pub fn outcomes_addendum(o: &Outcomes) -> Result<Addendum> {
                 ]
             })
             .collect(),
-    );
-    let mut tables = vec![rows];
-    if !o.uplift.is_empty() {
-        tables.push(Table::new(
-            [
-                "tier",
-                "uplift (points)",
-                "95 % interval",
-                "relative reduction",
-                "95 % interval",
-            ]
-            .map(String::from)
-            .to_vec(),
-            o.uplift
-                .iter()
-                .map(|u| {
-                    vec![
-                        u.tier.clone(),
-                        points(u.value),
-                        format!("{} to {}", points(u.ci_low), points(u.ci_high)),
-                        pct(u.relative_reduction),
-                        format!("{} to {}", pct(u.relative_ci_low), pct(u.relative_ci_high)),
-                    ]
-                })
-                .collect(),
-        ));
-    }
-    tables.push(Table::new(
-        ["tier", "customers", "mean predicted", "observed", "basis"]
-            .map(String::from)
-            .to_vec(),
+    )
+}
+
+fn uplift_table(o: &Outcomes) -> Table {
+    Table::new(
+        header(&[
+            "tier",
+            "uplift (points)",
+            "95 % interval",
+            "relative reduction",
+            "95 % interval",
+        ]),
+        o.uplift
+            .iter()
+            .map(|u| {
+                vec![
+                    u.tier.clone(),
+                    points(u.value),
+                    format!("{} to {}", points(u.ci_low), points(u.ci_high)),
+                    pct(u.relative_reduction),
+                    format!("{} to {}", pct(u.relative_ci_low), pct(u.relative_ci_high)),
+                ]
+            })
+            .collect(),
+    )
+}
+
+fn calibration_table(o: &Outcomes) -> Table {
+    Table::new(
+        header(&["tier", "customers", "mean predicted", "observed", "basis"]),
         o.calibration
             .iter()
             .map(|c| {
@@ -202,20 +230,5 @@ pub fn outcomes_addendum(o: &Outcomes) -> Result<Addendum> {
                 ]
             })
             .collect(),
-    ));
-    let chart = OutcomesChart { outcomes: o };
-    let figure = Figure {
-        title: "Churn rate by tier and group".into(),
-        svg: svg_string(&chart)?,
-        png: png_bytes(&chart)?,
-    };
-    Ok(Addendum {
-        summary_line,
-        section: Section {
-            lines,
-            tables,
-            figures: vec![figure],
-            ..Default::default()
-        },
-    })
+    )
 }

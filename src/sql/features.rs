@@ -183,12 +183,11 @@ impl FeatureQuery<'_> {
     }
 
     fn nps_last(&self) -> String {
-        format!(
-            "SELECT customer_id, MAX(CASE WHEN k = 1 THEN score END) AS last_score, \
-             MAX(CASE WHEN k = 2 THEN score END) AS before_score, \
-             MAX(CASE WHEN k = 1 THEN responded END) AS last_at \
-             FROM nps_ranked WHERE k <= 2 GROUP BY customer_id"
-        )
+        "SELECT customer_id, MAX(CASE WHEN k = 1 THEN score END) AS last_score, \
+         MAX(CASE WHEN k = 2 THEN score END) AS before_score, \
+         MAX(CASE WHEN k = 1 THEN responded END) AS last_at \
+         FROM nps_ranked WHERE k <= 2 GROUP BY customer_id"
+            .to_string()
     }
 
     /// The first renewal on or after `T`: `signup + k x contract_months` calendar months
@@ -235,6 +234,26 @@ impl FeatureQuery<'_> {
     }
 
     fn assemble(&self) -> String {
+        let d = self.dialect;
+        let select: Vec<String> = self
+            .columns()
+            .iter()
+            .map(|(name, expr)| format!("{expr} AS {name}"))
+            .collect();
+        format!(
+            "SELECT p.customer_id AS customer_id, {as_of} AS as_of, {cols}, {label} AS label \
+             FROM pop p LEFT JOIN eng g ON g.customer_id = p.customer_id \
+             LEFT JOIN sup s ON s.customer_id = p.customer_id \
+             LEFT JOIN nps_last n ON n.customer_id = p.customer_id \
+             LEFT JOIN renewal r ON r.customer_id = p.customer_id",
+            as_of = d.literal(&time::format_day(self.as_of)),
+            cols = select.join(", "),
+            label = self.label(),
+        )
+    }
+
+    /// The 25 features as expressions over the joined per-customer aggregates.
+    fn columns(&self) -> Vec<(&'static str, String)> {
         let d = self.dialect;
         let dbl = d.double_type();
         let t_s = self.t_secs();
@@ -293,19 +312,6 @@ impl FeatureQuery<'_> {
             (f::PLAN, "p.plan".into()),
             (f::SEGMENT, "p.segment".into()),
         ];
-        let select: Vec<String> = columns
-            .iter()
-            .map(|(name, expr)| format!("{expr} AS {name}"))
-            .collect();
-        format!(
-            "SELECT p.customer_id AS customer_id, {as_of} AS as_of, {cols}, {label} AS label \
-             FROM pop p LEFT JOIN eng g ON g.customer_id = p.customer_id \
-             LEFT JOIN sup s ON s.customer_id = p.customer_id \
-             LEFT JOIN nps_last n ON n.customer_id = p.customer_id \
-             LEFT JOIN renewal r ON r.customer_id = p.customer_id",
-            as_of = d.literal(&time::format_day(self.as_of)),
-            cols = select.join(", "),
-            label = self.label(),
-        )
+        columns
     }
 }

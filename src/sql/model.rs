@@ -256,92 +256,98 @@ pub fn scoring_ctes(
     list: &ListColumns,
 ) -> Result<Vec<(String, String)>> {
     let src = sources(model, d);
-    let mut ctes = vec![
-        ("scored".into(), pushes(model, d, &src)?),
-        ("member".into(), members(model, d, &src)),
-    ];
-    ctes.push((
-        "grouped".into(),
-        format!(
-            "SELECT customer_id, grp, total, rep, rep_text, rep_push FROM (\
-             SELECT customer_id, grp, SUM(push) OVER (PARTITION BY customer_id, grp) AS total, \
-             MAX(cand) OVER (PARTITION BY customer_id, grp) AS any_cand, \
-             feature AS rep, text AS rep_text, push AS rep_push, \
-             ROW_NUMBER() OVER (PARTITION BY customer_id, grp ORDER BY cand DESC, push DESC, \
-             feature ASC) AS k FROM member) m \
-             WHERE k = 1 AND any_cand = 1 AND total >= {}",
-            d.number(MIN_REASON_PUSH)
-        ),
-    ));
-    ctes.push((
-        "reasons".into(),
-        "SELECT customer_id, grp, total, rep_text, ROW_NUMBER() OVER (PARTITION BY customer_id \
-         ORDER BY total DESC, rep ASC) AS r FROM grouped WHERE total > 0"
-            .into(),
-    ));
     let names: Vec<String> = src.iter().map(|s| s.name.clone()).collect();
     let groups = group_members(&names);
-    // The play of the group numbered `grp`, given the customer's tenure in days.
-    let play_of = |grp: &str, tenure: &str| {
-        let cases: Vec<String> = groups
-            .iter()
-            .enumerate()
-            .filter_map(|(g, (kind, _))| {
-                let label = d.literal(play(*kind)?);
-                let label = if *kind == SignalGroup::Engagement {
-                    format!(
-                        "CASE WHEN {tenure} < {} THEN 'guided onboarding' ELSE {label} END",
-                        d.number(NEW_CUSTOMER_DAYS)
-                    )
-                } else {
-                    label
-                };
-                Some(format!("WHEN {grp} = {g} THEN {label}"))
-            })
-            .collect();
-        if cases.is_empty() {
-            "NULL".to_string()
-        } else {
-            format!("CASE {} END", cases.join(" "))
-        }
-    };
+    let play_expr = |g: &str| play_of(d, &groups, g, "l.tenure");
+    Ok(vec![
+        ("scored".into(), pushes(model, d, &src)?),
+        ("member".into(), members(model, d, &src)),
+        ("grouped".into(), grouped(d)),
+        (
+            "reasons".into(),
+            "SELECT customer_id, grp, total, rep_text, ROW_NUMBER() OVER (PARTITION BY \
+             customer_id ORDER BY total DESC, rep ASC) AS r FROM grouped WHERE total > 0"
+                .into(),
+        ),
+        ("listed".into(), listed(d, list)),
+        (
+            "played".into(),
+            format!(
+                "SELECT l.*, COALESCE({}, {}, {}, 'account review') AS play FROM listed l",
+                play_expr("l.grp_1"),
+                play_expr("l.grp_2"),
+                play_expr("l.grp_3"),
+            ),
+        ),
+    ])
+}
+
+/// Per (customer, group): the summed push and the member that represents it (a candidate
+/// with the largest push, ties by name), kept when a candidate exists and the sum is at least
+/// [`MIN_REASON_PUSH`].
+fn grouped(d: Dialect) -> String {
+    format!(
+        "SELECT customer_id, grp, total, rep, rep_text, rep_push FROM (\
+         SELECT customer_id, grp, SUM(push) OVER (PARTITION BY customer_id, grp) AS total, \
+         MAX(cand) OVER (PARTITION BY customer_id, grp) AS any_cand, \
+         feature AS rep, text AS rep_text, push AS rep_push, \
+         ROW_NUMBER() OVER (PARTITION BY customer_id, grp ORDER BY cand DESC, push DESC, \
+         feature ASC) AS k FROM member) m \
+         WHERE k = 1 AND any_cand = 1 AND total >= {}",
+        d.number(MIN_REASON_PUSH)
+    )
+}
+
+/// Each scored row with its three reasons (text and group), revenue and tenure.
+fn listed(d: Dialect, list: &ListColumns) -> String {
     let reason = |r: usize, what: &str| format!("MAX(CASE WHEN x.r = {r} THEN x.{what} END)");
-    ctes.push((
-        "listed".into(),
-        format!(
-            "SELECT s.customer_id, s.logit, MAX({revenue}) AS monthly_revenue, MAX({tenure}) AS tenure, \
-             {r1} AS reason_1, {r2} AS reason_2, {r3} AS reason_3, \
-             {g1} AS grp_1, {g2} AS grp_2, {g3} AS grp_3 \
-             FROM scored s LEFT JOIN (SELECT q.customer_id, q.r, q.grp, {text} AS text \
-             FROM reasons q WHERE q.r <= 3) x ON x.customer_id = s.customer_id \
-             GROUP BY s.customer_id, s.logit",
-            revenue = list.revenue,
-            tenure = list.tenure,
-            r1 = reason(1, "text"),
-            r2 = reason(2, "text"),
-            r3 = reason(3, "text"),
-            g1 = reason(1, "grp"),
-            g2 = reason(2, "grp"),
-            g3 = reason(3, "grp"),
-            text = d.concat(&[
-                "q.rep_text".into(),
-                "' ('".into(),
-                fixed2(d, "q.total", true),
-                "')'".into()
-            ]),
-        ),
-    ));
-    let play_expr = |g: &str| play_of(g, "l.tenure");
-    ctes.push((
-        "played".into(),
-        format!(
-            "SELECT l.*, COALESCE({p1}, {p2}, {p3}, 'account review') AS play FROM listed l",
-            p1 = play_expr("l.grp_1"),
-            p2 = play_expr("l.grp_2"),
-            p3 = play_expr("l.grp_3"),
-        ),
-    ));
-    Ok(ctes)
+    format!(
+        "SELECT s.customer_id, s.logit, MAX({revenue}) AS monthly_revenue, \
+         MAX({tenure}) AS tenure, {r1} AS reason_1, {r2} AS reason_2, {r3} AS reason_3, \
+         {g1} AS grp_1, {g2} AS grp_2, {g3} AS grp_3 \
+         FROM scored s LEFT JOIN (SELECT q.customer_id, q.r, q.grp, {text} AS text \
+         FROM reasons q WHERE q.r <= 3) x ON x.customer_id = s.customer_id \
+         GROUP BY s.customer_id, s.logit",
+        revenue = list.revenue,
+        tenure = list.tenure,
+        r1 = reason(1, "text"),
+        r2 = reason(2, "text"),
+        r3 = reason(3, "text"),
+        g1 = reason(1, "grp"),
+        g2 = reason(2, "grp"),
+        g3 = reason(3, "grp"),
+        text = d.concat(&[
+            "q.rep_text".into(),
+            "' ('".into(),
+            fixed2(d, "q.total", true),
+            "')'".into()
+        ]),
+    )
+}
+
+/// The play of the group numbered `grp` (NULL: none of its own), given the customer's tenure.
+fn play_of(d: Dialect, groups: &[(SignalGroup, Vec<usize>)], grp: &str, tenure: &str) -> String {
+    let cases: Vec<String> = groups
+        .iter()
+        .enumerate()
+        .filter_map(|(g, (kind, _))| {
+            let label = d.literal(play(*kind)?);
+            let label = if *kind == SignalGroup::Engagement {
+                format!(
+                    "CASE WHEN {tenure} < {} THEN 'guided onboarding' ELSE {label} END",
+                    d.number(NEW_CUSTOMER_DAYS)
+                )
+            } else {
+                label
+            };
+            Some(format!("WHEN {grp} = {g} THEN {label}"))
+        })
+        .collect();
+    if cases.is_empty() {
+        "NULL".to_string()
+    } else {
+        format!("CASE {} END", cases.join(" "))
+    }
 }
 
 /// The list: the contract's eleven columns, best first.
