@@ -316,7 +316,7 @@ fn changes_name_what_moved_between_the_two_dates() {
         .stdout_has(&[
             &format!("{BEFORE} -> {NOW}"),
             &format!("newly high risk ({})", newly_high.len()),
-            "biggest risers (10)",
+            "biggest risers (20)",
             risers[0]["customer_id"].as_str().unwrap(),
         ]);
 }
@@ -341,6 +341,14 @@ fn previous_last_is_the_list_being_replaced_and_a_later_previous_is_refused() {
     for r in known {
         assert_eq!(r["previous_rank"], earlier[&r["customer_id"]]["rank"]);
     }
+    // The previous list is read by its content, whatever its name: JSON Lines named .json.
+    score(&env, BEFORE, "before.json", &["--format", "jsonl"]).ok();
+    score(&env, NOW, "from-json.csv", &["--previous", "before.json"]).ok();
+    let from_json = List::read(&env, "from-json.csv");
+    assert!(from_json
+        .rows
+        .iter()
+        .any(|r| !r["previous_rank"].is_empty()));
     // A previous list from after this one: refused before anything is written.
     let before = std::fs::read(env.path("nightly.csv")).unwrap();
     score(&env, BEFORE, "nightly.csv", &["--previous", "last"])

@@ -304,7 +304,7 @@ fn the_cs_lead_part_shows_changes_and_outcomes_of_the_loop() {
     .ok();
     let id = only_model(&env);
     let plain = read(&env, &format!("plain/{id}.html"));
-    assert_eq!(plain.matches("Not available yet").count(), 2);
+    assert_eq!(plain.matches("Not available: give").count(), 2);
     env.run(&[
         "report",
         "--model",
@@ -325,7 +325,7 @@ fn the_cs_lead_part_shows_changes_and_outcomes_of_the_loop() {
     .ok();
     let html = read(&env, &format!("exp/{id}.html"));
     assert_section_order(&html);
-    assert!(!html.contains("Not available yet"));
+    assert!(!html.contains("Not available: give"));
     let changes = env
         .run(&[
             "changes",

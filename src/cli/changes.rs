@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use churn::output::{json_bytes, write_output};
-use churn::score::changes::{compare_lists, ListChanges, Moved};
+use churn::score::changes::{compare_lists, ListChanges, Moved, TOP_RISERS};
 use churn::score::read_list::read_list;
 
 /// Flags of `churn changes`.
@@ -28,7 +28,7 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let new = read_list(&args.list)?;
     let old = read_list(&args.previous)?;
-    let changes = compare_lists(&new, &old);
+    let changes = compare_lists(&new, &old, args.top.max(TOP_RISERS));
     if let Some(path) = &args.json {
         churn::store::guard_output(path, &[&args.list, &args.previous], None)?;
         let bytes = json_bytes(&changes)?;

@@ -88,7 +88,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 fn later_sections(args: &Args, data: &ReportData) -> anyhow::Result<LaterSections> {
     let mut later = LaterSections::default();
     if let (Some(scores), Some(previous)) = (&args.scores, &args.previous) {
-        let changes = compare_lists(&read_list(scores)?, &read_list(previous)?);
+        let changes = compare_lists(
+            &read_list(scores)?,
+            &read_list(previous)?,
+            churn::score::changes::TOP_RISERS,
+        );
         later.changes = Some(changes_addendum(&changes));
     }
     if let (Some(path), ReportData::History(history)) = (&args.outcomes, data) {

@@ -98,6 +98,7 @@ pub enum RankByArg {
     /// Churn probability, highest first.
     Probability,
     /// Revenue at risk, highest first.
+    #[value(alias = "revenue_at_risk")]
     RevenueAtRisk,
 }
 

@@ -269,11 +269,13 @@ fn uplift(tier: Option<RiskTier>, outcomes: &[Outcome]) -> Uplift {
 
 fn retained_revenue(outcomes: &[Outcome]) -> Option<RetainedRevenue> {
     let (mut value, mut var_low, mut var_high) = (0.0, 0.0, 0.0);
+    let mut measured = false;
     for tier in TIERS {
         let u = uplift(Some(tier), outcomes);
         let (Some(v), Some(lo), Some(hi)) = (u.value, u.ci_low, u.ci_high) else {
             continue;
         };
+        measured = true;
         let revenue: f64 = outcomes
             .iter()
             .filter(in_cell(Some(tier), Group::Outreach))
@@ -283,7 +285,8 @@ fn retained_revenue(outcomes: &[Outcome]) -> Option<RetainedRevenue> {
         var_low += ((v - lo) * revenue).powi(2);
         var_high += ((hi - v) * revenue).powi(2);
     }
-    Some(RetainedRevenue {
+    // No tier with both groups: nothing was measured, which is not a measured zero.
+    measured.then_some(RetainedRevenue {
         value: value + 0.0,
         ci_low: value - var_low.sqrt(),
         ci_high: value + var_high.sqrt(),

@@ -668,8 +668,8 @@ mod tests {
         );
         let got: Vec<&str> = r.sections().skip(1).map(|s| s.title.as_str()).collect();
         assert_eq!(got, titles::ALL);
-        assert!(section(&r, titles::CHANGES).lines[0].starts_with("Not available yet"));
-        assert!(section(&r, titles::OUTCOMES).lines[0].starts_with("Not available yet"));
+        assert!(section(&r, titles::CHANGES).lines[0].starts_with("Not available: give"));
+        assert!(section(&r, titles::OUTCOMES).lines[0].starts_with("Not available: give"));
         let holdout = section(&r, titles::HOLDOUT);
         assert!(holdout.lines.iter().any(|l| l.contains("churn evaluate")));
         assert!(section(&r, titles::PLOTS).figures.is_empty());
@@ -801,7 +801,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(section(&r, titles::CHANGES).lines, ["entered: a, b, c"]);
-        assert!(section(&r, titles::OUTCOMES).lines[0].starts_with("Not available yet"));
+        assert!(section(&r, titles::OUTCOMES).lines[0].starts_with("Not available: give"));
         let summary = &r.parts[0].sections[0].lines;
         assert!(summary.contains(
             &"Changes since the last list: 3 customers entered the high tier.".to_string()

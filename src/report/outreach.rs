@@ -102,9 +102,8 @@ pub fn changes_addendum(c: &ListChanges) -> Addendum {
 /// Drawing errors of the chart.
 pub fn outcomes_addendum(o: &Outcomes) -> Result<Addendum> {
     let mut lines = vec![format!(
-        "The list of {} (model {}) read against what happened in the {} days to {} (churn by {}).",
+        "The list of {} read against what happened in the {} days to {} (churn by {}).",
         o.as_of,
-        o.model_id,
         o.horizon_days,
         o.window_end,
         o.label_definition.name()

@@ -234,7 +234,7 @@ pub fn changes_section(title: &str, changes: Option<&Addendum>) -> Section {
     plugged(
         title,
         changes,
-        "Not available yet: once lists are compared run to run, this shows who entered or left the list and who changed tier since the previous one.",
+        "Not available: give `churn report --previous FILE` (with `--scores`) to show who entered or left the high tier and the biggest risers since that list.",
     )
 }
 
@@ -243,7 +243,7 @@ pub fn outcomes_section(title: &str, outcomes: Option<&Addendum>) -> Section {
     plugged(
         title,
         outcomes,
-        "Not available yet: once outcomes are recorded, this shows what happened to the customers of earlier lists (contacted or held out as a control group, retained or churned).",
+        "Not available: give `churn report --outcomes FILE` (with `--data`) to show what happened to an earlier list's customers (outreach against control, churned or retained) once its window is in the data.",
     )
 }
 

@@ -164,9 +164,10 @@ pub struct ListChanges {
     pub biggest_risers: Vec<Moved>,
 }
 
-/// Compare a list with an earlier one (the probability change is recomputed from both lists,
-/// so any two lists compare, with or without change columns).
-pub fn compare_lists(new: &ListFile, old: &ListFile) -> ListChanges {
+/// Compare a list with an earlier one, keeping the `risers` biggest risers (the probability
+/// change is recomputed from both lists, so any two lists compare, with or without change
+/// columns).
+pub fn compare_lists(new: &ListFile, old: &ListFile, risers: usize) -> ListChanges {
     let (new_index, old_index) = (new.index(), old.index());
     let moved = |id: &str| {
         let now = new_index.get(id).map(|&k| &new.rows[k]);
@@ -208,7 +209,7 @@ pub fn compare_lists(new: &ListFile, old: &ListFile) -> ListChanges {
         d(b).total_cmp(&d(a))
             .then_with(|| a.customer_id.cmp(&b.customer_id))
     });
-    biggest_risers.truncate(TOP_RISERS);
+    biggest_risers.truncate(risers);
     ListChanges {
         as_of: new.as_of.map(time::format_day),
         previous_as_of: old.as_of.map(time::format_day),

@@ -165,7 +165,7 @@ pub fn run_job_with(job: &ScoreJob, progress: &dyn Progress) -> Result<JobReport
         summary.owners = Some(
             owners
                 .iter()
-                .map(|(o, s)| OwnerList::new(o, s, job))
+                .map(|(o, s)| OwnerList::new(o.as_deref(), s, job))
                 .collect(),
         );
         summary.timings = timings(load_s, features_done, score_done, t0);
@@ -180,6 +180,7 @@ pub fn run_job_with(job: &ScoreJob, progress: &dyn Progress) -> Result<JobReport
             &table,
             history.as_ref(),
             progress,
+            job.outreach_only,
         )?),
         None => None,
     };
@@ -305,12 +306,16 @@ impl ScoreJob {
 }
 
 /// The file name of an owner's list: the owner with anything but letters, digits, `.`, `-`
-/// and `_` replaced by `_` (customers without an owner are `unassigned`).
-fn owner_file(owner: &str, format: ListFormat) -> String {
+/// and `_` replaced by `_` (customers without an owner are `(unassigned)`, a name no owner's
+/// file can have).
+fn owner_file(owner: Option<&str>, format: ListFormat) -> String {
+    let Some(owner) = owner else {
+        return format!("{UNASSIGNED}.{}", extension(format));
+    };
     let mut stem: String = owner
         .chars()
         .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+            if c.is_alphanumeric() || matches!(c, '.' | '-' | '_') {
                 c
             } else {
                 '_'
@@ -320,16 +325,23 @@ fn owner_file(owner: &str, format: ListFormat) -> String {
     if stem.starts_with('.') {
         stem.insert(0, '_');
     }
-    let ext = match format {
+    format!("{stem}.{}", extension(format))
+}
+
+fn extension(format: ListFormat) -> &'static str {
+    match format {
         ListFormat::Csv => "csv",
         ListFormat::Parquet => "parquet",
         ListFormat::Jsonl => "jsonl",
-    };
-    format!("{stem}.{ext}")
+    }
 }
 
-/// Who has no owner in a split.
-pub const UNASSIGNED: &str = "unassigned";
+/// One owner's scored list (`None`: the customers without an owner).
+type OwnerScored = (Option<String>, Scored);
+
+/// The file stem of the customers without an owner in a split (parentheses: no owner's name
+/// maps to it).
+pub const UNASSIGNED: &str = "(unassigned)";
 
 /// Score each owner's customers as a list of its own; also the whole run for the summary.
 fn split_by_owner(
@@ -337,7 +349,7 @@ fn split_by_owner(
     model: &ChurnModel,
     table: &FeatureTable,
     history: Option<&History>,
-) -> Result<(Scored, Vec<(String, Scored)>)> {
+) -> Result<(Scored, Vec<OwnerScored>)> {
     let history = history.ok_or_else(|| Error::Usage("splitting needs the history".into()))?;
     let owner_of: rustc_hash::FxHashMap<&str, Option<&str>> = history
         .customers
@@ -346,13 +358,13 @@ fn split_by_owner(
         .zip(&history.customers.owner)
         .map(|(id, o)| (id.as_str(), o.as_deref().filter(|o| !o.trim().is_empty())))
         .collect();
-    let mut rows: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+    let mut rows: std::collections::BTreeMap<Option<&str>, Vec<usize>> = Default::default();
     for (i, id) in table.ids.iter().enumerate() {
         let owner = owner_of.get(id.as_str()).copied().flatten();
-        rows.entry(owner.unwrap_or(UNASSIGNED)).or_default().push(i);
+        rows.entry(owner).or_default().push(i);
     }
-    let mut files: std::collections::BTreeMap<String, &str> = Default::default();
-    for owner in rows.keys() {
+    let mut files: std::collections::BTreeMap<String, Option<&str>> = Default::default();
+    for &owner in rows.keys() {
         if let Some(other) = files.insert(owner_file(owner, job.format), owner) {
             return Err(Error::BadData(format!(
                 "owners {other:?} and {owner:?} would share the list file {}",
@@ -365,7 +377,7 @@ fn split_by_owner(
         .into_iter()
         .map(|(owner, idx)| {
             Ok((
-                owner.to_string(),
+                owner.map(String::from),
                 score(model, &table.take(&idx), &settings)?,
             ))
         })
@@ -382,10 +394,10 @@ fn split_by_owner(
 }
 
 /// Write every owner's list into the output folder, all or none.
-fn write_owner_lists(job: &ScoreJob, owners: &[(String, Scored)]) -> Result<()> {
+fn write_owner_lists(job: &ScoreJob, owners: &[OwnerScored]) -> Result<()> {
     crate::output::write_folder_atomic(&job.out, |dir| {
         for (owner, scored) in owners {
-            let path = dir.join(owner_file(owner, job.format));
+            let path = dir.join(owner_file(owner.as_deref(), job.format));
             if job.outreach_only {
                 let outreach = scored.list.filtered(|r| r.group != Some(Group::Control));
                 write_list(&outreach, &path, job.format, job.excel_safe)?;
@@ -400,7 +412,8 @@ fn write_owner_lists(job: &ScoreJob, owners: &[(String, Scored)]) -> Result<()> 
 /// One owner's list in a split run.
 #[derive(Debug, Clone, Serialize)]
 pub struct OwnerList {
-    pub owner: String,
+    /// `None` for the customers without an owner.
+    pub owner: Option<String>,
     pub file: String,
     pub customers: usize,
     pub tiers: TierCounts,
@@ -408,9 +421,9 @@ pub struct OwnerList {
 }
 
 impl OwnerList {
-    fn new(owner: &str, scored: &Scored, job: &ScoreJob) -> Self {
+    fn new(owner: Option<&str>, scored: &Scored, job: &ScoreJob) -> Self {
         OwnerList {
-            owner: owner.to_string(),
+            owner: owner.map(String::from),
             file: owner_file(owner, job.format),
             customers: scored.list.rows.len(),
             tiers: scored.tiers.clone(),
@@ -518,6 +531,7 @@ fn changes(
     table: &FeatureTable,
     history: Option<&History>,
     progress: &dyn Progress,
+    outreach_only: bool,
 ) -> Result<ChangesSummary> {
     let earlier = match (previous.and_then(|p| p.as_of), history) {
         (Some(day), Some(history)) => {
@@ -549,6 +563,14 @@ fn changes(
             .get(ids[k].as_str())
             .and_then(|&i| reasons[i].clone())
     });
+    // Summarise the list as written: an outreach-only list (and so its previous night) has no
+    // control customers.
+    if outreach_only {
+        return Ok(summarise(
+            &list.filtered(|r| r.group != Some(Group::Control)),
+            previous,
+        ));
+    }
     Ok(summarise(list, previous))
 }
 
@@ -778,6 +800,22 @@ fn check_drift(psi: &[FeatureDrift], max_psi: Option<f64>) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn owner_files_keep_letters_of_any_script_and_the_unowned_apart() {
+        assert_eq!(owner_file(Some("王伟"), ListFormat::Csv), "王伟.csv");
+        assert_eq!(owner_file(Some("李娜"), ListFormat::Csv), "李娜.csv");
+        assert_eq!(owner_file(Some("a/b c"), ListFormat::Jsonl), "a_b_c.jsonl");
+        assert_eq!(owner_file(Some(".hidden"), ListFormat::Csv), "_.hidden.csv");
+        assert_eq!(
+            owner_file(None, ListFormat::Parquet),
+            "(unassigned).parquet"
+        );
+        assert_ne!(
+            owner_file(Some("(unassigned)"), ListFormat::Csv),
+            "(unassigned).csv"
+        );
+    }
 
     #[test]
     fn drift_alarm_only_above_the_maximum() {

@@ -57,7 +57,36 @@ impl ListFile {
     }
 }
 
-/// Read a list: Parquet for `.parquet`, JSON Lines for `.jsonl` / `.ndjson`, CSV otherwise.
+/// The formats a list may come in.
+enum Sniffed {
+    Csv,
+    Parquet,
+    Jsonl,
+}
+
+/// A list's format from its first bytes, whatever its name: Parquet starts with `PAR1`, JSON
+/// Lines with `{`, anything else is read as CSV.
+fn sniff(path: &Path) -> Sniffed {
+    use std::io::Read;
+    let mut head = [0u8; 64];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
+    let head = &head[..n];
+    if head.starts_with(b"PAR1") {
+        Sniffed::Parquet
+    } else if head
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b == b'{')
+    {
+        Sniffed::Jsonl
+    } else {
+        Sniffed::Csv
+    }
+}
+
+/// Read a list in any of the three formats (told apart by content, not by name).
 ///
 /// # Errors
 /// `Unreadable` for a missing or unparsable file; `MissingColumn`; `BadValue` naming the row for
@@ -65,15 +94,10 @@ impl ListFile {
 /// models or as-of dates; `EmptyTable` for a list without rows.
 pub fn read_list(path: &Path) -> Result<ListFile> {
     let name = path.display().to_string();
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let df = match ext.as_str() {
-        "parquet" => read_parquet_text(path)?,
-        "jsonl" | "ndjson" => read_jsonl_text(path)?,
-        _ => read_text_csv(path)?,
+    let df = match sniff(path) {
+        Sniffed::Parquet => read_parquet_text(path)?,
+        Sniffed::Jsonl => read_jsonl_text(path)?,
+        Sniffed::Csv => read_text_csv(path)?,
     };
     if df.height() == 0 {
         return Err(Error::EmptyTable {
@@ -178,7 +202,12 @@ impl<'a> TextColumn<'a> {
     }
 
     fn text(&self, i: usize) -> &'a str {
-        self.cells[i].unwrap_or("").trim()
+        let t = self.cells[i].unwrap_or("").trim();
+        // A list written with --excel-safe: `'` before a cell that would start a formula.
+        match t.strip_prefix('\'') {
+            Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+            _ => t,
+        }
     }
 
     fn parse<T>(&self, i: usize, f: impl Fn(&str) -> Option<T>, reason: &str) -> Result<T> {

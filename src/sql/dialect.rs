@@ -240,8 +240,20 @@ impl Dialect {
         match self {
             Dialect::DuckDb => format!("({a} // {b})"),
             Dialect::Spark => format!("({a} DIV {b})"),
-            Dialect::Postgres => format!("({a} / {b})"),
+            // EXTRACT and `/` give numeric in PostgreSQL: div() truncates like the others.
+            Dialect::Postgres => {
+                format!("CAST(div(CAST({a} AS NUMERIC), CAST({b} AS NUMERIC)) AS BIGINT)")
+            }
             Dialect::BigQuery => format!("DIV({a}, {b})"),
+        }
+    }
+
+    /// `expr` (text) for ordering by bytes, as the crate orders ids.
+    pub fn by_bytes(self, expr: &str) -> String {
+        match self {
+            Dialect::Postgres => format!("{expr} COLLATE \"C\""),
+            // DuckDB, Spark and BigQuery compare strings by their bytes (code points).
+            _ => expr.to_string(),
         }
     }
 

@@ -59,8 +59,8 @@ impl FeatureQuery<'_> {
             id = c(&d.ident(col::CUSTOMER_ID)),
             signup = d.day_number(&c(&d.ident(col::SIGNUP_DATE))),
             plan = c(&d.ident(col::PLAN)),
-            revenue = d.double(&d.ident(col::MONTHLY_REVENUE)),
-            months = d.int(&d.ident(col::CONTRACT_MONTHS)),
+            revenue = d.double(&c(&d.ident(col::MONTHLY_REVENUE))),
+            months = d.int(&c(&d.ident(col::CONTRACT_MONTHS))),
             segment = c(&d.ident(col::SEGMENT)),
             table = self.tables.customers,
         )

@@ -178,8 +178,9 @@ fn features_select(d: Dialect) -> String {
         .map(|c| d.ident(c))
         .collect();
     format!(
-        "SELECT {} FROM features ORDER BY customer_id",
-        cols.join(", ")
+        "SELECT {} FROM features ORDER BY {}",
+        cols.join(", "),
+        d.by_bytes("customer_id")
     )
 }
 

@@ -109,10 +109,10 @@ fn pushes(model: &ChurnModel, d: Dialect, src: &[Source]) -> Result<String> {
     let pushes: Vec<String> = per_source
         .iter()
         .enumerate()
-        .map(|(k, terms)| format!("{} AS push_{k}", sum(terms)))
+        .map(|(k, terms)| format!("{} AS churn__push_{k}", sum(terms)))
         .collect();
     Ok(format!(
-        "SELECT f.*, {}, {} + {} AS logit FROM features f",
+        "SELECT f.*, {}, {} + {} AS churn__logit FROM features f",
         pushes.join(", "),
         sum(&all),
         d.number(model.intercept)
@@ -175,7 +175,7 @@ fn members(model: &ChurnModel, d: Dialect, src: &[Source]) -> String {
     let names: Vec<String> = src.iter().map(|s| s.name.clone()).collect();
     let groups = group_members(&names);
     // One pass over `scored` crossed with the member numbers (not one scan per member): each
-    // column is a CASE on the member number. Feature columns are unambiguous (`m` has only `k`).
+    // column is a CASE on the member number. Feature columns are unambiguous (`m` has only `churn__k`).
     let (mut grp, mut feature, mut push, mut cand, mut text, mut keys) =
         (vec![], vec![], vec![], vec![], vec![], vec![]);
     for (g, (_, members)) in groups.iter().enumerate() {
@@ -202,16 +202,16 @@ fn members(model: &ChurnModel, d: Dialect, src: &[Source]) -> String {
             let when = |then: String| format!("WHEN {k} THEN {then}");
             grp.push(when(g.to_string()));
             feature.push(when(d.literal(&s.name)));
-            push.push(when(format!("s.push_{k}")));
+            push.push(when(format!("s.churn__push_{k}")));
             cand.push(when(format!(
-                "CASE WHEN s.push_{k} > 0 AND {} THEN 1 ELSE 0 END",
+                "CASE WHEN s.churn__push_{k} > 0 AND {} THEN 1 ELSE 0 END",
                 risky(model, d, s)
             )));
             text.push(when(rendered));
-            keys.push(format!("SELECT {k} AS k"));
+            keys.push(format!("SELECT {k} AS churn__k"));
         }
     }
-    let case = |arms: &[String]| format!("CASE m.k {} END", arms.join(" "));
+    let case = |arms: &[String]| format!("CASE m.churn__k {} END", arms.join(" "));
     format!(
         "SELECT s.customer_id, {} AS grp, {} AS feature, {} AS push, {} AS cand, {} AS text \
          FROM scored s CROSS JOIN ({}) m",
@@ -302,12 +302,12 @@ fn grouped(d: Dialect) -> String {
 fn listed(d: Dialect, list: &ListColumns) -> String {
     let reason = |r: usize, what: &str| format!("MAX(CASE WHEN x.r = {r} THEN x.{what} END)");
     format!(
-        "SELECT s.customer_id, s.logit, MAX({revenue}) AS monthly_revenue, \
+        "SELECT s.customer_id, s.churn__logit AS logit, MAX({revenue}) AS monthly_revenue, \
          MAX({tenure}) AS tenure, {r1} AS reason_1, {r2} AS reason_2, {r3} AS reason_3, \
          {g1} AS grp_1, {g2} AS grp_2, {g3} AS grp_3 \
          FROM scored s LEFT JOIN (SELECT q.customer_id, q.r, q.grp, {text} AS text \
          FROM reasons q WHERE q.r <= 3) x ON x.customer_id = s.customer_id \
-         GROUP BY s.customer_id, s.logit",
+         GROUP BY s.customer_id, s.churn__logit",
         revenue = list.revenue,
         tenure = list.tenure,
         r1 = reason(1, "text"),
@@ -355,7 +355,7 @@ pub fn list_select(model: &ChurnModel, d: Dialect, list: &ListColumns) -> String
     let p = "CASE WHEN logit >= 0 THEN 1.0 / (1.0 + EXP(-logit)) ELSE EXP(logit) / (1.0 + EXP(logit)) END";
     let tiers = &model.tiers;
     format!(
-        "SELECT ROW_NUMBER() OVER (ORDER BY churn_probability DESC, customer_id ASC) AS {rank}, \
+        "SELECT ROW_NUMBER() OVER (ORDER BY churn_probability DESC, {id_order} ASC) AS {rank}, \
          customer_id, churn_probability, \
          CASE WHEN churn_probability >= {high} THEN 'high' WHEN churn_probability >= {medium} \
          THEN 'medium' ELSE 'low' END AS risk_tier, \
@@ -365,7 +365,8 @@ pub fn list_select(model: &ChurnModel, d: Dialect, list: &ListColumns) -> String
          CASE WHEN churn_probability >= {medium} THEN play ELSE 'monitor' END AS suggested_action, \
          {model_id} AS model_id, {as_of} AS as_of \
          FROM (SELECT played.*, {p} AS churn_probability FROM played) t \
-         ORDER BY churn_probability DESC, customer_id ASC",
+         ORDER BY churn_probability DESC, {id_order} ASC",
+        id_order = d.by_bytes("customer_id"),
         rank = d.ident("rank"),
         high = d.number(tiers.high),
         medium = d.number(tiers.medium),

@@ -72,10 +72,10 @@ pub fn export(model: &ChurnModel, export: &Export) -> Result<String> {
         None if numeric_feature(feature::MONTHLY_REVENUE) => number(d, feature::MONTHLY_REVENUE),
         None => "NULL".into(),
     };
-    columns.push(format!("{revenue} AS churn_revenue"));
+    columns.push(format!("{revenue} AS churn__revenue"));
     let features = format!("SELECT {} FROM {}", columns.join(", "), export.tables.table);
     let list = ListColumns {
-        revenue: "s.churn_revenue".into(),
+        revenue: "s.churn__revenue".into(),
         tenure: if numeric_feature(feature::TENURE_DAYS) {
             format!("s.{}", d.ident(feature::TENURE_DAYS))
         } else {
