@@ -58,19 +58,8 @@ fn score<'a>(env: &TestEnv, as_of: &'a str, out: &'a str, extra: &[&'a str]) -> 
     env.run(&args)
 }
 
-const ELEVEN: [&str; 11] = [
-    "rank",
-    "customer_id",
-    "churn_probability",
-    "risk_tier",
-    "revenue_at_risk",
-    "reason_1",
-    "reason_2",
-    "reason_3",
-    "suggested_action",
-    "model_id",
-    "as_of",
-];
+/// The contract's eleven columns.
+const ELEVEN: [&str; 11] = churn::schema::AT_RISK_COLUMNS;
 
 #[test]
 fn control_groups_are_stable_per_customer_and_hold_their_share_in_every_tier() {

@@ -679,14 +679,9 @@ pub fn read_scored_csv(
     Ok((labels, scores))
 }
 
-fn parse_column<T>(
-    df: &DataFrame,
-    table: &str,
-    column: &str,
-    parse: fn(&str) -> Option<T>,
-    expected: &str,
-) -> Result<Vec<T>> {
-    let col = df.column(column).map_err(|_| Error::MissingColumn {
+/// The missing-column error of `table` for a frame `df` that lacks `column`, listing what it has.
+pub fn missing_column(df: &DataFrame, table: &str, column: &str) -> Error {
+    Error::MissingColumn {
         table: table.to_string(),
         column: column.to_string(),
         found: df
@@ -695,7 +690,19 @@ fn parse_column<T>(
             .map(|c| c.as_str())
             .collect::<Vec<_>>()
             .join(", "),
-    })?;
+    }
+}
+
+fn parse_column<T>(
+    df: &DataFrame,
+    table: &str,
+    column: &str,
+    parse: fn(&str) -> Option<T>,
+    expected: &str,
+) -> Result<Vec<T>> {
+    let col = df
+        .column(column)
+        .map_err(|_| missing_column(df, table, column))?;
     let text = col.str()?;
     text.iter()
         .enumerate()

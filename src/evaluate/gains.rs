@@ -27,6 +27,10 @@ pub struct GainsRow {
     /// Share of the churners' monthly revenue in deciles 1 to this one; `None` when the
     /// predictions carry no revenue (or the churners' revenue is zero).
     pub cumulative_revenue_capture: Option<f64>,
+    /// Lift by revenue: `cumulative_revenue_capture` over the share of rows contacted (deciles 1
+    /// to this one); `None` without revenue. (Absent in evaluations recorded before it.)
+    #[serde(default)]
+    pub cumulative_revenue_lift: Option<f64>,
 }
 
 /// The confusion matrix when the `capacity` highest-scored rows are flagged as churners.
@@ -129,6 +133,8 @@ pub fn gains_table(labels: &[bool], probs: &[f64], revenue: Option<&[f64]>) -> V
             cumulative_lift: churners_to / cut(d) as f64 / base,
             cumulative_revenue_capture: (revenue.is_some() && total_revenue > 0.0)
                 .then(|| revenue_to / total_revenue),
+            cumulative_revenue_lift: (revenue.is_some() && total_revenue > 0.0)
+                .then(|| revenue_to / total_revenue / (cut(d) as f64 / n as f64)),
         });
         before = (churners_to, revenue_to);
     }
@@ -196,6 +202,13 @@ mod tests {
             .map(|r| r.cumulative_revenue_capture.unwrap())
             .collect();
         assert_eq!(&captured[..3], &[0.75, 0.75, 1.0]);
+        // Revenue lift: 75 % of the churned revenue from 10 % of the rows is 7.5x; all of it
+        // from 30 % is 3.33x.
+        let lift: Vec<f64> = g
+            .iter()
+            .map(|r| r.cumulative_revenue_lift.unwrap())
+            .collect();
+        assert!((lift[0] - 7.5).abs() < 1e-12 && (lift[2] - 1.0 / 0.3).abs() < 1e-12);
         assert_eq!(g[0].threshold, 0.9);
         assert!((g[0].cumulative_lift - 5.0).abs() < 1e-12);
     }

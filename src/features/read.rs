@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::DataFrame;
 use rustc_hash::FxHashSet;
 
-use crate::data::read::{read_parquet_text, read_text_csv};
+use crate::data::read::{missing_column, read_parquet_text, read_text_csv};
 use crate::error::{Error, Result};
 use crate::frame::{ColumnValues, FeatureColumn, FeatureTable};
 use crate::schema::{feature, OUT_AS_OF, OUT_CUSTOMER_ID, OUT_LABEL};
@@ -79,16 +79,9 @@ pub fn read_feature_table(path: &Path) -> Result<FeatureTable> {
 
 /// The text cells of `name` in `df`, or the missing-column error.
 fn cells<'a>(df: &'a DataFrame, part: &Path, name: &str) -> Result<Vec<Option<&'a str>>> {
-    let col = df.column(name).map_err(|_| Error::MissingColumn {
-        table: part.display().to_string(),
-        column: name.into(),
-        found: df
-            .get_column_names()
-            .iter()
-            .map(|c| c.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
-    })?;
+    let col = df
+        .column(name)
+        .map_err(|_| missing_column(df, &part.display().to_string(), name))?;
     Ok(col
         .str()?
         .iter()

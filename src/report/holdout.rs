@@ -112,6 +112,8 @@ fn gains_row(r: &GainsRow) -> Vec<String> {
         format!("{:.2}", r.lift),
         format!("{:.2}", r.cumulative_lift),
         r.cumulative_revenue_capture.map_or("n/a".into(), pct),
+        r.cumulative_revenue_lift
+            .map_or("n/a".into(), |l| format!("{l:.2}")),
     ]
 }
 
@@ -121,7 +123,7 @@ fn gains(e: &Evaluation, s: &mut Section) {
         return;
     }
     let revenue = if e.gains[0].cumulative_revenue_capture.is_some() {
-        "Revenue: the share of the churners' monthly revenue in the deciles so far."
+        "Revenue: the share of the churners' monthly revenue in the deciles so far, and that share over the share of customers contacted (revenue lift)."
     } else {
         "Revenue: n/a, the holdout predictions carry no monthly revenue."
     };
@@ -140,6 +142,7 @@ fn gains(e: &Evaluation, s: &mut Section) {
             "lift",
             "cumulative lift",
             "cumulative churned revenue",
+            "revenue lift",
         ]),
         e.gains.iter().map(gains_row).collect(),
     ));

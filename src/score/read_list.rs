@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::data::read::{read_parquet_text, read_text_csv};
+use crate::data::read::{missing_column, read_parquet_text, read_text_csv};
 use crate::error::{Error, Result};
 use crate::model::RiskTier;
 use crate::schema::AT_RISK_COLUMNS;
@@ -179,16 +179,8 @@ impl<'a> TextColumn<'a> {
     }
 
     fn required(path: &'a Path, df: &'a DataFrame, name: &'static str) -> Result<Self> {
-        Self::get(path, df, name)?.ok_or_else(|| Error::MissingColumn {
-            table: path.display().to_string(),
-            column: name.into(),
-            found: df
-                .get_column_names()
-                .iter()
-                .map(|c| c.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-        })
+        Self::get(path, df, name)?
+            .ok_or_else(|| missing_column(df, &path.display().to_string(), name))
     }
 
     fn bad(&self, i: usize, reason: &str) -> Error {
