@@ -2,6 +2,7 @@
 //! the following horizon: churn per tier and group with intervals, the uplift of outreach, the
 //! revenue it kept and the list's calibration; a table on the terminal, JSON and a chart.
 
+use churn::outcomes::{pct, points};
 use std::path::PathBuf;
 
 use churn::data::load::load_history_with;
@@ -110,14 +111,6 @@ fn settings(args: &Args, model_id: &str) -> anyhow::Result<OutcomeSettings> {
             .or(model.as_ref().and_then(|m| m.label_definition))
             .unwrap_or_default(),
     })
-}
-
-fn pct(x: Option<f64>) -> String {
-    x.map_or("-".into(), |x| format!("{:.1} %", x * 100.0))
-}
-
-fn points(x: Option<f64>) -> String {
-    x.map_or("-".into(), |x| format!("{:+.1}", x * 100.0))
 }
 
 fn print_table(o: &Outcomes) -> anyhow::Result<()> {

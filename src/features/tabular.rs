@@ -15,7 +15,7 @@ use crate::schema::LABEL_PAIRS;
 pub const UNKNOWN_POSITIVE: &str = "cannot tell which of the two values means churned";
 
 /// Cell texts read as a missing number in an otherwise numeric column, lower case.
-const MISSING_TOKENS: [&str; 6] = ["", "na", "n/a", "nan", "null", "?"];
+pub const MISSING_TOKENS: [&str; 6] = ["", "na", "n/a", "nan", "null", "?"];
 
 /// How to read a table: which columns are the id and the label.
 #[derive(Debug, Clone, Default)]

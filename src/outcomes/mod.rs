@@ -18,6 +18,16 @@ use crate::score::read_list::ListFile;
 use crate::stats::{newcombe, relative_reduction, wilson, Z95};
 use crate::time;
 
+/// A rate as a percentage with one decimal (`12.5 %`), `-` for none: the readout's text form.
+pub fn pct(x: Option<f64>) -> String {
+    x.map_or("-".into(), |x| format!("{:.1} %", x * 100.0))
+}
+
+/// A difference of rates in signed percentage points (`+5.2`), `-` for none.
+pub fn points(x: Option<f64>) -> String {
+    x.map_or("-".into(), |x| format!("{:+.1}", x * 100.0))
+}
+
 /// Tiers in report order.
 const TIERS: [RiskTier; 3] = [RiskTier::High, RiskTier::Medium, RiskTier::Low];
 

@@ -7,19 +7,12 @@ use super::{Figure, Section, Table};
 use crate::error::Result;
 use crate::outcomes::chart::OutcomesChart;
 use crate::outcomes::Outcomes;
+use crate::outcomes::{pct, points};
 use crate::plot::{png_bytes, svg_string};
 use crate::score::changes::{ListChanges, Moved};
 
 /// Rows shown per table.
 const ROWS: usize = 10;
-
-fn pct(x: Option<f64>) -> String {
-    x.map_or("-".into(), |x| format!("{:.1} %", x * 100.0))
-}
-
-fn points(x: Option<f64>) -> String {
-    x.map_or("-".into(), |x| format!("{:+.1}", x * 100.0))
-}
 
 fn moved_table(rows: &[Moved]) -> Table {
     let opt = |x: Option<usize>| x.map_or("-".to_string(), |x| x.to_string());

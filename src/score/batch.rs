@@ -386,14 +386,26 @@ fn top_reasons(model: &ChurnModel, inputs: &RowInputs, x: &Array2<f64>) -> Vec<T
                 )
             },
             |(push, total, rep), i| {
-                push.fill(0.0);
-                for (j, &s) in inputs.sources.iter().enumerate() {
-                    push[s] += model.coefficients[j] * x[(i, j)];
-                }
+                source_pushes(model, &inputs.sources, x, i, push);
                 group_reasons(inputs, push, i, total, rep)
             },
         )
         .collect()
+}
+
+/// Row `i`'s push per source feature into `push`: coefficient x standardised value, the matrix
+/// columns of one source (one-hot levels, missing indicator, bins) summed back onto it.
+fn source_pushes(
+    model: &ChurnModel,
+    sources: &[usize],
+    x: &Array2<f64>,
+    i: usize,
+    push: &mut [f64],
+) {
+    push.fill(0.0);
+    for (j, &s) in sources.iter().enumerate() {
+        push[s] += model.coefficients[j] * x[(i, j)];
+    }
 }
 
 /// The three strongest groups of row `i` (ties by the representing feature's name): a group
@@ -461,14 +473,9 @@ pub fn change_reasons(
         .into_par_iter()
         .map(|i| {
             let &j = earlier.get(now.ids[i].as_str())?;
-            let push = |x: &Array2<f64>, row: usize| {
-                let mut push = vec![0.0; inputs.names.len()];
-                for (c, &s) in inputs.sources.iter().enumerate() {
-                    push[s] += model.coefficients[c] * x[(row, c)];
-                }
-                push
-            };
-            let (a, b) = (push(&x_now, i), push(&x_before, j));
+            let (mut a, mut b) = (vec![0.0; inputs.names.len()], vec![0.0; inputs.names.len()]);
+            source_pushes(model, &inputs.sources, &x_now, i, &mut a);
+            source_pushes(model, &inputs.sources, &x_before, j, &mut b);
             inputs.reason(i, j, &a, &b)
         })
         .collect())

@@ -398,12 +398,8 @@ fn write_owner_lists(job: &ScoreJob, owners: &[OwnerScored]) -> Result<()> {
     crate::output::write_folder_atomic(&job.out, |dir| {
         for (owner, scored) in owners {
             let path = dir.join(owner_file(owner.as_deref(), job.format));
-            if job.outreach_only {
-                let outreach = scored.list.filtered(|r| r.group != Some(Group::Control));
-                write_list(&outreach, &path, job.format, job.excel_safe)?;
-            } else {
-                write_list(&scored.list, &path, job.format, job.excel_safe)?;
-            }
+            let list = as_written(&scored.list, job.outreach_only);
+            write_list(&list, &path, job.format, job.excel_safe)?;
         }
         Ok(())
     })
@@ -565,13 +561,16 @@ fn changes(
     });
     // Summarise the list as written: an outreach-only list (and so its previous night) has no
     // control customers.
+    Ok(summarise(&as_written(list, outreach_only), previous))
+}
+
+/// The list as it is written: without the control group when `outreach_only`.
+fn as_written(list: &AtRiskList, outreach_only: bool) -> std::borrow::Cow<'_, AtRiskList> {
     if outreach_only {
-        return Ok(summarise(
-            &list.filtered(|r| r.group != Some(Group::Control)),
-            previous,
-        ));
+        std::borrow::Cow::Owned(list.filtered(|r| r.group != Some(Group::Control)))
+    } else {
+        std::borrow::Cow::Borrowed(list)
     }
-    Ok(summarise(list, previous))
 }
 
 /// Refuse a model that cannot score this kind of input.
@@ -749,12 +748,12 @@ impl ScoreSummary {
 /// # Errors
 /// I/O errors writing the list (nothing half-written is left).
 fn write_outputs(list: &AtRiskList, job: &ScoreJob, dir: &ModelDir) -> Result<()> {
-    if job.outreach_only {
-        let outreach = list.filtered(|r| r.group != Some(Group::Control));
-        write_list(&outreach, &job.out, job.format, job.excel_safe)?;
-    } else {
-        write_list(list, &job.out, job.format, job.excel_safe)?;
-    }
+    write_list(
+        &as_written(list, job.outreach_only),
+        &job.out,
+        job.format,
+        job.excel_safe,
+    )?;
     let preview = dir.preview_path();
     // The report quotes the preview itself: it gets the plain cells, not the spreadsheet form.
     let head = list.head(PREVIEW_ROWS);

@@ -135,12 +135,7 @@ pub struct ReasonText<'a> {
 impl std::fmt::Display for ReasonText<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let Some(r) = self.reason else { return Ok(()) };
-        write!(f, "{}=", self.features[r.feature])?;
-        match &r.value {
-            RawValue::Number(x) => write!(f, "{}", ReasonValue(*x))?,
-            RawValue::Text(t) => f.write_str(t)?,
-            RawValue::Missing => f.write_str("missing")?,
-        }
+        write!(f, "{}={}", self.features[r.feature], RawText(&r.value))?;
         if let Some(t) = r.typical {
             write!(f, " (typical {})", ReasonValue(t))?;
         }
@@ -174,7 +169,7 @@ struct RawText<'a>(&'a RawValue);
 impl std::fmt::Display for RawText<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.0 {
-            RawValue::Number(x) if x.is_nan() => f.write_str("missing"),
+            // ReasonValue writes a NaN as `missing` itself.
             RawValue::Number(x) => write!(f, "{}", ReasonValue(*x)),
             RawValue::Text(t) => f.write_str(t),
             RawValue::Missing => f.write_str("missing"),

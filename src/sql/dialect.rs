@@ -27,7 +27,7 @@ impl Dialect {
     }
 
     /// The text type.
-    fn text_type(self) -> &'static str {
+    pub fn text_type(self) -> &'static str {
         match self {
             Dialect::DuckDb => "VARCHAR",
             Dialect::Spark | Dialect::BigQuery => "STRING",

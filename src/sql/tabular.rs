@@ -3,6 +3,7 @@
 //! trimmed text), then the same scoring as event mode, with an empty `as_of`.
 
 use crate::error::{Error, Result};
+use crate::features::tabular::MISSING_TOKENS;
 use crate::model::{ChurnModel, FeatureKind};
 use crate::schema::feature;
 
@@ -10,26 +11,15 @@ use super::dialect::Dialect;
 use super::model::{list_select, scoring_ctes, ListColumns};
 use super::{assemble, Export};
 
-/// The missing-value tokens of the tabular loader (`features::tabular`), lower case.
-const MISSING_TOKENS: [&str; 6] = ["", "na", "n/a", "nan", "null", "?"];
-
 /// A cell of column `name` as the loader's number: NULL for a missing token, else the number.
 fn number(d: Dialect, name: &str) -> String {
-    let text = format!("TRIM(CAST({} AS {}))", d.ident(name), text_type(d));
+    let text = format!("TRIM(CAST({} AS {}))", d.ident(name), d.text_type());
     let tokens: Vec<String> = MISSING_TOKENS.iter().map(|t| d.literal(t)).collect();
     format!(
         "CASE WHEN {text} IS NULL OR LOWER({text}) IN ({}) THEN NULL ELSE {} END",
         tokens.join(", "),
         d.try_double(&text)
     )
-}
-
-fn text_type(d: Dialect) -> &'static str {
-    match d {
-        Dialect::DuckDb => "VARCHAR",
-        Dialect::Postgres => "TEXT",
-        Dialect::Spark | Dialect::BigQuery => "STRING",
-    }
 }
 
 /// The at-risk list of a tabular model.
