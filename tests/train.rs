@@ -214,3 +214,196 @@ fn leaked_column_with_fail_on_leak_exits_5_and_registers_nothing() {
         .ok()
         .stdout_has(&["possible leakage: cancel_requested"]);
 }
+
+/// The rows of a CSV table kept by a label-stratified sample: every row whose `label` column is
+/// not `retained`, and the retained rows whose hash of the first two fields falls in the first
+/// `1 / keep_one_in`.
+fn stratified_sample(text: &str, label: &str, retained: &str, keep_one_in: u64) -> String {
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let label = header.split(',').position(|c| c == label).unwrap();
+    let mut out = vec![header];
+    for line in lines {
+        let fields: Vec<&str> = line.split(',').collect();
+        let key = format!("{}|{}", fields[0], fields[1]);
+        // FNV-1a: a deterministic spread over the rows, independent of their order.
+        let h = key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        });
+        if fields[label] != retained || h % keep_one_in == 0 {
+            out.push(line);
+        }
+    }
+    out.join("\n") + "\n"
+}
+
+/// Mean churn probability and high-tier count of a list.
+fn list_summary(path: &std::path::Path) -> (f64, usize) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let p = header
+        .iter()
+        .position(|c| *c == "churn_probability")
+        .unwrap();
+    let t = header.iter().position(|c| *c == "risk_tier").unwrap();
+    let (mut sum, mut n, mut high) = (0.0, 0usize, 0usize);
+    for line in lines {
+        let f: Vec<&str> = line.split(',').collect();
+        sum += f[p].parse::<f64>().unwrap();
+        n += 1;
+        high += usize::from(f[t] == "high");
+    }
+    (sum / n as f64, high)
+}
+
+#[test]
+fn a_stratified_sample_with_its_rates_scores_like_the_full_table() {
+    let env = TestEnv::new();
+    env.run(&[
+        "generate",
+        "--out",
+        "data",
+        "--customers",
+        "3000",
+        "--seed",
+        "5",
+    ])
+    .ok();
+    let snapshots = "2025-01-01..2025-11-01:monthly";
+    env.run(&[
+        "features",
+        "--data",
+        "data",
+        "--snapshots",
+        snapshots,
+        "--out",
+        "full.csv",
+    ])
+    .ok();
+    let full = std::fs::read_to_string(env.path("full.csv")).unwrap();
+    env.write("sample.csv", stratified_sample(&full, "label", "0", 5));
+    let runs: [(&str, &str, &[&str]); 3] = [
+        ("full", "full.csv", &[]),
+        ("corrected", "sample.csv", &["--sample-rates", "1,0.2"]),
+        ("uncorrected", "sample.csv", &[]),
+    ];
+    let mut lists = HashMap::new();
+    let mut log_loss = HashMap::new();
+    for (name, table, extra) in runs {
+        let mut args = vec!["train", "--features", table, "--models", name];
+        args.extend_from_slice(extra);
+        env.run(&args).ok();
+        let model = common::only_model_json(&env.path(name));
+        log_loss.insert(
+            name,
+            model["validation"]["holdout"]["log_loss"].as_f64().unwrap(),
+        );
+        let out = format!("{name}.csv");
+        env.run(&[
+            "score",
+            "--data",
+            "data",
+            "--models",
+            name,
+            "--model",
+            "latest",
+            "--as-of",
+            "2025-11-01",
+            "--out",
+            &out,
+        ])
+        .ok();
+        lists.insert(name, list_summary(&env.path(&out)));
+    }
+    let model = common::only_model_json(&env.path("corrected"));
+    let c = &model["sample_correction"];
+    assert!((c["intercept_shift"].as_f64().unwrap() - 5f64.ln()).abs() < 1e-12);
+    assert_eq!(model["train_params"]["sample_rates"]["retained"], 0.2);
+    // The population share the reweighted sample estimates is the full table's (2.8 %).
+    let share = common::only_model_json(&env.path("full"))["churn_share"]
+        .as_f64()
+        .unwrap();
+    let estimate = c["population_churn_share"].as_f64().unwrap();
+    assert!(
+        (estimate - share).abs() < 0.15 * share,
+        "{estimate} vs {share}"
+    );
+    let (full_mean, full_high) = lists["full"];
+    let (mean, high) = lists["corrected"];
+    let (raw_mean, raw_high) = lists["uncorrected"];
+    // Without the rates the sample's churn odds are five times the population's.
+    assert!(raw_mean > 2.5 * full_mean, "{raw_mean} vs {full_mean}");
+    assert!(
+        (mean - full_mean).abs() < 0.15 * full_mean,
+        "{mean} vs {full_mean}"
+    );
+    // Tier cut-offs from the reweighted holdout put about as many customers in the high tier.
+    let off = |h: usize| h.abs_diff(full_high) as f64 / full_high as f64;
+    assert!(off(high) < 0.15, "{high} high vs {full_high}");
+    assert!(
+        off(high) < off(raw_high),
+        "{high} and {raw_high} vs {full_high}"
+    );
+    // The weighted holdout log loss is the population's, not the sample's.
+    let (ll, raw_ll, full_ll) = (
+        log_loss["corrected"],
+        log_loss["uncorrected"],
+        log_loss["full"],
+    );
+    assert!((ll - full_ll).abs() < 0.15 * full_ll, "{ll} vs {full_ll}");
+    assert!(raw_ll > 2.0 * full_ll, "{raw_ll} vs {full_ll}");
+}
+
+#[test]
+fn sample_rates_out_of_range_are_refused() {
+    let env = TestEnv::new();
+    for bad in ["0,1", "1", "1,1.5", "a,0.5"] {
+        env.run(&["train", "--features", "x.csv", "--sample-rates", bad])
+            .code(2)
+            .stderr_has(&["--sample-rates"]);
+    }
+}
+
+#[test]
+fn a_stratified_sample_of_a_table_keeps_the_tier_cut_offs() {
+    // Tabular mode: the holdout is out of fold, each fold's fit carries the sample's intercept.
+    let env = TestEnv::new();
+    let table = dataset("telco_ibm/WA_Fn-UseC_-Telco-Customer-Churn.csv");
+    let full = std::fs::read_to_string(&table).unwrap();
+    env.write("sample.csv", stratified_sample(&full, "Churn", "No", 3));
+    let full_path = table.to_str().unwrap();
+    let runs: [(&str, &str, &[&str]); 3] = [
+        ("full", full_path, &[]),
+        (
+            "corrected",
+            "sample.csv",
+            &["--sample-rates", "1,0.3333333333333333"],
+        ),
+        ("uncorrected", "sample.csv", &[]),
+    ];
+    let mut high = HashMap::new();
+    for (name, table, extra) in runs {
+        let mut args = vec![
+            "train",
+            "--table",
+            table,
+            "--id",
+            "customerID",
+            "--label",
+            "Churn",
+            "--models",
+            name,
+        ];
+        args.extend_from_slice(extra);
+        env.run(&args).ok();
+        let model = common::only_model_json(&env.path(name));
+        high.insert(name, model["tiers"]["high"].as_f64().unwrap());
+    }
+    let (full, corrected, raw) = (high["full"], high["corrected"], high["uncorrected"]);
+    assert!((corrected - full).abs() < 0.05, "{corrected} vs {full}");
+    assert!(
+        (corrected - full).abs() < (raw - full).abs() / 2.0,
+        "{corrected}, {raw} vs {full}"
+    );
+}

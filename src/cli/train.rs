@@ -7,7 +7,7 @@ use churn::features::snapshot::training_snapshots;
 use churn::features::tabular::{drop_columns, identifier_columns, load_table, TabularOptions};
 use churn::features::LabelDefinition;
 use churn::frame::FeatureTable;
-use churn::model::params::Terms;
+use churn::model::params::{SampleRates, Terms};
 use churn::model::train::{train_dropping_leaks, train_with};
 use churn::model::{TrainOutcome, TrainParams};
 use churn::store::Registry;
@@ -85,9 +85,31 @@ pub struct Args {
     /// A level needs this many training rows for a column of its own (1: every level).
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub min_level_count: usize,
+    /// The table is a sample stratified by label that kept these shares of the churned and the
+    /// retained rows (`1,0.1`: every churner, one retained row in ten). Training corrects the
+    /// intercept by ln(churned / retained) and weighs the holdout rows back to the population
+    /// for the tier cut-offs, log loss and Brier score. Not needed for a sample of customers.
+    #[arg(long, value_name = "CHURNED,RETAINED", value_parser = parse_rates)]
+    pub sample_rates: Option<SampleRates>,
     /// Print a JSON summary instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `--sample-rates CHURNED,RETAINED`: two shares in (0, 1].
+fn parse_rates(s: &str) -> Result<SampleRates, String> {
+    let shares: Vec<&str> = s.split(',').map(str::trim).collect();
+    let share = |t: &str| match t.parse::<f64>() {
+        Ok(r) if r > 0.0 && r <= 1.0 => Ok(r),
+        _ => Err(format!("`{t}` is not a share in (0, 1]")),
+    };
+    match shares.as_slice() {
+        [c, r] => Ok(SampleRates {
+            churned: share(c)?,
+            retained: share(r)?,
+        }),
+        _ => Err("expected two shares, CHURNED,RETAINED (e.g. 1,0.1)".into()),
+    }
 }
 
 /// `--terms` values.
@@ -119,6 +141,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .max_levels(args.max_levels)
         .min_level_count(args.min_level_count)
         .terms(args.terms.into())
+        .sample_rates(args.sample_rates)
         .check()?;
     let created = now()?;
     let mut outcome = if args.drop_leaky {
@@ -219,6 +242,7 @@ pub fn print_summary(
             "mode": m.mode,
             "n_rows": m.n_rows,
             "churn_share": m.churn_share,
+            "sample_correction": m.sample_correction,
             "alpha": m.alpha,
             "cv_mean_auc": m.validation.cv_mean_auc,
             "holdout": h,
@@ -249,6 +273,15 @@ pub fn print_summary(
     if !m.leak_flags.is_empty() {
         let cols: Vec<&str> = m.leak_flags.iter().map(|f| f.column.as_str()).collect();
         outln!("  possible leakage: {}", cols.join(", "));
+    }
+    if let Some(c) = &m.sample_correction {
+        outln!(
+            "  stratified sample ({} of churned, {} of retained rows): intercept shifted by -{:.4}, population churn share {:.1} %",
+            c.churned_rate,
+            c.retained_rate,
+            c.intercept_shift,
+            100.0 * c.population_churn_share
+        );
     }
     outln!("  saved to {}", dir.display());
     Ok(())

@@ -264,6 +264,10 @@ pub struct ChurnModel {
     /// Per source feature (model order), what reasons may say about it.
     #[serde(default)]
     pub reason_profile: Vec<FeatureProfile>,
+    /// How the intercept and holdout figures were corrected for a label-stratified sample
+    /// (absent when the training table was not one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample_correction: Option<super::sample::SampleCorrection>,
 }
 
 /// The push of one source feature on a customer's churn logit.

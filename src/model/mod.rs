@@ -11,6 +11,7 @@ pub mod fit;
 pub mod folds;
 pub mod matrix;
 pub mod params;
+pub mod sample;
 pub mod train;
 
 pub use artifact::{ChurnModel, Contribution, Mode, RiskTier, Tiers};

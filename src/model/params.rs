@@ -42,6 +42,18 @@ struct Values {
     min_level_count: usize,
     #[serde(default, skip_serializing_if = "is_default_terms")]
     terms: Terms,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sample_rates: Option<SampleRates>,
+}
+
+/// The shares of churned and retained rows a label-stratified sample kept: training corrects the
+/// intercept and the holdout figures for them ([`super::sample`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SampleRates {
+    /// Share of the churned rows kept, in (0, 1].
+    pub churned: f64,
+    /// Share of the retained rows kept, in (0, 1].
+    pub retained: f64,
 }
 
 /// Which forms of numeric terms training may choose from.
@@ -114,6 +126,10 @@ impl ValidTrainParams {
     pub fn terms(&self) -> Terms {
         self.0.terms
     }
+    /// The sampling rates of a label-stratified training table, when it is one.
+    pub fn sample_rates(&self) -> Option<SampleRates> {
+        self.0.sample_rates
+    }
     /// Which levels of a categorical feature get a column of their own (bins: none; training
     /// adds them when it tries the binned form).
     pub fn matrix_options(&self) -> MatrixOptions {
@@ -157,6 +173,7 @@ impl Default for TrainParams {
             max_levels: MAX_LEVELS,
             min_level_count: 1,
             terms: Terms::Search,
+            sample_rates: None,
         })
     }
 }
@@ -242,6 +259,13 @@ impl TrainParams {
         self
     }
 
+    /// The training table is a label-stratified sample that kept these shares of churned and
+    /// retained rows. Default: none (the table is the population, or a sample of customers).
+    pub fn sample_rates(mut self, rates: Option<SampleRates>) -> Self {
+        self.0.sample_rates = rates;
+        self
+    }
+
     /// Check every setting.
     ///
     /// # Errors
@@ -274,6 +298,12 @@ impl TrainParams {
         {
             return bad("horizon_days must be 1 to 3650");
         }
+        let rate_ok = |r: f64| r > 0.0 && r <= 1.0;
+        if p.sample_rates
+            .is_some_and(|r| !(rate_ok(r.churned) && rate_ok(r.retained)))
+        {
+            return bad("sample rates must be shares in (0, 1]");
+        }
         Ok(ValidTrainParams(p))
     }
 }
@@ -292,6 +322,14 @@ mod tests {
             TrainParams::new().max_rolling_folds(0),
             TrainParams::new().leak_threshold(0.5),
             TrainParams::new().horizon_days(0),
+            TrainParams::new().sample_rates(Some(SampleRates {
+                churned: 1.0,
+                retained: 0.0,
+            })),
+            TrainParams::new().sample_rates(Some(SampleRates {
+                churned: 1.5,
+                retained: 0.5,
+            })),
             TrainParams::new().solver(SolverOptions {
                 max_iterations: 0,
                 tolerance_per_row: 1e-4,

@@ -14,6 +14,7 @@ use super::fit::{self, LogitFit, SolverOptions};
 use super::folds::{self, Fold, Plan};
 use super::matrix::{MatrixOptions, Preprocessor};
 use super::params::{Terms, ValidTrainParams};
+use super::sample::{self, SampleCorrection};
 use crate::error::{Error, Result};
 use crate::frame::{ColumnValues, FeatureTable};
 use crate::progress::{Progress, Silent};
@@ -147,15 +148,22 @@ pub fn train_with(
     let (search, forms) = choose_terms(table, settings, progress)?;
     let alpha = search.alphas[search.chosen];
     let plan = &search.plan;
-    let (pre, final_fit, x_final) =
+    let (pre, mut final_fit, x_final) =
         fit_final(table, &plan.final_train, alpha, settings, search.bins)?;
+    let correction = settings.sample_rates().map(|r| {
+        let y = labels_of(table, &plan.final_train);
+        SampleCorrection::new(r, y.iter().filter(|&&b| b).count(), y.len())
+    });
+    if let Some(c) = &correction {
+        final_fit.intercept -= c.intercept_shift;
+    }
     // The holdout rows' matrix, built once (in tabular mode they are the final training rows).
     let x_holdout = if plan.holdout == plan.final_train {
         x_final
     } else {
         pre.transform(table, Some(&plan.holdout))?
     };
-    let predictions = holdout_predictions(table, &search, &x_holdout, &final_fit)?;
+    let predictions = holdout_predictions(table, &search, &x_holdout, &final_fit, &correction)?;
     let leak_flags = leak_check(
         table,
         &plan.holdout,
@@ -169,14 +177,19 @@ pub fn train_with(
         });
     }
     warn_about(&pre, &final_fit, &search, &leak_flags);
-    let mut metrics = metrics(&search, alpha, &predictions);
+    let mut metrics = metrics(&search, alpha, &predictions, &correction);
     metrics.terms = forms;
     let fitted = Final {
         pre,
         fit: final_fit,
         leak_flags,
     };
-    let model = assemble(table, settings, &search, fitted, &metrics, &predictions);
+    let mut model = assemble(table, settings, &search, fitted, &metrics, &predictions);
+    if let Some(c) = correction {
+        let (y, p) = labels_and_probabilities(&predictions);
+        model.tiers = sample::weighted_tiers(&y, &p, &c);
+        model.sample_correction = Some(c);
+    }
     Ok(TrainOutcome {
         model,
         metrics,
@@ -534,12 +547,13 @@ fn fit_final(
 }
 
 /// Out-of-fold predictions of the chosen alpha (tabular) or the final model on the held-out
-/// cutoff (event), in table row order.
+/// cutoff (event), in table row order, as the population's under a sample `correction`.
 fn holdout_predictions(
     table: &FeatureTable,
     search: &GridSearch,
     x_holdout: &Array2<f64>,
     m: &LogitFit,
+    correction: &Option<SampleCorrection>,
 ) -> Result<Vec<HoldoutPrediction>> {
     let plan = &search.plan;
     let mut probability = vec![f64::NAN; table.n_rows()];
@@ -549,7 +563,8 @@ fn holdout_predictions(
             for (f, fold) in plan.folds.iter().enumerate() {
                 let pred = &search.predictions[search.chosen * n_folds + f];
                 for (&i, &p) in fold.valid.iter().zip(pred) {
-                    probability[i] = p;
+                    // The folds' fits carry the sample's intercept; the final fit is corrected.
+                    probability[i] = correction.as_ref().map_or(p, |c| c.correct(p));
                 }
             }
         }
@@ -641,16 +656,27 @@ fn warn_about(pre: &Preprocessor, m: &LogitFit, search: &GridSearch, leaks: &[Le
     }
 }
 
-fn metrics(search: &GridSearch, alpha: f64, predictions: &[HoldoutPrediction]) -> TrainMetrics {
-    let y: Vec<bool> = predictions.iter().map(|p| p.label).collect();
-    let p: Vec<f64> = predictions.iter().map(|p| p.probability).collect();
+fn metrics(
+    search: &GridSearch,
+    alpha: f64,
+    predictions: &[HoldoutPrediction],
+    correction: &Option<SampleCorrection>,
+) -> TrainMetrics {
+    let (y, p) = labels_and_probabilities(predictions);
     TrainMetrics {
         cv: search.units.clone(),
         mean_auc: search.mean_auc.clone(),
         chosen_alpha: alpha,
-        holdout: HoldoutMetrics::compute(&y, &p),
+        holdout: match correction {
+            Some(c) => sample::weighted_metrics(&y, &p, c),
+            None => HoldoutMetrics::compute(&y, &p),
+        },
         terms: Vec::new(),
     }
+}
+
+fn labels_and_probabilities(predictions: &[HoldoutPrediction]) -> (Vec<bool>, Vec<f64>) {
+    predictions.iter().map(|p| (p.label, p.probability)).unzip()
 }
 
 /// The final model's parts.
@@ -822,6 +848,7 @@ fn assemble(
         churn_share: y.iter().filter(|&&b| b).count() as f64 / y.len() as f64,
         psi_reference: psi_references(table, &drift_reference_rows(table, &plan.final_train)),
         reason_profile: reason_profiles(table, &plan.final_train),
+        sample_correction: None,
     }
 }
 
