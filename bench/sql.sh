@@ -58,14 +58,23 @@ spark.stop()
 PY
   measure "spark (with JVM start)" "$VENV/bin/python" "$OUT/spark-run.py"
 fi
-"$VENV/bin/duckdb" -c "
+# Every column of an engine's list against churn's (NULLs compared as values).
+compare() { # label, parquet glob
+  echo "$1 against churn score:"
+  "$VENV/bin/duckdb" -c "
 SELECT count(*) AS rows,
        max(abs(c.churn_probability - d.churn_probability)) AS max_probability_gap,
        max(abs(coalesce(c.revenue_at_risk, 0) - coalesce(d.revenue_at_risk, 0))) AS max_revenue_gap,
-       sum(CASE WHEN c.rank <> d.rank OR c.risk_tier <> d.risk_tier OR c.reason_1 <> d.reason_1
-                OR c.reason_2 <> d.reason_2 OR c.reason_3 <> d.reason_3
-                OR c.suggested_action <> d.suggested_action OR c.model_id <> d.model_id
-                OR c.as_of <> d.as_of THEN 1 ELSE 0 END) AS differing_rows,
+       sum(CASE WHEN c.rank IS DISTINCT FROM d.rank OR c.risk_tier IS DISTINCT FROM d.risk_tier
+                OR c.reason_1 IS DISTINCT FROM d.reason_1 OR c.reason_2 IS DISTINCT FROM d.reason_2
+                OR c.reason_3 IS DISTINCT FROM d.reason_3
+                OR c.suggested_action IS DISTINCT FROM d.suggested_action
+                OR c.model_id IS DISTINCT FROM d.model_id
+                OR CAST(c.as_of AS VARCHAR) IS DISTINCT FROM CAST(d.as_of AS VARCHAR)
+                THEN 1 ELSE 0 END) AS differing_rows,
        (SELECT count(*) FROM read_parquet('$OUT/churn.parquet')) AS churn_rows,
-       (SELECT count(*) FROM read_parquet('$OUT/duckdb.parquet')) AS duckdb_rows
-FROM read_parquet('$OUT/churn.parquet') c JOIN read_parquet('$OUT/duckdb.parquet') d USING (customer_id)"
+       (SELECT count(*) FROM read_parquet('$2')) AS engine_rows
+FROM read_parquet('$OUT/churn.parquet') c JOIN read_parquet('$2') d USING (customer_id)"
+}
+compare duckdb "$OUT/duckdb.parquet"
+if [ "$SPARK" = spark ]; then compare spark "$OUT/spark.parquet/*.parquet"; fi
