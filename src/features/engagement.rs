@@ -56,7 +56,7 @@ pub fn engagement(history: &History, c: usize, at: Ts) -> Engagement {
     Engagement {
         events_7d: in_window(ev, end, at, 7) as f64,
         events_30d: e30 as f64,
-        events_90d: in_window(ev, end, at, 90) as f64,
+        events_90d: in_window(ev, end, at, i64::from(super::MAX_WINDOW_DAYS)) as f64,
         active_days_30d,
         days_since_last_event: (at - last) as f64 / SECS_PER_DAY as f64,
         events_trend_30d: ((e30 as f64 + 1.0) / ((e60 - e30) as f64 + 1.0)).ln(),

@@ -11,6 +11,10 @@ pub mod snapshot;
 pub mod support;
 pub mod tabular;
 
+/// The longest window a feature looks back over, in days (`events_90d` and the 90-day ticket
+/// counts); older rows matter only as the last event before `T`.
+pub const MAX_WINDOW_DAYS: crate::time::Day = 90;
+
 pub use snapshot::{build_features, build_features_with, FeatureSpec, LabelDefinition};
 
 #[cfg(test)]

@@ -166,9 +166,8 @@ fn numeric<'a>(table: &'a FeatureTable, name: &str) -> Option<&'a [f64]> {
 /// # Errors
 /// `ModelMismatch` when the table lacks the model's features or has them with another kind.
 pub fn score(model: &ChurnModel, table: &FeatureTable, settings: &ScoreSettings) -> Result<Scored> {
-    let x = model.matrix(table)?;
-    let probabilities = model.predict_matrix(&x)?;
     let inputs = RowInputs::new(model, table, settings)?;
+    let (probabilities, tops) = predict_with_reasons(model, &inputs, table)?;
     let at_risk: Vec<Option<f64>> = (0..probabilities.len())
         .map(|i| inputs.revenue_at_risk(i, probabilities[i]))
         .collect();
@@ -180,7 +179,6 @@ pub fn score(model: &ChurnModel, table: &FeatureTable, settings: &ScoreSettings)
     let high_cut = settings
         .capacity
         .map(|c| capacity_cut(c, &order, groups.as_deref(), &at_risk));
-    let tops = top_reasons(model, &inputs, &x);
     // In ranked order: the list's rows; collect keeps the order.
     let rows: Vec<AtRiskRow> = order
         .par_iter()
@@ -373,7 +371,40 @@ impl<'a> RowInputs<'a> {
 
 /// Each row's reasons, in row order: X is column-major, so consecutive rows read consecutive
 /// memory in every column. Rows are independent: in parallel, push buffers per worker.
-fn top_reasons(model: &ChurnModel, inputs: &RowInputs, x: &Array2<f64>) -> Vec<Top> {
+/// Rows per matrix block when scoring: the model's matrix of a million customers would be
+/// hundreds of megabytes, a block of this many rows is a few.
+const BLOCK_ROWS: usize = 32_768;
+
+/// Each row's probability and top reasons, the matrix built one block of rows at a time. Every
+/// value depends on its own row only, so the blocks change nothing; blocks are near-equal in size
+/// (never a one-row block beside larger ones, whose row would be a contiguous slice for ndarray).
+fn predict_with_reasons(
+    model: &ChurnModel,
+    inputs: &RowInputs,
+    table: &FeatureTable,
+) -> Result<(Vec<f64>, Vec<Top>)> {
+    let n = table.n_rows();
+    let blocks = n.div_ceil(BLOCK_ROWS).max(1);
+    let (mut probabilities, mut tops) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    for b in 0..blocks {
+        let rows: Vec<usize> = (b * n / blocks..(b + 1) * n / blocks).collect();
+        let x = model
+            .preprocessor
+            .transform(table, Some(&rows))
+            .map_err(|e| model.tag(e))?;
+        probabilities.extend(model.predict_matrix(&x)?);
+        tops.extend(top_reasons(
+            model,
+            inputs,
+            &x,
+            rows.first().copied().unwrap_or(0),
+        ));
+    }
+    Ok((probabilities, tops))
+}
+
+/// The top reasons of the rows of `x`, table rows `first..`.
+fn top_reasons(model: &ChurnModel, inputs: &RowInputs, x: &Array2<f64>, first: usize) -> Vec<Top> {
     let n_groups = inputs.groups.len();
     (0..x.nrows())
         .into_par_iter()
@@ -387,7 +418,7 @@ fn top_reasons(model: &ChurnModel, inputs: &RowInputs, x: &Array2<f64>) -> Vec<T
             },
             |(push, total, rep), i| {
                 source_pushes(model, &inputs.sources, x, i, push);
-                group_reasons(inputs, push, i, total, rep)
+                group_reasons(inputs, push, first + i, total, rep)
             },
         )
         .collect()

@@ -151,7 +151,8 @@ pub fn run_job_with(job: &ScoreJob, progress: &dyn Progress) -> Result<JobReport
     let (dir, model) = job.registry.open(&job.model)?;
     check_mode(&model, job.input.mode())?;
     let t0 = Instant::now();
-    let (table, history, load_s) = features(job, &model, progress)?;
+    let earlier = previous.as_ref().and_then(|p| p.as_of);
+    let (table, history, load_s) = features(job, &model, earlier, progress)?;
     if table.n_rows() == 0 {
         return Err(empty_population(&job.input));
     }
@@ -442,16 +443,20 @@ fn empty_population(input: &ScoreInput) -> Error {
     }
 }
 
-/// The feature rows to score and the seconds spent loading.
+/// The feature rows to score and the seconds spent loading. The history keeps only the events
+/// that features as of `as_of` (and of the `earlier` list's date, for change reasons) read.
 fn features(
     job: &ScoreJob,
     model: &ChurnModel,
+    earlier: Option<Day>,
     progress: &dyn Progress,
 ) -> Result<(FeatureTable, Option<History>, f64)> {
     let t0 = Instant::now();
     match &job.input {
         ScoreInput::History { load, as_of } => {
-            let history = load_history_with(load, progress)?;
+            let mut load = load.as_ref().clone();
+            load.features_from = Some(earlier.map_or(*as_of, |e| e.min(*as_of)));
+            let history = load_history_with(&load, progress)?;
             let load_s = t0.elapsed().as_secs_f64();
             let table = features_at(model, &history, *as_of, progress)?;
             Ok((table, Some(history), load_s))

@@ -14,15 +14,62 @@ use super::group::{IdIndex, PartRows};
 use super::source::{PartData, TableData, TimeLimit};
 use super::LoadOptions;
 
-/// Map a part's customer ids to indices; unknown ids are `None` (counted by the caller).
+/// Map a part's customer ids to indices; unknown ids are `None` (counted by the caller). Parts
+/// usually hold each customer's rows together, so a row with the previous row's id reuses its
+/// index without hashing the string again; in a text column without nulls "the same id" is the
+/// same 16-byte string view, compared without reading the string.
 fn customer_indices(cells: &Cells, index: &IdIndex) -> Result<Vec<Option<u32>>> {
+    if let Ok(ca) = cells.col.str() {
+        if ca.null_count() == 0 {
+            if let Some(out) = indices_by_view(ca, index) {
+                return Ok(out);
+            }
+        }
+    }
     let mut out = Vec::with_capacity(cells.col.len());
+    let mut last: Option<(&str, u32)> = None;
     cells.for_each_str(|i, v| {
         let id = v.ok_or_else(|| cells.missing(i))?;
-        out.push(index.get(id).copied());
+        let c = match last {
+            Some((previous, c)) if previous == id => Some(c),
+            _ => index.get_key_value(id).map(|(&key, &c)| {
+                last = Some((key, c));
+                c
+            }),
+        };
+        out.push(c);
         Ok(())
     })?;
     Ok(out)
+}
+
+/// [`customer_indices`] of a text column without nulls; `None` at the first blank id (a missing
+/// one), which the generic path then names by its row.
+fn indices_by_view(
+    ca: &polars::prelude::StringChunked,
+    index: &IdIndex,
+) -> Option<Vec<Option<u32>>> {
+    let mut out = Vec::with_capacity(ca.len());
+    let mut last: Option<(u128, Option<u32>)> = None;
+    for arr in ca.downcast_iter() {
+        for (j, view) in arr.views().iter().enumerate() {
+            let key = view.as_u128();
+            let c = match last {
+                Some((k, c)) if k == key => c,
+                _ => {
+                    let id = arr.value(j).trim();
+                    if id.is_empty() {
+                        return None;
+                    }
+                    let c = index.get(id).copied();
+                    last = Some((key, c));
+                    c
+                }
+            };
+            out.push(c);
+        }
+    }
+    Some(out)
 }
 
 /// Record a table's rows read, warn about rows of unknown customers.
@@ -42,12 +89,20 @@ fn note_rows<T>(summary: &mut LoadSummary, name: &str, parts: &[PartRows<T>]) {
 /// The columns `events` must have.
 pub(super) const EVENT_COLUMNS: [&str; 3] = [col::CUSTOMER_ID, col::TIMESTAMP, col::EVENT_TYPE];
 
+/// The earliest and latest time of a table's rows.
+pub(super) type Span = (Ts, Ts);
+
+/// The events of every part. With `from`, rows before it are checked like the others but only
+/// each customer's latest one per part is kept: features as of `from + 90 days` or later read
+/// nothing older than that (the windows reach back 90 days, recency wants the last event).
+/// Also returns the earliest and latest time of a known customer's event.
 pub(super) fn load_events(
     t: &TableData,
     index: &IdIndex,
     limit: TimeLimit,
+    from: Option<Ts>,
     summary: &mut LoadSummary,
-) -> Result<Vec<PartRows<Ts>>> {
+) -> Result<(Vec<PartRows<Ts>>, Span)> {
     let parts = t.map_parts(&EVENT_COLUMNS, |p| {
         let ids = customer_indices(&p.required(col::CUSTOMER_ID), index)?;
         let ts_cells = p.required(col::TIMESTAMP);
@@ -67,10 +122,21 @@ pub(super) fn load_events(
         }
         // The hot loop of a load: rows go straight to `out`, no typed column is collected.
         let mut out = PartRows::with_capacity(ids.len());
+        let mut older: FxHashMap<u32, Ts> = FxHashMap::default();
+        let mut span = (Ts::MAX, Ts::MIN);
         let mut keep = |i: usize, t: Option<Ts>| {
             let t = t.ok_or_else(|| ts_cells.missing(i))?;
             limit.check(&ts_cells, i, t)?;
-            out.push(ids[i], t);
+            match (ids[i], from) {
+                (Some(c), Some(f)) if t < f => {
+                    let last = older.entry(c).or_insert(t);
+                    *last = (*last).max(t);
+                }
+                (c, _) => out.push(c, t),
+            }
+            if ids[i].is_some() {
+                span = (span.0.min(t), span.1.max(t));
+            }
             Ok(())
         };
         match parsed {
@@ -80,13 +146,25 @@ pub(super) fn load_events(
                 .try_for_each(|(i, t)| keep(i, t))?,
             None => ts_cells.for_each_timestamp(format, keep)?,
         }
-        Ok(out)
+        // Grouping sorts each customer's rows, so the map's order does not matter.
+        for (c, t) in older {
+            out.customers.push(c);
+            out.rows.push(t);
+        }
+        // Parts are held until all are read: keep only what a window kept.
+        out.customers.shrink_to_fit();
+        out.rows.shrink_to_fit();
+        Ok((out, span))
     })?;
+    let span = parts
+        .iter()
+        .fold((Ts::MAX, Ts::MIN), |a, (_, s)| (a.0.min(s.0), a.1.max(s.1)));
+    let parts: Vec<PartRows<Ts>> = parts.into_iter().map(|(p, _)| p).collect();
     if parts.iter().all(|p| p.n_read == 0) {
         return Err(t.empty_error());
     }
     note_rows(summary, t.name, &parts);
-    Ok(parts)
+    Ok((parts, span))
 }
 
 fn enum_index(cells: &Cells, allowed: &[&str]) -> Result<Vec<u8>> {
