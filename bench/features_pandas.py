@@ -38,18 +38,16 @@ def count_in(df, col, T, days):
     return df[m].groupby("customer_id").size()
 
 
-def main():
-    args = sys.argv[1:]
-    out_path = None
-    if "--out" in args:
-        i = args.index("--out")
-        out_path = args[i + 1]
-        del args[i : i + 2]
-    data, as_of = args[0], pd.Timestamp(args[1])
-    t0 = time.time()
-    cu = read(data, "customers", ["customer_id", "signup_date", "monthly_revenue", "contract_months", "plan"])
+def load(data):
+    """The five tables with the columns the features need, datetimes parsed."""
+    cu = read(data, "customers", ["customer_id", "signup_date", "monthly_revenue", "contract_months", "plan", "segment"])
     cu["signup_date"] = to_ts(cu["signup_date"])
     churn = read(data, "churn", ["customer_id", "churned_at"])
+    if churn is not None:
+        churn["churned_at"] = to_ts(churn["churned_at"])
+        cu = cu.merge(churn, on="customer_id", how="left")
+    else:
+        cu["churned_at"] = pd.NaT
     ev = read(data, "events", ["customer_id", "timestamp"])
     ev["timestamp"] = to_ts(ev["timestamp"])
     tk = read(data, "tickets", ["customer_id", "opened_at", "resolved_at", "priority", "category"])
@@ -60,15 +58,34 @@ def main():
     tk["category"] = tk["category"].str.lower()
     nps = read(data, "nps", ["customer_id", "responded_at", "score"])
     nps["responded_at"] = to_ts(nps["responded_at"])
-    t_load = time.time() - t0
+    return {"customers": cu, "events": ev, "tickets": tk, "nps": nps}
 
-    T = as_of
-    if churn is not None:
-        churn["churned_at"] = to_ts(churn["churned_at"])
-        cu = cu.merge(churn, on="customer_id", how="left")
-        pop = cu[(cu.signup_date < T) & ~(cu.churned_at < T)].set_index("customer_id")
-    else:
-        pop = cu[cu.signup_date < T].set_index("customer_id")
+
+def add_months(day, months):
+    """day + months calendar months, clamped to the month's last day (vectorised)."""
+    y = day.dt.year.to_numpy()
+    m = day.dt.month.to_numpy() - 1 + months
+    y, m = y + m // 12, m % 12 + 1
+    first = pd.to_datetime(pd.DataFrame({"year": y, "month": m, "day": 1}))
+    last_day = (first + pd.offsets.MonthEnd(0)).dt.day.to_numpy()
+    return first + pd.to_timedelta(np.minimum(day.dt.day.to_numpy(), last_day) - 1, unit="D")
+
+
+def days_to_renewal(signup, contract_months, T):
+    """Days until the first signup + k x contract_months (k >= 1) on or after T."""
+    m = contract_months.to_numpy().astype(np.int64)
+    elapsed = (T.year - signup.dt.year.to_numpy()) * 12 + (T.month - signup.dt.month.to_numpy())
+    k = np.maximum(1, elapsed // m)
+    for _ in range(3):  # at most two steps past the estimate
+        later = add_months(signup, k * m).to_numpy() < np.datetime64(T)
+        k = k + later
+    return (add_months(signup, k * m) - T).dt.days.to_numpy()
+
+
+def features(tables, T):
+    """The contract's 25 features of the population at T, indexed by customer_id."""
+    cu, ev, tk, nps = tables["customers"], tables["events"], tables["tickets"], tables["nps"]
+    pop = cu[(cu.signup_date < T) & ~(cu.churned_at < T)].set_index("customer_id")
     out = pd.DataFrame(index=pop.index)
     before = ev[ev.timestamp < T]
     for w in (7, 30, 90):
@@ -106,15 +123,26 @@ def main():
     out["days_since_nps"] = (T - lastn.responded_at.reindex(out.index)).dt.total_seconds() / 86400
     out["tenure_days"] = (T - pop.signup_date).dt.days
     out["monthly_revenue"] = pop.monthly_revenue
-    renewal = []
-    for sd, m in zip(pop.signup_date, pop.contract_months):
-        k = 1
-        while sd + pd.DateOffset(months=int(k * m)) < T:
-            k += 1
-        renewal.append((sd + pd.DateOffset(months=int(k * m)) - T).days)
-    out["days_to_renewal"] = renewal
+    out["days_to_renewal"] = days_to_renewal(pop.signup_date, pop.contract_months, T)
     out["annual_contract"] = (pop.contract_months >= 12).astype(int)
     out["plan"] = pop.plan
+    out["segment"] = pop.segment
+    return out, pop
+
+
+def main():
+    args = sys.argv[1:]
+    out_path = None
+    if "--out" in args:
+        i = args.index("--out")
+        out_path = args[i + 1]
+        del args[i : i + 2]
+    data, as_of = args[0], pd.Timestamp(args[1])
+    t0 = time.time()
+    tables = load(data)
+    ev = tables["events"]
+    t_load = time.time() - t0
+    out, _ = features(tables, as_of)
     total = time.time() - t0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"pandas: load {t_load:.2f} s, total {total:.2f} s for {len(out)} rows, {len(ev)} events "
