@@ -96,7 +96,10 @@ fn event_table(args: &Args, opts: &LoadOptions) -> anyhow::Result<(FeatureTable,
         definition: args.definition.into(),
     };
     let bar = Bar::new();
-    let history = load_history_with(opts, &bar)?;
+    // Only the events the earliest cutoff's windows (or a later one's) can read are kept.
+    let mut opts = opts.clone();
+    opts.features_from = spec.cutoffs.iter().min().copied();
+    let history = load_history_with(&opts, &bar)?;
     let table = build_features_with(&history, &spec, &bar)?;
     Ok((table, format!("{} cutoffs", spec.cutoffs.len())))
 }
