@@ -14,8 +14,8 @@ use clap::Parser;
 
 /// glibc's allocator: large blocks are mmapped and unmapped on free by default, so each Parquet
 /// part's buffers were zeroed pages faulted in anew (5 of 10 s at 1M customers were the kernel's);
-/// with a high mmap and trim threshold freed blocks are reused. Two arenas, one per core, keep
-/// memory from spreading over per-thread heaps. Measured in bench/README.md.
+/// with a high mmap and trim threshold freed blocks are reused. Two arenas keep memory from
+/// spreading over one heap per thread. Measured in bench/README.md.
 fn tune_allocator() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only sets allocator parameters; called before any thread is started.

@@ -259,17 +259,7 @@ fn list_summary(path: &std::path::Path) -> (f64, usize) {
 
 #[test]
 fn a_stratified_sample_with_its_rates_scores_like_the_full_table() {
-    let env = TestEnv::new();
-    env.run(&[
-        "generate",
-        "--out",
-        "data",
-        "--customers",
-        "3000",
-        "--seed",
-        "5",
-    ])
-    .ok();
+    let env = common::generated("3000", "5");
     let snapshots = "2025-01-01..2025-11-01:monthly";
     env.run(&[
         "features",

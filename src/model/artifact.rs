@@ -285,8 +285,16 @@ impl ChurnModel {
     /// # Errors
     /// `ModelMismatch` naming missing source columns or values of the wrong kind.
     pub fn matrix(&self, table: &FeatureTable) -> Result<Array2<f64>> {
+        self.matrix_of(table, None)
+    }
+
+    /// [`ChurnModel::matrix`] of some rows of `table` only (`None`: all of them).
+    ///
+    /// # Errors
+    /// As [`ChurnModel::matrix`].
+    pub fn matrix_of(&self, table: &FeatureTable, rows: Option<&[usize]>) -> Result<Array2<f64>> {
         self.preprocessor
-            .transform(table, None)
+            .transform(table, rows)
             .map_err(|e| self.tag(e))
     }
 

@@ -184,12 +184,11 @@ pub fn train_with(
         fit: final_fit,
         leak_flags,
     };
-    let mut model = assemble(table, settings, &search, fitted, &metrics, &predictions);
-    if let Some(c) = correction {
-        let (y, p) = labels_and_probabilities(&predictions);
-        model.tiers = sample::weighted_tiers(&y, &p, &c);
-        model.sample_correction = Some(c);
-    }
+    let held_out = Holdout {
+        predictions: &predictions,
+        correction,
+    };
+    let model = assemble(table, settings, &search, fitted, &metrics, held_out);
     Ok(TrainOutcome {
         model,
         metrics,
@@ -679,6 +678,12 @@ fn labels_and_probabilities(predictions: &[HoldoutPrediction]) -> (Vec<bool>, Ve
     predictions.iter().map(|p| (p.label, p.probability)).unzip()
 }
 
+/// The holdout predictions and the sample correction they were made under.
+struct Holdout<'a> {
+    predictions: &'a [HoldoutPrediction],
+    correction: Option<SampleCorrection>,
+}
+
 /// The final model's parts.
 struct Final {
     pre: Preprocessor,
@@ -807,7 +812,7 @@ fn assemble(
     search: &GridSearch,
     fitted: Final,
     metrics: &TrainMetrics,
-    predictions: &[HoldoutPrediction],
+    held_out: Holdout,
 ) -> ChurnModel {
     let Final {
         pre,
@@ -816,7 +821,11 @@ fn assemble(
     } = fitted;
     let plan = &search.plan;
     let y = labels_of(table, &plan.final_train);
-    let probabilities: Vec<f64> = predictions.iter().map(|p| p.probability).collect();
+    let (labels, probabilities) = labels_and_probabilities(held_out.predictions);
+    let tiers = match &held_out.correction {
+        Some(c) => sample::weighted_tiers(&labels, &probabilities, c),
+        None => Tiers::from_holdout(&probabilities),
+    };
     ChurnModel {
         format_version: FORMAT_VERSION,
         // The registry assigns both when it saves the model: training does not read the clock.
@@ -840,7 +849,7 @@ fn assemble(
         holdout_cutoff: plan.holdout_cutoff.map(format_day),
         training_fingerprint: fingerprint(table, &plan.final_train),
         validation: validation_summary(search, metrics),
-        tiers: Tiers::from_holdout(&probabilities),
+        tiers,
         leak_flags,
         convergence: m.convergence,
         train_params: settings.clone(),
@@ -848,7 +857,7 @@ fn assemble(
         churn_share: y.iter().filter(|&&b| b).count() as f64 / y.len() as f64,
         psi_reference: psi_references(table, &drift_reference_rows(table, &plan.final_train)),
         reason_profile: reason_profiles(table, &plan.final_train),
-        sample_correction: None,
+        sample_correction: held_out.correction,
     }
 }
 

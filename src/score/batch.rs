@@ -369,8 +369,6 @@ impl<'a> RowInputs<'a> {
     }
 }
 
-/// Each row's reasons, in row order: X is column-major, so consecutive rows read consecutive
-/// memory in every column. Rows are independent: in parallel, push buffers per worker.
 /// Rows per matrix block when scoring: the model's matrix of a million customers would be
 /// hundreds of megabytes, a block of this many rows is a few.
 const BLOCK_ROWS: usize = 32_768;
@@ -388,10 +386,7 @@ fn predict_with_reasons(
     let (mut probabilities, mut tops) = (Vec::with_capacity(n), Vec::with_capacity(n));
     for b in 0..blocks {
         let rows: Vec<usize> = (b * n / blocks..(b + 1) * n / blocks).collect();
-        let x = model
-            .preprocessor
-            .transform(table, Some(&rows))
-            .map_err(|e| model.tag(e))?;
+        let x = model.matrix_of(table, Some(&rows))?;
         probabilities.extend(model.predict_matrix(&x)?);
         tops.extend(top_reasons(
             model,
@@ -403,7 +398,9 @@ fn predict_with_reasons(
     Ok((probabilities, tops))
 }
 
-/// The top reasons of the rows of `x`, table rows `first..`.
+/// The top reasons of the rows of `x`, table rows `first..`, in row order: X is column-major, so
+/// consecutive rows read consecutive memory in every column. Rows are independent: in parallel,
+/// push buffers per worker.
 fn top_reasons(model: &ChurnModel, inputs: &RowInputs, x: &Array2<f64>, first: usize) -> Vec<Top> {
     let n_groups = inputs.groups.len();
     (0..x.nrows())

@@ -107,6 +107,14 @@ impl Run {
 /// A work area with a generated history (`customers`, `seed`) in `data/` and an event-mode model
 /// trained on it in `models/`.
 pub fn trained(customers: &str, seed: &str) -> TestEnv {
+    let env = generated(customers, seed);
+    env.run(&["train", "--data", "data", "--models", "models"])
+        .ok();
+    env
+}
+
+/// A work area with a generated history (`customers`, `seed`) in `data/`.
+pub fn generated(customers: &str, seed: &str) -> TestEnv {
     let env = TestEnv::new();
     env.run(&[
         "generate",
@@ -118,8 +126,6 @@ pub fn trained(customers: &str, seed: &str) -> TestEnv {
         seed,
     ])
     .ok();
-    env.run(&["train", "--data", "data", "--models", "models"])
-        .ok();
     env
 }
 

@@ -14,10 +14,9 @@ use super::group::{IdIndex, PartRows};
 use super::source::{PartData, TableData, TimeLimit};
 use super::LoadOptions;
 
-/// Map a part's customer ids to indices; unknown ids are `None` (counted by the caller). Parts
-/// usually hold each customer's rows together, so a row with the previous row's id reuses its
-/// index without hashing the string again; in a text column without nulls "the same id" is the
-/// same 16-byte string view, compared without reading the string.
+/// Map a part's customer ids to indices; unknown ids are `None` (counted by the caller). A text
+/// column without nulls or blanks takes [`indices_by_view`]; others (typed ids, missing ones to
+/// name by row) a lookup per cell.
 fn customer_indices(cells: &Cells, index: &IdIndex) -> Result<Vec<Option<u32>>> {
     if let Ok(ca) = cells.col.str() {
         if ca.null_count() == 0 {
@@ -27,24 +26,18 @@ fn customer_indices(cells: &Cells, index: &IdIndex) -> Result<Vec<Option<u32>>> 
         }
     }
     let mut out = Vec::with_capacity(cells.col.len());
-    let mut last: Option<(&str, u32)> = None;
     cells.for_each_str(|i, v| {
         let id = v.ok_or_else(|| cells.missing(i))?;
-        let c = match last {
-            Some((previous, c)) if previous == id => Some(c),
-            _ => index.get_key_value(id).map(|(&key, &c)| {
-                last = Some((key, c));
-                c
-            }),
-        };
-        out.push(c);
+        out.push(index.get(id).copied());
         Ok(())
     })?;
     Ok(out)
 }
 
-/// [`customer_indices`] of a text column without nulls; `None` at the first blank id (a missing
-/// one), which the generic path then names by its row.
+/// [`customer_indices`] of a text column without nulls. Parts usually hold each customer's rows
+/// together, so while the row's 16-byte string view repeats the previous row's, so does its
+/// index: no string is read or hashed. `None` at the first blank id (a missing one), which the
+/// per-cell path then names by its row.
 fn indices_by_view(
     ca: &polars::prelude::StringChunked,
     index: &IdIndex,

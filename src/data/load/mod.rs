@@ -18,7 +18,7 @@ use crate::progress::{Progress, Silent};
 use crate::schema::{col, table};
 use crate::time::{self, Day, Ts};
 
-use self::activity::{load_churn, load_events, load_nps, load_tickets};
+use self::activity::{load_churn, load_events, load_nps, load_tickets, Span};
 use self::customers::{derive_customers, load_customers};
 use self::group::{group_parts, id_index};
 use self::source::{TableData, TimeLimit};
@@ -167,7 +167,7 @@ fn missing_table(opts: &LoadOptions, name: &str) -> Error {
 }
 
 /// Set the time span and the data end once everything is loaded.
-fn finish(mut h: History, event_span: (Ts, Ts), explicit_end: Option<Day>) -> History {
+fn finish(mut h: History, event_span: Span, explicit_end: Option<Day>) -> History {
     let (mut first, mut last) = event_span;
     let mut see = |t: Ts| {
         first = first.min(t);
