@@ -1,7 +1,9 @@
-//! Benchmark of training: one linfa-logistic fit, then the grid search (alphas x folds) under
-//! rayon pools of 1 and 2 threads, with the speedup and peak memory.
+//! Benchmark of training: each alpha's linfa-logistic fit cold and as the grid walks it (CPU
+//! seconds), then the grid search (alphas x folds) under rayon pools of 1 and 2 threads, with
+//! the speedup and peak memory. `--dump DIR` also writes the standardised matrix for
+//! `bench/train_sklearn.py`, which times scikit-learn on the same numbers.
 //!
-//! `cargo run --release --example bench_train -- [--rows N] [--features P] [--seed S]`
+//! `cargo run --release --example bench_train -- [--rows N] [--features P] [--seed S] [--dump DIR]`
 
 // Errors carry named fields (table, column, row, value) for clear messages; they are the
 // cold path, so their size does not matter.
@@ -64,6 +66,27 @@ fn generate(n: usize, p: usize, seed: u64) -> FeatureTable {
     }
 }
 
+/// `--dump DIR`: where to write the standardised matrix for the scikit-learn side.
+fn dump_dir() -> Option<std::path::PathBuf> {
+    let args: Vec<String> = std::env::args().collect();
+    let i = args.iter().position(|a| a == "--dump")?;
+    args.get(i + 1).map(Into::into)
+}
+
+/// `x.f64` (column-major, little-endian), `y.u8` (1 = churned) and `shape.txt` (`rows cols`).
+fn dump(dir: &std::path::Path, x: &ndarray::Array2<f64>, y: &[bool]) {
+    std::fs::create_dir_all(dir).unwrap();
+    let mut bytes = Vec::with_capacity(x.len() * 8);
+    for column in x.columns() {
+        for v in column {
+            bytes.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    std::fs::write(dir.join("x.f64"), bytes).unwrap();
+    std::fs::write(dir.join("y.u8"), y.iter().map(|&b| u8::from(b)).collect::<Vec<_>>()).unwrap();
+    std::fs::write(dir.join("shape.txt"), format!("{} {}\n", x.nrows(), x.ncols())).unwrap();
+}
+
 /// CPU seconds (user + system) used by this process so far, from `/proc/self/stat`, assuming
 /// the usual 100 clock ticks per second; `None` off Linux.
 fn cpu_seconds() -> Option<f64> {
@@ -100,18 +123,46 @@ fn main() {
         "matrix (column-major) built in {:.2} s",
         t0.elapsed().as_secs_f64()
     );
-    let t0 = Instant::now();
-    let m = fit::fit(x.view(), &y, 1.0, &SolverOptions::default()).unwrap();
-    println!(
-        "single linfa-logistic fit (alpha 1, tol 1e-4 x n): {:.2} s (hit limit: {})",
-        t0.elapsed().as_secs_f64(),
-        m.convergence.hit_limit
-    );
-    drop(x);
-
     let settings = TrainParams::new()
         .check()
         .expect("default settings are valid");
+    // Every alpha of the grid on the whole matrix: cold (from the intercept-only optimum) and
+    // as the grid walks it (largest alpha first, each fit from the last one's optimum).
+    let mut alphas = settings.alphas().to_vec();
+    alphas.sort_by(|a, b| b.total_cmp(a));
+    let opts = SolverOptions::default();
+    let (mut cold_total, mut walk_total) = (0.0, 0.0);
+    let mut last = None;
+    println!("alpha       cold fit CPU s   walk fit CPU s   (1 thread, tolerance 1e-4 x n)");
+    for &alpha in &alphas {
+        let cpu0 = cpu_seconds().unwrap_or(f64::NAN);
+        let cold = fit::fit(x.view(), &y, alpha, &opts).unwrap();
+        let cpu1 = cpu_seconds().unwrap_or(f64::NAN);
+        let walk = fit::fit_from(x.view(), &y, alpha, &opts, last.as_ref()).unwrap();
+        let cpu2 = cpu_seconds().unwrap_or(f64::NAN);
+        println!(
+            "{alpha:<10} {:>10.2}{}      {:>10.2}{}",
+            cpu1 - cpu0,
+            if cold.convergence.hit_limit { " (limit)" } else { "" },
+            cpu2 - cpu1,
+            if walk.convergence.hit_limit { " (limit)" } else { "" },
+        );
+        cold_total += cpu1 - cpu0;
+        walk_total += cpu2 - cpu1;
+        last = Some(walk);
+    }
+    let k = alphas.len() as f64;
+    println!(
+        "mean CPU per fit: cold {:.2} s, walk {:.2} s",
+        cold_total / k,
+        walk_total / k
+    );
+    if let Some(dir) = dump_dir() {
+        dump(&dir, &x, &y);
+        println!("matrix written to {} for bench/train_sklearn.py", dir.display());
+    }
+    drop(x);
+
     let mut walls = Vec::new();
     for threads in [1, 2] {
         let pool = rayon::ThreadPoolBuilder::new()
