@@ -277,13 +277,17 @@ fn looks_binary(path: &Path) -> bool {
 }
 
 fn scan(part: &Part, wanted: &[&str]) -> PolarsResult<PartFrame> {
-    let path = PlRefPath::new(part.path.to_string_lossy().into_owned());
     let mut lf = if part.csv {
-        LazyCsvReader::new(path)
+        // polars' eager CSV reader takes half the lazy scan's time on event files (1.4M rows:
+        // 0.08-0.10 s against 0.19-0.21 s, most of the scan's in its line counting).
+        CsvReadOptions::default()
             .with_has_header(true)
             .with_infer_schema_length(Some(0))
+            .try_into_reader_with_file_path(Some(part.path.clone()))?
             .finish()?
+            .lazy()
     } else {
+        let path = PlRefPath::new(part.path.to_string_lossy().into_owned());
         LazyFrame::scan_parquet(path, ScanArgsParquet::default())?
     };
     let schema = lf.collect_schema()?;
