@@ -83,8 +83,16 @@ fn dump(dir: &std::path::Path, x: &ndarray::Array2<f64>, y: &[bool]) {
         }
     }
     std::fs::write(dir.join("x.f64"), bytes).unwrap();
-    std::fs::write(dir.join("y.u8"), y.iter().map(|&b| u8::from(b)).collect::<Vec<_>>()).unwrap();
-    std::fs::write(dir.join("shape.txt"), format!("{} {}\n", x.nrows(), x.ncols())).unwrap();
+    std::fs::write(
+        dir.join("y.u8"),
+        y.iter().map(|&b| u8::from(b)).collect::<Vec<_>>(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("shape.txt"),
+        format!("{} {}\n", x.nrows(), x.ncols()),
+    )
+    .unwrap();
 }
 
 /// CPU seconds (user + system) used by this process so far, from `/proc/self/stat`, assuming
@@ -143,9 +151,17 @@ fn main() {
         println!(
             "{alpha:<10} {:>10.2}{}      {:>10.2}{}",
             cpu1 - cpu0,
-            if cold.convergence.hit_limit { " (limit)" } else { "" },
+            if cold.convergence.hit_limit {
+                " (limit)"
+            } else {
+                ""
+            },
             cpu2 - cpu1,
-            if walk.convergence.hit_limit { " (limit)" } else { "" },
+            if walk.convergence.hit_limit {
+                " (limit)"
+            } else {
+                ""
+            },
         );
         cold_total += cpu1 - cpu0;
         walk_total += cpu2 - cpu1;
@@ -159,7 +175,10 @@ fn main() {
     );
     if let Some(dir) = dump_dir() {
         dump(&dir, &x, &y);
-        println!("matrix written to {} for bench/train_sklearn.py", dir.display());
+        println!(
+            "matrix written to {} for bench/train_sklearn.py",
+            dir.display()
+        );
     }
     drop(x);
 

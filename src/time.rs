@@ -191,7 +191,13 @@ mod tests {
 
     #[test]
     fn days_count_from_the_epoch() {
-        for (y, m, dd) in [(1970, 1, 1), (1969, 12, 31), (2024, 2, 29), (1, 1, 1), (9999, 12, 31)] {
+        for (y, m, dd) in [
+            (1970, 1, 1),
+            (1969, 12, 31),
+            (2024, 2, 29),
+            (1, 1, 1),
+            (9999, 12, 31),
+        ] {
             let date = NaiveDate::from_ymd_opt(y, m, dd).unwrap();
             assert_eq!(day_of(date) as i64, (date - epoch()).num_days(), "{date}");
             assert_eq!(date_of(day_of(date)), date);

@@ -300,7 +300,8 @@ mod tests {
         for share in [0.15, 0.8] {
             let (x, y) = data(2000, share, 11);
             let cold = fit(x.view(), &y, 1.0, &SolverOptions::default()).unwrap();
-            let again = fit_from(x.view(), &y, 1.0, &SolverOptions::default(), Some(&cold)).unwrap();
+            let again =
+                fit_from(x.view(), &y, 1.0, &SolverOptions::default(), Some(&cold)).unwrap();
             assert_eq!(again.coefficients, cold.coefficients, "share {share}");
             assert_eq!(again.intercept, cold.intercept, "share {share}");
             let tight = SolverOptions {
@@ -313,8 +314,13 @@ mod tests {
             assert!(!warm.convergence.hit_limit, "{:?}", warm.convergence);
             let gap = (&warm.coefficients - &cold.coefficients)
                 .iter()
-                .fold((warm.intercept - cold.intercept).abs(), |m, d| m.max(d.abs()));
-            assert!(gap < 1e-6, "share {share}: warm and cold optima differ by {gap}");
+                .fold((warm.intercept - cold.intercept).abs(), |m, d| {
+                    m.max(d.abs())
+                });
+            assert!(
+                gap < 1e-6,
+                "share {share}: warm and cold optima differ by {gap}"
+            );
             assert!((other.coefficients[0] - cold.coefficients[0]).abs() > 0.1);
         }
     }
@@ -337,7 +343,9 @@ mod tests {
         let exact = fit(x.view(), &y, 1.0, &tight).unwrap();
         let gap = (&fast.coefficients - &exact.coefficients)
             .iter()
-            .fold((fast.intercept - exact.intercept).abs(), |m, d| m.max(d.abs()));
+            .fold((fast.intercept - exact.intercept).abs(), |m, d| {
+                m.max(d.abs())
+            });
         assert!(gap < 1e-3, "presolved and exact optima differ by {gap}");
         // One churner, off the subsample's stride: no presolve, the fit still runs.
         let mut one = vec![false; n];

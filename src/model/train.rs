@@ -460,7 +460,10 @@ fn run_units(
 ) -> Result<Fits> {
     let mut order: Vec<usize> = (0..alphas.len()).collect();
     order.sort_by(|&a, &b| alphas[b].total_cmp(&alphas[a]));
-    progress.start("model selection fits", (alphas.len() * prepared.len()) as u64);
+    progress.start(
+        "model selection fits",
+        (alphas.len() * prepared.len()) as u64,
+    );
     let walks: Vec<Vec<(CvUnit, Vec<f64>, LogitFit)>> = prepared
         .par_iter()
         .enumerate()
@@ -473,7 +476,10 @@ fn run_units(
                 last = Some(unit.2.clone());
                 done[a] = Some(unit);
             }
-            Ok(done.into_iter().map(|u| u.expect("every alpha fitted")).collect())
+            Ok(done
+                .into_iter()
+                .map(|u| u.expect("every alpha fitted"))
+                .collect())
         })
         .collect::<Result<_>>()?;
     progress.finish();
@@ -585,7 +591,13 @@ fn fit_final(
     let start = (n_folds > 0 && search.fold_columns[n_folds - 1] == pre.column_names())
         .then(|| &search.fits[search.chosen * n_folds + n_folds - 1]);
     let alpha = search.alphas[search.chosen];
-    let m = fit::fit_from(x.view(), &labels_of(table, rows), alpha, settings.solver(), start)?;
+    let m = fit::fit_from(
+        x.view(),
+        &labels_of(table, rows),
+        alpha,
+        settings.solver(),
+        start,
+    )?;
     Ok((pre, m, x))
 }
 
