@@ -56,7 +56,7 @@ pub struct LogitFit {
 }
 
 /// Fit `P(churn | x)` on a standardised matrix with penalty `alpha` (objective: summed
-/// log-loss + alpha/2 ||w||^2, intercept free).
+/// log-loss + alpha/2 ||w||^2, intercept free), from a cold start (see [`fit_from`]).
 ///
 /// # Errors
 /// `SingleClass` when `y` has one class, `Generic` for solver failures (NaN in `x`, ...).
@@ -64,9 +64,10 @@ pub fn fit(x: ArrayView2<f64>, y: &[bool], alpha: f64, opts: &SolverOptions) -> 
     fit_from(x, y, alpha, opts, None)
 }
 
-/// [`fit`] started from `start` (a fit on the same matrix at another alpha) instead of zero:
-/// along a path of alphas the next optimum is near the last, so L-BFGS needs fewer passes.
-/// The result meets the same gradient tolerance; it differs from a cold start's only within it.
+/// [`fit`] started from `start` (a fit at another alpha, or on a matrix with the same columns
+/// scaled on other rows) instead of a cold start: the next optimum is near, so L-BFGS needs
+/// fewer passes. The result meets the same gradient tolerance. A start that already meets it is
+/// returned unchanged, so alphas the tolerance cannot tell apart get the same fit.
 ///
 /// # Errors
 /// As [`fit`].

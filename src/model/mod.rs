@@ -1,8 +1,8 @@
 //! From a feature table to a fitted, oriented logistic churn model.
 //!
 //! `params` (checked settings) -> `matrix` (imputation, one-hot, scaling) -> `fit` (one linfa
-//! fit, oriented to P(churn)) -> `folds` + `train` (grid x folds in parallel, holdout, leakage
-//! guard) -> `artifact` (the model's content and scoring). Training is pure: it reads no clock
+//! fit, oriented to P(churn)) -> `folds` + `train` (folds in parallel, each walking the alpha grid, holdout,
+//! leakage guard) -> `artifact` (the model's content and scoring). Training is pure: it reads no clock
 //! and writes no file; [`crate::store`] registers what it returns.
 
 pub mod artifact;

@@ -1,4 +1,5 @@
-//! Training: model selection over an alpha grid x folds in parallel (rayon), the final refit,
+//! Training: model selection over an alpha grid x folds (folds in parallel with rayon, each
+//! walking the grid with warm starts), the final refit,
 //! holdout predictions, the leakage guard and the assembled model with its metrics.
 
 use ndarray::{Array2, Axis};
@@ -572,9 +573,10 @@ fn choose(mean_auc: &[AlphaSummary]) -> usize {
 }
 
 /// The final preprocessor and fit at the chosen alpha on the final training rows, and their
-/// matrix. The fit starts from the last fold's fit at that alpha (the fold nearest the final
-/// rows in time) when its matrix has the same columns: scaled on nearly the same rows, it lies
-/// near the optimum, and the fit still runs to the same gradient tolerance.
+/// matrix. The fit starts from the last fold's fit at that alpha (in event mode the fold
+/// nearest the final rows in time) when its matrix has the same columns: scaled on most of the
+/// same rows, it lies near the optimum, and the fit still runs to the same gradient tolerance
+/// (which it may already meet; `convergence` records the gradient either way).
 fn fit_final(
     table: &FeatureTable,
     search: &GridSearch,
