@@ -142,6 +142,13 @@ fn main() {
     let (mut cold_total, mut walk_total) = (0.0, 0.0);
     let mut last = None;
     println!("alpha       cold fit CPU s   walk fit CPU s   (1 thread, tolerance 1e-4 x n)");
+    let limit = |m: &fit::LogitFit| {
+        if m.convergence.hit_limit {
+            " (limit)"
+        } else {
+            ""
+        }
+    };
     for &alpha in &alphas {
         let cpu0 = cpu_seconds().unwrap_or(f64::NAN);
         let cold = fit::fit(x.view(), &y, alpha, &opts).unwrap();
@@ -151,17 +158,9 @@ fn main() {
         println!(
             "{alpha:<10} {:>10.2}{}      {:>10.2}{}",
             cpu1 - cpu0,
-            if cold.convergence.hit_limit {
-                " (limit)"
-            } else {
-                ""
-            },
+            limit(&cold),
             cpu2 - cpu1,
-            if walk.convergence.hit_limit {
-                " (limit)"
-            } else {
-                ""
-            },
+            limit(&walk),
         );
         cold_total += cpu1 - cpu0;
         walk_total += cpu2 - cpu1;

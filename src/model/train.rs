@@ -447,7 +447,7 @@ fn beyond_edge(alphas: &[f64], chosen: usize) -> Option<f64> {
 type Fits = (Vec<CvUnit>, Vec<Vec<f64>>, Vec<LogitFit>);
 
 /// Every (alpha, fold) fit of `alphas`, alpha-major. Each fold walks its alphas from the
-/// largest (the most regularised, nearest `starts[fold]` or the zero start) to the smallest,
+/// largest (the most regularised, nearest `starts[fold]` or a cold start) to the smallest,
 /// each fit starting from the last: the walk needs far fewer solver passes than cold starts,
 /// and meets the same gradient tolerance. Folds are independent and spread over cores (each fit
 /// is single-threaded inside linfa); a walk is sequential and draws no random numbers, so
@@ -484,10 +484,12 @@ fn run_units(
         })
         .collect::<Result<_>>()?;
     progress.finish();
+    // Walks are fold-major; the grid is alpha-major.
+    let mut walks: Vec<_> = walks.into_iter().map(Vec::into_iter).collect();
     let mut out: Fits = (Vec::new(), Vec::new(), Vec::new());
-    for a in 0..alphas.len() {
-        for walk in &walks {
-            let (unit, pred, fit) = walk[a].clone();
+    for _ in alphas {
+        for walk in &mut walks {
+            let (unit, pred, fit) = walk.next().expect("one fit per alpha");
             out.0.push(unit);
             out.1.push(pred);
             out.2.push(fit);
