@@ -74,10 +74,26 @@ pub fn fmt_f64(x: f64) -> String {
 /// Peak resident memory of this process in MiB (`VmHWM` from `/proc/self/status`), for
 /// benchmarks; `None` where that file does not exist.
 pub fn peak_rss_mib() -> Option<f64> {
+    status_mib("VmHWM:")
+}
+
+/// Resident memory of this process now, in MiB (`VmRSS`); `None` where that file does not exist.
+pub fn rss_mib() -> Option<f64> {
+    status_mib("VmRSS:")
+}
+
+fn status_mib(field: &str) -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024.0)
+}
+
+/// Log (at debug level) the memory in use and the peak so far after a step, for benchmarks.
+pub fn log_memory(step: &str) {
+    if let (Some(now), Some(peak)) = (rss_mib(), peak_rss_mib()) {
+        log::debug!("memory after {step}: {now:.0} MiB resident, peak {peak:.0} MiB");
+    }
 }
 
 #[cfg(test)]

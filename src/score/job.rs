@@ -153,11 +153,15 @@ pub fn run_job_with(job: &ScoreJob, progress: &dyn Progress) -> Result<JobReport
     let t0 = Instant::now();
     let earlier = previous.as_ref().and_then(|p| p.as_of);
     let (table, history, load_s) = features(job, &model, earlier, progress)?;
+    // Owners and change reasons read the history again; without them it is freed here, before
+    // the list is built (at 1M customers it is most of the memory in use).
+    let history = history.filter(|_| job.split_by_owner || job.previous.is_some());
     if table.n_rows() == 0 {
         return Err(empty_population(&job.input));
     }
     check_revenue_needs(job, &model, &table)?;
     let features_done = t0.elapsed().as_secs_f64();
+    crate::util::log_memory("features");
     if job.split_by_owner {
         let (scored, owners) = split_by_owner(job, &model, &table, history.as_ref())?;
         let score_done = t0.elapsed().as_secs_f64();
@@ -186,7 +190,9 @@ pub fn run_job_with(job: &ScoreJob, progress: &dyn Progress) -> Result<JobReport
         None => None,
     };
     let score_done = t0.elapsed().as_secs_f64();
+    crate::util::log_memory("scoring");
     write_outputs(&scored.list, job, &dir)?;
+    crate::util::log_memory("writing");
     let mut summary = ScoreSummary::new(&model, &scored, job);
     summary.changes = changes;
     summary.timings = timings(load_s, features_done, score_done, t0);
@@ -458,6 +464,7 @@ fn features(
             load.features_from = Some(earlier.map_or(*as_of, |e| e.min(*as_of)));
             let history = load_history_with(&load, progress)?;
             let load_s = t0.elapsed().as_secs_f64();
+            crate::util::log_memory("loading");
             let table = features_at(model, &history, *as_of, progress)?;
             Ok((table, Some(history), load_s))
         }

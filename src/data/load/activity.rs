@@ -4,6 +4,7 @@
 use crate::data::history::{Customers, LoadSummary, NpsAnswer, Ticket};
 use crate::data::read::Cells;
 use crate::error::{Error, Result};
+use crate::features::MAX_WINDOW_DAYS;
 use crate::schema::{col, table, CATEGORIES, PRIORITIES};
 use crate::time::{self, Day, Ts};
 
@@ -174,12 +175,17 @@ fn enum_index(cells: &Cells, allowed: &[&str]) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+/// The tickets of every part, and the earliest and latest time (opened or resolved) of a known
+/// customer's ticket. With `from`, rows are checked like the others but a ticket opened before
+/// it is kept only while it may still be open: features as of `from + 90 days` or later count
+/// older tickets only as open ones, and one resolved before that date is open at none of them.
 pub(super) fn load_tickets(
     opts: &LoadOptions,
     index: &IdIndex,
     limit: TimeLimit,
+    from: Option<Ts>,
     summary: &mut LoadSummary,
-) -> Result<Option<Vec<PartRows<Ticket>>>> {
+) -> Result<Option<(Vec<PartRows<Ticket>>, Span)>> {
     let cols = [
         col::CUSTOMER_ID,
         col::OPENED_AT,
@@ -190,12 +196,21 @@ pub(super) fn load_tickets(
     let Some(t) = TableData::locate(opts, table::TICKETS, &cols, &[])? else {
         return Ok(None);
     };
-    let parts = t.map_parts(&cols, |p| ticket_part(p, index, limit))?;
+    let parts = t.map_parts(&cols, |p| ticket_part(p, index, limit, from))?;
+    let span = parts
+        .iter()
+        .fold((Ts::MAX, Ts::MIN), |a, (_, s)| (a.0.min(s.0), a.1.max(s.1)));
+    let parts: Vec<PartRows<Ticket>> = parts.into_iter().map(|(p, _)| p).collect();
     note_rows(summary, t.name, &parts);
-    Ok(Some(parts))
+    Ok(Some((parts, span)))
 }
 
-fn ticket_part(p: &PartData, index: &IdIndex, limit: TimeLimit) -> Result<PartRows<Ticket>> {
+fn ticket_part(
+    p: &PartData,
+    index: &IdIndex,
+    limit: TimeLimit,
+    from: Option<Ts>,
+) -> Result<(PartRows<Ticket>, Span)> {
     let ids = customer_indices(&p.required(col::CUSTOMER_ID), index)?;
     let opened_cells = p.required(col::OPENED_AT);
     let opened = opened_cells.timestamps(p.format(col::OPENED_AT))?;
@@ -204,6 +219,7 @@ fn ticket_part(p: &PartData, index: &IdIndex, limit: TimeLimit) -> Result<PartRo
     let priority = enum_index(&p.required(col::PRIORITY), &PRIORITIES)?;
     let category = enum_index(&p.required(col::CATEGORY), &CATEGORIES)?;
     let mut out = PartRows::with_capacity(ids.len());
+    let mut span = (Ts::MAX, Ts::MIN);
     for i in 0..ids.len() {
         let opened_at = opened[i].ok_or_else(|| opened_cells.missing(i))?;
         limit.check(&opened_cells, i, opened_at)?;
@@ -226,9 +242,28 @@ fn ticket_part(p: &PartData, index: &IdIndex, limit: TimeLimit) -> Result<PartRo
             priority: priority[i],
             category: category[i],
         };
-        out.push(ids[i], ticket);
+        if ids[i].is_some() {
+            span = (
+                span.0.min(opened_at),
+                span.1.max(ticket.resolved_at.unwrap_or(opened_at)),
+            );
+        }
+        let read = from.is_none_or(|f| {
+            let open_from = f + i64::from(MAX_WINDOW_DAYS) * time::SECS_PER_DAY;
+            opened_at >= f || ticket.resolved_at.is_none_or(|r| r >= open_from)
+        });
+        if read {
+            out.push(ids[i], ticket);
+        } else if ids[i].is_none() {
+            out.unknown += 1;
+        }
     }
-    Ok(out)
+    if from.is_some() {
+        // Parts are held until all are read: keep only what the window kept.
+        out.customers.shrink_to_fit();
+        out.rows.shrink_to_fit();
+    }
+    Ok((out, span))
 }
 
 pub(super) fn load_nps(

@@ -37,9 +37,10 @@ pub struct LoadOptions {
     pub data_end: Option<Day>,
     /// The file the mapping was read from, if any (an input outputs must not overwrite).
     pub mapping_file: Option<PathBuf>,
-    /// Keep only the events a feature as of this day or later can read: those from 90 days
-    /// before it, and each customer's latest one before that (default: none, every event).
-    /// Every row is still read and checked.
+    /// Keep only the rows a feature as of this day or later can read (default: none, every
+    /// row): the events from 90 days before it and each customer's latest one before that, the
+    /// tickets opened from 90 days before it and older ones not resolved before it. Every row is
+    /// still read and checked, and counts for the load summary and the span of the data.
     pub features_from: Option<Day>,
 }
 
@@ -120,18 +121,30 @@ pub fn load_history_with(opts: &LoadOptions, progress: &dyn Progress) -> Result<
         .rows
         .push((table::CUSTOMERS.into(), customers.len()));
     progress.advance(1);
+    crate::util::log_memory("customers");
     let index = id_index(&customers.ids);
     let from = opts
         .features_from
         .map(|d| time::day_start(d - crate::features::MAX_WINDOW_DAYS));
     let (event_rows, event_span) = load_events(&events, &index, limit, from, &mut summary)?;
     progress.advance(1);
-    let tickets = load_tickets(opts, &index, limit, &mut summary)?;
+    log::debug!(
+        "events kept: {} rows",
+        event_rows.iter().map(|p| p.rows.len()).sum::<usize>()
+    );
+    crate::util::log_memory("events");
+    let tickets = load_tickets(opts, &index, limit, from, &mut summary)?;
+    let (tickets, ticket_span) = match tickets {
+        Some((t, span)) => (Some(t), span),
+        None => (None, (Ts::MAX, Ts::MIN)),
+    };
     progress.advance(1);
+    crate::util::log_memory("tickets");
     let nps = load_nps(opts, &index, limit, &mut summary)?;
     progress.advance(1);
     let churn = load_churn(opts, &index, &customers, limit, &mut summary)?;
     progress.advance(1);
+    crate::util::log_memory("nps and churn");
     let has_churn = churn.is_some();
     if let Some(churned) = churn {
         customers.churned_at = churned;
@@ -148,7 +161,11 @@ pub fn load_history_with(opts: &LoadOptions, progress: &dyn Progress) -> Result<
         summary,
         customers,
     };
-    Ok(finish(history, event_span, explicit_end))
+    let span = (
+        event_span.0.min(ticket_span.0),
+        event_span.1.max(ticket_span.1),
+    );
+    Ok(finish(history, span, explicit_end))
 }
 
 fn missing_table(opts: &LoadOptions, name: &str) -> Error {
@@ -166,9 +183,10 @@ fn missing_table(opts: &LoadOptions, name: &str) -> Error {
     }
 }
 
-/// Set the time span and the data end once everything is loaded.
-fn finish(mut h: History, event_span: Span, explicit_end: Option<Day>) -> History {
-    let (mut first, mut last) = event_span;
+/// Set the time span and the data end once everything is loaded; `span` is the events' and
+/// the tickets' (read before the windows dropped rows).
+fn finish(mut h: History, span: Span, explicit_end: Option<Day>) -> History {
+    let (mut first, mut last) = span;
     let mut see = |t: Ts| {
         first = first.min(t);
         last = last.max(t);
@@ -182,14 +200,6 @@ fn finish(mut h: History, event_span: Span, explicit_end: Option<Day>) -> Histor
         .iter()
         .flatten()
         .for_each(|&d| see(time::day_start(d)));
-    if let Some(t) = &h.tickets {
-        for r in &t.rows {
-            see(r.opened_at);
-            if let Some(x) = r.resolved_at {
-                see(x);
-            }
-        }
-    }
     if let Some(n) = &h.nps {
         n.rows.iter().for_each(|r| see(r.responded_at));
     }
@@ -212,6 +222,7 @@ fn finish(mut h: History, event_span: Span, explicit_end: Option<Day>) -> Histor
 mod tests {
     use super::group::PartRows;
     use super::*;
+    use crate::frame::{ColumnValues, FeatureTable};
 
     #[test]
     fn group_sorts_each_customer_by_time_across_parts() {
@@ -279,7 +290,6 @@ mod tests {
     fn a_load_for_features_from_a_date_gives_the_same_features() {
         use crate::data::generate::{generate, GenerateParams};
         use crate::features::{build_features, FeatureSpec, LabelDefinition};
-        use crate::frame::ColumnValues;
         let dir = tempfile::tempdir().unwrap();
         let params = GenerateParams::new().customers(600).seed(11).part_size(250);
         params.check().unwrap();
@@ -294,6 +304,8 @@ mod tests {
                 windowed.events.rows.len() < full.events.rows.len(),
                 "{date}"
             );
+            let tickets = |h: &History| h.tickets.as_ref().unwrap().rows.len();
+            assert!(tickets(&windowed) < tickets(&full), "{date}");
             assert_eq!(windowed.data_end, full.data_end);
             assert_eq!(windowed.summary.rows, full.summary.rows);
             assert_eq!(
@@ -308,20 +320,85 @@ mod tests {
             let a = build_features(&full, &spec).unwrap();
             let b = build_features(&windowed, &spec).unwrap();
             assert!(a.n_rows() > 0);
-            assert_eq!(
-                (&a.ids, &a.as_of, &a.labels),
-                (&b.ids, &b.as_of, &b.labels),
-                "{date}"
-            );
-            for (x, y) in a.columns.iter().zip(&b.columns) {
-                match (&x.values, &y.values) {
-                    (ColumnValues::Numeric(u), ColumnValues::Numeric(v)) => {
-                        let bits = |w: &[f64]| w.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
-                        assert_eq!(bits(u), bits(v), "{date} {}", x.name);
-                    }
-                    _ => assert_eq!(x, y, "{date}"),
+            assert_same_features(&a, &b, date);
+        }
+    }
+
+    /// The same rows and labels, and every feature the same bit for bit (NaN included).
+    fn assert_same_features(a: &FeatureTable, b: &FeatureTable, context: &str) {
+        assert_eq!(
+            (&a.ids, &a.as_of, &a.labels),
+            (&b.ids, &b.as_of, &b.labels),
+            "{context}"
+        );
+        assert_eq!(a.columns.len(), b.columns.len(), "{context}");
+        for (x, y) in a.columns.iter().zip(&b.columns) {
+            match (&x.values, &y.values) {
+                (ColumnValues::Numeric(u), ColumnValues::Numeric(v)) => {
+                    let bits = |w: &[f64]| w.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(u), bits(v), "{context} {}", x.name);
                 }
+                _ => assert_eq!(x, y, "{context}"),
             }
         }
+    }
+
+    /// A ticket opened before the window is kept while it may still be open at the as-of date
+    /// (never resolved, or resolved on or after it): `open_tickets` counts it, and only it.
+    #[test]
+    fn a_load_for_features_keeps_old_tickets_that_may_be_open() {
+        use crate::features::{build_features, FeatureSpec, LabelDefinition};
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+        write(
+            "customers.csv",
+            "customer_id,signup_date,plan,monthly_revenue,contract_months\n\
+             a1,2024-01-01,pro,9,1\nb2,2024-01-01,pro,9,1\n",
+        );
+        write(
+            "events.csv",
+            "customer_id,timestamp,event_type\n\
+             a1,2024-12-20T00:00:00Z,login\nb2,2024-12-21T00:00:00Z,login\n",
+        );
+        // As of 2025-01-01 the window starts 2024-10-03. a1: never resolved (open), resolved on
+        // the as-of day (open), resolved the day before (closed); b2: one opened in the window.
+        write(
+            "tickets.csv",
+            "customer_id,opened_at,resolved_at,priority,category\n\
+             a1,2024-02-01T00:00:00Z,,low,bug\n\
+             a1,2024-03-01T00:00:00Z,2025-01-01T00:00:00Z,low,bug\n\
+             a1,2024-04-01T00:00:00Z,2024-12-31T23:59:59Z,low,bug\n\
+             b2,2024-12-01T00:00:00Z,2024-12-02T00:00:00Z,urgent,billing\n",
+        );
+        let day = time::parse_iso_day("2025-01-01").unwrap();
+        let mut opts = LoadOptions::new(dir.path());
+        opts.data_end = Some(day);
+        let full = load_history(&opts).unwrap();
+        opts.features_from = Some(day);
+        let windowed = load_history(&opts).unwrap();
+        assert_eq!(full.tickets.as_ref().unwrap().rows.len(), 4);
+        let kept = windowed.tickets.as_ref().unwrap();
+        assert_eq!(kept.of(0).len(), 2);
+        assert_eq!(kept.of(1).len(), 1);
+        // The dropped ticket still counts for the summary and the span of the data.
+        assert_eq!(windowed.summary.rows, full.summary.rows);
+        assert_eq!(windowed.summary.first, full.summary.first);
+        let spec = FeatureSpec {
+            cutoffs: vec![day],
+            horizon_days: 30,
+            definition: LabelDefinition::Inactivity,
+        };
+        let a = build_features(&full, &spec).unwrap();
+        let b = build_features(&windowed, &spec).unwrap();
+        let open = |t: &FeatureTable| match &t
+            .column(crate::schema::feature::OPEN_TICKETS)
+            .unwrap()
+            .values
+        {
+            ColumnValues::Numeric(v) => v.clone(),
+            _ => unreachable!(),
+        };
+        assert_eq!(open(&a), vec![2.0, 0.0]);
+        assert_same_features(&a, &b, "old tickets");
     }
 }
