@@ -142,12 +142,11 @@ pub(super) fn load_events(
         }
         // Grouping sorts each customer's rows, so the map's order does not matter.
         for (c, t) in older {
-            out.customers.push(c);
-            out.rows.push(t);
+            out.push(Some(c), t);
         }
-        // Parts are held until all are read: keep only what a window kept.
-        out.customers.shrink_to_fit();
-        out.rows.shrink_to_fit();
+        // `push` counted nothing: `older` holds known customers only. Parts are held until all
+        // are read: keep only what a window kept.
+        out.shrink_to_fit();
         Ok((out, span))
     })?;
     let span = parts
@@ -260,8 +259,7 @@ fn ticket_part(
     }
     if from.is_some() {
         // Parts are held until all are read: keep only what the window kept.
-        out.customers.shrink_to_fit();
-        out.rows.shrink_to_fit();
+        out.shrink_to_fit();
     }
     Ok((out, span))
 }

@@ -19,9 +19,12 @@ pub(super) fn id_index(ids: &[String]) -> IdIndex<'_> {
     index
 }
 
-/// The rows of one part that belong to known customers, with their customer indices.
+/// The rows of one part that belong to known customers, with their customer indices as runs:
+/// parts usually hold each customer's rows together, so a run of `(customer, rows)` costs far
+/// less than an index per row (276 MB fewer for the 69M events kept at 3M customers).
 pub(super) struct PartRows<T> {
-    pub(super) customers: Vec<u32>,
+    /// `(customer, number of rows)`, in row order.
+    runs: Vec<(u32, u32)>,
     pub(super) rows: Vec<T>,
     /// Rows read, including those of unknown customers.
     pub(super) n_read: usize,
@@ -31,7 +34,7 @@ pub(super) struct PartRows<T> {
 impl<T> PartRows<T> {
     pub(super) fn with_capacity(n: usize) -> Self {
         PartRows {
-            customers: Vec::with_capacity(n),
+            runs: Vec::new(),
             rows: Vec::with_capacity(n),
             n_read: n,
             unknown: 0,
@@ -40,13 +43,21 @@ impl<T> PartRows<T> {
 
     /// Keep a row of customer `c`, or count it as unknown.
     pub(super) fn push(&mut self, c: Option<u32>, row: T) {
-        match c {
-            Some(c) => {
-                self.customers.push(c);
-                self.rows.push(row);
-            }
-            None => self.unknown += 1,
+        let Some(c) = c else {
+            self.unknown += 1;
+            return;
+        };
+        match self.runs.last_mut() {
+            Some((last, n)) if *last == c && *n < u32::MAX => *n += 1,
+            _ => self.runs.push((c, 1)),
         }
+        self.rows.push(row);
+    }
+
+    /// Give back the spare capacity (parts are held until every part is read).
+    pub(super) fn shrink_to_fit(&mut self) {
+        self.runs.shrink_to_fit();
+        self.rows.shrink_to_fit();
     }
 }
 
@@ -55,14 +66,10 @@ pub fn group<T: Ord + Send + Copy + Default>(
     n_customers: usize,
     rows: Vec<(u32, T)>,
 ) -> Grouped<T> {
-    let n_read = rows.len();
-    let (customers, rows) = rows.into_iter().unzip();
-    let part = PartRows {
-        customers,
-        rows,
-        n_read,
-        unknown: 0,
-    };
+    let mut part = PartRows::with_capacity(rows.len());
+    for (c, r) in rows {
+        part.push(Some(c), r);
+    }
     group_parts(n_customers, vec![part])
 }
 
@@ -74,8 +81,8 @@ pub(super) fn group_parts<T: Ord + Send + Copy + Default>(
 ) -> Grouped<T> {
     let mut offsets = vec![0usize; n_customers + 1];
     for p in &parts {
-        for &c in &p.customers {
-            offsets[c as usize + 1] += 1;
+        for &(c, n) in &p.runs {
+            offsets[c as usize + 1] += n as usize;
         }
     }
     for i in 0..n_customers {
@@ -84,10 +91,13 @@ pub(super) fn group_parts<T: Ord + Send + Copy + Default>(
     let mut rows = vec![T::default(); offsets[n_customers]];
     let mut next = offsets[..n_customers].to_vec();
     for p in parts {
-        for (c, r) in p.customers.into_iter().zip(p.rows) {
+        let mut part_rows = p.rows.into_iter();
+        for (c, n) in p.runs {
             let k = &mut next[c as usize];
-            rows[*k] = r;
-            *k += 1;
+            for (slot, r) in rows[*k..*k + n as usize].iter_mut().zip(&mut part_rows) {
+                *slot = r;
+            }
+            *k += n as usize;
         }
     }
     sort_each_customer(&offsets, &mut rows);
