@@ -2,7 +2,7 @@
 
 use proptest::prelude::*;
 
-use crate::data::history::{Customers, History, NpsAnswer, Ticket};
+use crate::data::history::{Customers, History, NpsAnswer, Texts, Ticket};
 use crate::data::load::group;
 use crate::frame::ColumnValues;
 use crate::schema::feature;
@@ -38,9 +38,9 @@ impl Rows {
             customers: Customers {
                 ids: (0..n).map(|i| format!("c{i}")).collect(),
                 signup: self.signup.clone(),
-                plan: vec!["pro".into(); n],
-                segment: vec![None; n],
-                owner: vec![None; n],
+                plan: Texts::repeat(Some("pro"), n),
+                segment: Texts::repeat(None, n),
+                owner: Texts::repeat(None, n),
                 monthly_revenue: vec![10.0; n],
                 contract_months: self.months.clone(),
                 churned_at: self.churned.clone(),

@@ -362,8 +362,11 @@ fn split_by_owner(
         .customers
         .ids
         .iter()
-        .zip(&history.customers.owner)
-        .map(|(id, o)| (id.as_str(), o.as_deref().filter(|o| !o.trim().is_empty())))
+        .enumerate()
+        .map(|(i, id)| {
+            let owner = history.customers.owner.get(i);
+            (id.as_str(), owner.filter(|o| !o.trim().is_empty()))
+        })
         .collect();
     let mut rows: std::collections::BTreeMap<Option<&str>, Vec<usize>> = Default::default();
     for (i, id) in table.ids.iter().enumerate() {

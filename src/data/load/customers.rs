@@ -2,7 +2,7 @@
 //! derived from the events when a mapping says there is none.
 
 use crate::config::TableMapping;
-use crate::data::history::Customers;
+use crate::data::history::{Customers, Texts};
 use crate::error::{Error, Result};
 use crate::schema::{col, table};
 use crate::time::{self, Day, Ts};
@@ -72,10 +72,9 @@ pub(super) fn load_customers(opts: &LoadOptions, limit: TimeLimit) -> Result<Cus
     for p in parts {
         c.ids.extend(p.ids);
         c.signup.extend(p.signup);
-        c.plan
-            .extend(p.plan.into_iter().map(Option::unwrap_or_default));
-        c.segment.extend(p.segment);
-        c.owner.extend(p.owner);
+        c.plan.extend(p.plan.iter().map(Option::as_deref));
+        c.segment.extend(p.segment.iter().map(Option::as_deref));
+        c.owner.extend(p.owner.iter().map(Option::as_deref));
         c.monthly_revenue.extend(p.monthly_revenue);
         c.contract_months.extend(p.contract_months);
     }
@@ -246,9 +245,9 @@ pub(super) fn derive_customers(
     Ok(Customers {
         signup: ids.iter().map(|(_, t)| time::day_of_ts(*t)).collect(),
         ids: ids.into_iter().map(|(id, _)| id).collect(),
-        plan: vec![constant(col::PLAN).unwrap_or_default().to_string(); n],
-        segment: vec![constant(col::SEGMENT).map(String::from); n],
-        owner: vec![constant(col::OWNER).map(String::from); n],
+        plan: Texts::repeat(constant(col::PLAN), n),
+        segment: Texts::repeat(constant(col::SEGMENT), n),
+        owner: Texts::repeat(constant(col::OWNER), n),
         monthly_revenue: vec![number(col::MONTHLY_REVENUE, 0.0)?; n],
         contract_months: vec![months as u32; n],
         churned_at: vec![None; n],
