@@ -171,3 +171,21 @@ pub struct History {
     pub data_end: Ts,
     pub summary: LoadSummary,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texts_keep_each_row_and_each_distinct_value_once() {
+        let rows = [Some("pro"), None, Some("basic"), Some("pro"), Some(""), None];
+        let t: Texts = rows.iter().copied().collect();
+        assert_eq!(t.len(), rows.len());
+        assert_eq!((0..t.len()).map(|i| t.get(i)).collect::<Vec<_>>(), rows);
+        assert_eq!(t.values, ["pro", "basic", ""]);
+        let r = Texts::repeat(Some("x"), 3);
+        assert_eq!((r.len(), r.get(2), r.values.len()), (3, Some("x"), 1));
+        assert!(Texts::repeat(None, 0).is_empty());
+        assert_eq!(Texts::repeat(None, 2).get(1), None);
+    }
+}
