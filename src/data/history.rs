@@ -178,7 +178,14 @@ mod tests {
 
     #[test]
     fn texts_keep_each_row_and_each_distinct_value_once() {
-        let rows = [Some("pro"), None, Some("basic"), Some("pro"), Some(""), None];
+        let rows = [
+            Some("pro"),
+            None,
+            Some("basic"),
+            Some("pro"),
+            Some(""),
+            None,
+        ];
         let t: Texts = rows.iter().copied().collect();
         assert_eq!(t.len(), rows.len());
         assert_eq!((0..t.len()).map(|i| t.get(i)).collect::<Vec<_>>(), rows);
