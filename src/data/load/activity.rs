@@ -117,15 +117,26 @@ pub(super) fn load_events(
         // The hot loop of a load: rows go straight to `out`, no typed column is collected.
         let mut out = PartRows::with_capacity(ids.len());
         let mut older: FxHashMap<u32, Ts> = FxHashMap::default();
+        let merge = |older: &mut FxHashMap<u32, Ts>, (c, t): (u32, Ts)| {
+            let last = older.entry(c).or_insert(t);
+            *last = (*last).max(t);
+        };
+        // A customer's older rows are usually adjacent: their latest is tracked along the run,
+        // and the map is touched once per run instead of once per row.
+        let mut run: Option<(u32, Ts)> = None;
         let mut span = (Ts::MAX, Ts::MIN);
         let mut keep = |i: usize, t: Option<Ts>| {
             let t = t.ok_or_else(|| ts_cells.missing(i))?;
             limit.check(&ts_cells, i, t)?;
             match (ids[i], from) {
-                (Some(c), Some(f)) if t < f => {
-                    let last = older.entry(c).or_insert(t);
-                    *last = (*last).max(t);
-                }
+                (Some(c), Some(f)) if t < f => match &mut run {
+                    Some((rc, rt)) if *rc == c => *rt = (*rt).max(t),
+                    _ => {
+                        if let Some(done) = run.replace((c, t)) {
+                            merge(&mut older, done);
+                        }
+                    }
+                },
                 (c, _) => out.push(c, t),
             }
             if ids[i].is_some() {
@@ -139,6 +150,9 @@ pub(super) fn load_events(
                 .enumerate()
                 .try_for_each(|(i, t)| keep(i, t))?,
             None => ts_cells.for_each_timestamp(format, keep)?,
+        }
+        if let Some(done) = run {
+            merge(&mut older, done);
         }
         // Grouping sorts each customer's rows, so the map's order does not matter.
         for (c, t) in older {
