@@ -12,11 +12,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// glibc's allocator, which still serves the C code (Zstd, Snappy) and anything allocated
-/// outside Rust: large blocks are mmapped and unmapped on free by default, so each Parquet part's
-/// buffers were zeroed pages faulted in anew; with a high mmap and trim threshold freed blocks are
-/// reused. Two arenas keep memory from spreading over one heap per thread. Measured in
-/// bench/README.md.
+/// glibc's allocator, which now serves only the C libraries (Zstd, LZ4) and anything else
+/// allocated outside Rust. It mmaps large blocks and unmaps them on free by default, so buffers
+/// were zeroed pages faulted in anew (measured when it served every Parquet part's buffers, in
+/// bench/README.md); with a high mmap and trim threshold freed blocks are reused. Two arenas
+/// keep memory from spreading over one heap per thread.
 fn tune_allocator() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only sets allocator parameters; called before any thread is started.
@@ -27,9 +27,10 @@ fn tune_allocator() {
     }
 }
 
-/// Rust's allocations go to mimalloc: at 1M customers `churn score` peaked at 1.28-1.30 GiB
-/// with it against 1.40-1.61 GiB with the tuned glibc allocator over the same runs, in the same
-/// or less time (bench/README.md). Allocation never changes a result.
+/// Rust's allocations go to mimalloc. Measured on `churn score` (bench/README.md): at 1M
+/// customers it peaked at 1.03-1.10 GiB against 1.19-1.21 GiB with the tuned glibc allocator,
+/// at 2-3 s more load; at 3M at 2.37-2.39 GiB against 3.25 GiB, and faster. Allocation never
+/// changes a result.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

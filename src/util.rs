@@ -91,6 +91,9 @@ fn status_mib(field: &str) -> Option<f64> {
 
 /// Log (at debug level) the memory in use and the peak so far after a step, for benchmarks.
 pub fn log_memory(step: &str) {
+    if !log::log_enabled!(log::Level::Debug) {
+        return;
+    }
     if let (Some(now), Some(peak)) = (rss_mib(), peak_rss_mib()) {
         log::debug!("memory after {step}: {now:.0} MiB resident, peak {peak:.0} MiB");
     }

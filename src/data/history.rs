@@ -34,12 +34,22 @@ impl Customers {
 }
 
 /// A text column with few distinct values (plans, segments, owners), one code per row: a
-/// million customers cost 4 bytes each instead of a string each (0.25 GB at 3M customers).
-#[derive(Debug, Clone, Default, PartialEq)]
+/// million customers cost 4 bytes each instead of a string each (0.25 GB at 3M customers). Each
+/// distinct value is kept once, plus a copy in the lookup while rows are pushed (see
+/// [`Texts::seal`]).
+#[derive(Debug, Clone, Default)]
 pub struct Texts {
     values: Vec<String>,
     codes: Vec<u32>,
+    /// Value -> code, for `push`; empty once sealed (rebuilt by the next `push`).
     lookup: FxHashMap<String, u32>,
+}
+
+/// Equal when every row's value is.
+impl PartialEq for Texts {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && (0..self.len()).all(|i| self.get(i) == other.get(i))
+    }
 }
 
 /// The code of a missing value.
@@ -51,7 +61,14 @@ impl Texts {
         let mut t = Texts::default();
         t.push(value);
         t.codes.resize(n, t.codes[0]);
+        t.seal();
         t
+    }
+
+    /// Free the lookup and spare capacity once every row is pushed.
+    pub fn seal(&mut self) {
+        self.lookup = FxHashMap::default();
+        self.codes.shrink_to_fit();
     }
 
     /// Row `i`'s value; `None` where it is missing.
@@ -67,6 +84,10 @@ impl Texts {
 
     /// Append a row.
     pub fn push(&mut self, value: Option<&str>) {
+        if self.lookup.len() < self.values.len() {
+            let pairs = self.values.iter().enumerate();
+            self.lookup = pairs.map(|(k, v)| (v.clone(), k as u32)).collect();
+        }
         let code = match value {
             None => MISSING,
             Some(v) => match self.lookup.get(v) {
@@ -103,6 +124,7 @@ impl<'a> FromIterator<Option<&'a str>> for Texts {
     fn from_iter<I: IntoIterator<Item = Option<&'a str>>>(iter: I) -> Self {
         let mut t = Texts::default();
         t.extend(iter);
+        t.seal();
         t
     }
 }
@@ -194,5 +216,11 @@ mod tests {
         assert_eq!((r.len(), r.get(2), r.values.len()), (3, Some("x"), 1));
         assert!(Texts::repeat(None, 0).is_empty());
         assert_eq!(Texts::repeat(None, 2).get(1), None);
+        // Sealed: no lookup; a later push still finds the values there are.
+        let mut t = t;
+        assert!(t.lookup.is_empty());
+        t.push(Some("basic"));
+        assert_eq!((t.get(6), t.values.len()), (Some("basic"), 3));
+        assert_eq!(Texts::repeat(Some("x"), 0), Texts::default());
     }
 }

@@ -452,8 +452,8 @@ fn empty_population(input: &ScoreInput) -> Error {
     }
 }
 
-/// The feature rows to score and the seconds spent loading. The history keeps only the events
-/// that features as of `as_of` (and of the `earlier` list's date, for change reasons) read.
+/// The feature rows to score and the seconds spent loading. The history keeps only the events and
+/// tickets that features as of `as_of` (and of the `earlier` list's date, for change reasons) read.
 fn features(
     job: &ScoreJob,
     model: &ChurnModel,

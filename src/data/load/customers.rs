@@ -78,6 +78,9 @@ pub(super) fn load_customers(opts: &LoadOptions, limit: TimeLimit) -> Result<Cus
         c.monthly_revenue.extend(p.monthly_revenue);
         c.contract_months.extend(p.contract_months);
     }
+    c.plan.seal();
+    c.segment.seal();
+    c.owner.seal();
     c.churned_at = vec![None; c.ids.len()];
     Ok(c)
 }

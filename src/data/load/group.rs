@@ -19,22 +19,34 @@ pub(super) fn id_index(ids: &[String]) -> IdIndex<'_> {
     index
 }
 
-/// The rows of one part that belong to known customers, with their customer indices as runs:
-/// parts usually hold each customer's rows together, so a run of `(customer, rows)` costs far
-/// less than an index per row (276 MB fewer for the 69M events kept at 3M customers).
+/// The rows of one part that belong to known customers, with their customers: as runs of
+/// `(customer, rows)` while the part keeps each customer's rows together (the usual layout: 276 MB
+/// fewer than an index per row for the 69M events kept at 3M customers), as an index per row once
+/// runs would cost more (rows in time order, customers interleaved).
 pub(super) struct PartRows<T> {
-    /// `(customer, number of rows)`, in row order.
-    runs: Vec<(u32, u32)>,
+    owners: Owners,
     pub(super) rows: Vec<T>,
     /// Rows read, including those of unknown customers.
     pub(super) n_read: usize,
     pub(super) unknown: usize,
 }
 
+/// The customer of each row of a [`PartRows`].
+enum Owners {
+    /// `(customer, number of rows)`, in row order.
+    Runs(Vec<(u32, u32)>),
+    /// One customer per row.
+    Each(Vec<u32>),
+}
+
+/// Runs are kept while there are fewer than one per two rows (a run is 8 bytes, an index 4), or
+/// fewer than this many.
+const MIN_RUNS_CHECKED: usize = 1024;
+
 impl<T> PartRows<T> {
     pub(super) fn with_capacity(n: usize) -> Self {
         PartRows {
-            runs: Vec::new(),
+            owners: Owners::Runs(Vec::new()),
             rows: Vec::with_capacity(n),
             n_read: n,
             unknown: 0,
@@ -47,17 +59,67 @@ impl<T> PartRows<T> {
             self.unknown += 1;
             return;
         };
-        match self.runs.last_mut() {
-            Some((last, n)) if *last == c && *n < u32::MAX => *n += 1,
-            _ => self.runs.push((c, 1)),
+        match &mut self.owners {
+            Owners::Each(each) => each.push(c),
+            Owners::Runs(runs) => {
+                let (n_runs, n_rows) = (runs.len(), self.rows.len());
+                match runs.last_mut() {
+                    Some((last, n)) if *last == c && *n < u32::MAX => *n += 1,
+                    _ if n_runs >= MIN_RUNS_CHECKED && 2 * n_runs > n_rows => {
+                        let mut each = Vec::with_capacity(self.rows.capacity());
+                        for &(c, n) in runs.iter() {
+                            each.extend(std::iter::repeat_n(c, n as usize));
+                        }
+                        each.push(c);
+                        self.owners = Owners::Each(each);
+                    }
+                    _ => runs.push((c, 1)),
+                }
+            }
         }
         self.rows.push(row);
     }
 
     /// Give back the spare capacity (parts are held until every part is read).
     pub(super) fn shrink_to_fit(&mut self) {
-        self.runs.shrink_to_fit();
+        match &mut self.owners {
+            Owners::Runs(runs) => runs.shrink_to_fit(),
+            Owners::Each(each) => each.shrink_to_fit(),
+        }
         self.rows.shrink_to_fit();
+    }
+
+    /// Add each customer's number of rows to `counts[customer + 1]`.
+    fn count_into(&self, counts: &mut [usize]) {
+        match &self.owners {
+            Owners::Runs(runs) => runs
+                .iter()
+                .for_each(|&(c, n)| counts[c as usize + 1] += n as usize),
+            Owners::Each(each) => each.iter().for_each(|&c| counts[c as usize + 1] += 1),
+        }
+    }
+
+    /// Move the rows to `out`, each customer's at its `next` position (advanced past them).
+    fn place(self, out: &mut [T], next: &mut [usize]) {
+        let mut rows = self.rows.into_iter();
+        match self.owners {
+            Owners::Runs(runs) => {
+                for (c, n) in runs {
+                    let k = &mut next[c as usize];
+                    for (slot, r) in out[*k..*k + n as usize].iter_mut().zip(&mut rows) {
+                        *slot = r;
+                    }
+                    *k += n as usize;
+                }
+            }
+            Owners::Each(each) => {
+                for (c, r) in each.into_iter().zip(rows) {
+                    let k = &mut next[c as usize];
+                    out[*k] = r;
+                    *k += 1;
+                }
+            }
+        }
     }
 }
 
@@ -81,9 +143,7 @@ pub(super) fn group_parts<T: Ord + Send + Copy + Default>(
 ) -> Grouped<T> {
     let mut offsets = vec![0usize; n_customers + 1];
     for p in &parts {
-        for &(c, n) in &p.runs {
-            offsets[c as usize + 1] += n as usize;
-        }
+        p.count_into(&mut offsets);
     }
     for i in 0..n_customers {
         offsets[i + 1] += offsets[i];
@@ -91,14 +151,7 @@ pub(super) fn group_parts<T: Ord + Send + Copy + Default>(
     let mut rows = vec![T::default(); offsets[n_customers]];
     let mut next = offsets[..n_customers].to_vec();
     for p in parts {
-        let mut part_rows = p.rows.into_iter();
-        for (c, n) in p.runs {
-            let k = &mut next[c as usize];
-            for (slot, r) in rows[*k..*k + n as usize].iter_mut().zip(&mut part_rows) {
-                *slot = r;
-            }
-            *k += n as usize;
-        }
+        p.place(&mut rows, &mut next);
     }
     sort_each_customer(&offsets, &mut rows);
     Grouped { offsets, rows }
@@ -122,4 +175,52 @@ fn sort_each_customer<T: Ord + Send>(offsets: &[usize], rows: &mut [T]) {
             slice[offsets[c] - base..offsets[c + 1] - base].sort_unstable();
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows of customers in runs, then interleaved (a part in time order): the runs give way to
+    /// an index per row, and the grouping equals a plain sort either way.
+    #[test]
+    fn runs_and_indices_group_the_same() {
+        let n_customers = 40;
+        let mut rows: Vec<(u32, i64)> = Vec::new();
+        for c in 0..n_customers {
+            rows.extend((0..60).map(|k| (c, (k * 7919 + c as i64 * 31) % 1000)));
+        }
+        let runs_only = rows.len();
+        rows.extend((0..5000).map(|k| ((k * 13 % n_customers as i64) as u32, k % 977)));
+        let mut part = PartRows::with_capacity(rows.len());
+        let mut switched_at = None;
+        for (i, &(c, t)) in rows.iter().enumerate() {
+            part.push(Some(c), t);
+            if switched_at.is_none() && matches!(part.owners, Owners::Each(_)) {
+                switched_at = Some(i);
+            }
+        }
+        let at = switched_at.expect("interleaved rows switch to an index per row");
+        assert!(at > runs_only, "{at}");
+        let mut expected = rows.clone();
+        expected.sort();
+        let g = group_parts(n_customers as usize, vec![part]);
+        for c in 0..n_customers {
+            let want: Vec<i64> = expected.iter().filter(|r| r.0 == c).map(|r| r.1).collect();
+            assert_eq!(g.of(c as usize), want, "customer {c}");
+        }
+        // A part that keeps its runs groups the same.
+        let mut part = PartRows::with_capacity(runs_only);
+        rows[..runs_only]
+            .iter()
+            .for_each(|&(c, t)| part.push(Some(c), t));
+        assert!(matches!(part.owners, Owners::Runs(_)));
+        let g = group_parts(n_customers as usize, vec![part]);
+        let mut first: Vec<(u32, i64)> = rows[..runs_only].to_vec();
+        first.sort();
+        let flat: Vec<(u32, i64)> = (0..n_customers)
+            .flat_map(|c| g.of(c as usize).iter().map(move |&t| (c, t)))
+            .collect();
+        assert_eq!(flat, first);
+    }
 }
