@@ -86,6 +86,20 @@ pub(super) const EVENT_COLUMNS: [&str; 3] = [col::CUSTOMER_ID, col::TIMESTAMP, c
 /// The earliest and latest time of a table's rows.
 pub(super) type Span = (Ts, Ts);
 
+/// The span of no rows.
+pub(super) const NO_SPAN: Span = (Ts::MAX, Ts::MIN);
+
+/// The span covering both.
+pub(super) fn widen(a: Span, b: Span) -> Span {
+    (a.0.min(b.0), a.1.max(b.1))
+}
+
+/// Per-part results split into the parts and the span of them all.
+fn split_spans<T>(parts: Vec<(PartRows<T>, Span)>) -> (Vec<PartRows<T>>, Span) {
+    let span = parts.iter().fold(NO_SPAN, |a, (_, s)| widen(a, *s));
+    (parts.into_iter().map(|(p, _)| p).collect(), span)
+}
+
 /// The events of every part. With `from`, rows before it are checked like the others but only
 /// each customer's latest one per part is kept: features as of `from + 90 days` or later read
 /// nothing older than that (the windows reach back 90 days, recency wants the last event).
@@ -124,7 +138,7 @@ pub(super) fn load_events(
         // A customer's older rows are usually adjacent: their latest is tracked along the run,
         // and the map is touched once per run instead of once per row.
         let mut run: Option<(u32, Ts)> = None;
-        let mut span = (Ts::MAX, Ts::MIN);
+        let mut span = NO_SPAN;
         let mut keep = |i: usize, t: Option<Ts>| {
             let t = t.ok_or_else(|| ts_cells.missing(i))?;
             limit.check(&ts_cells, i, t)?;
@@ -140,7 +154,7 @@ pub(super) fn load_events(
                 (c, _) => out.push(c, t),
             }
             if ids[i].is_some() {
-                span = (span.0.min(t), span.1.max(t));
+                span = widen(span, (t, t));
             }
             Ok(())
         };
@@ -163,10 +177,7 @@ pub(super) fn load_events(
         out.shrink_to_fit();
         Ok((out, span))
     })?;
-    let span = parts
-        .iter()
-        .fold((Ts::MAX, Ts::MIN), |a, (_, s)| (a.0.min(s.0), a.1.max(s.1)));
-    let parts: Vec<PartRows<Ts>> = parts.into_iter().map(|(p, _)| p).collect();
+    let (parts, span) = split_spans(parts);
     if parts.iter().all(|p| p.n_read == 0) {
         return Err(t.empty_error());
     }
@@ -210,10 +221,7 @@ pub(super) fn load_tickets(
         return Ok(None);
     };
     let parts = t.map_parts(&cols, |p| ticket_part(p, index, limit, from))?;
-    let span = parts
-        .iter()
-        .fold((Ts::MAX, Ts::MIN), |a, (_, s)| (a.0.min(s.0), a.1.max(s.1)));
-    let parts: Vec<PartRows<Ticket>> = parts.into_iter().map(|(p, _)| p).collect();
+    let (parts, span) = split_spans(parts);
     note_rows(summary, t.name, &parts);
     Ok(Some((parts, span)))
 }
@@ -232,7 +240,9 @@ fn ticket_part(
     let priority = enum_index(&p.required(col::PRIORITY), &PRIORITIES)?;
     let category = enum_index(&p.required(col::CATEGORY), &CATEGORIES)?;
     let mut out = PartRows::with_capacity(ids.len());
-    let mut span = (Ts::MAX, Ts::MIN);
+    let mut span = NO_SPAN;
+    // A ticket opened before `from` is read only if it is still open at `open_from`.
+    let window = from.map(|f| (f, f + i64::from(MAX_WINDOW_DAYS) * time::SECS_PER_DAY));
     for i in 0..ids.len() {
         let opened_at = opened[i].ok_or_else(|| opened_cells.missing(i))?;
         limit.check(&opened_cells, i, opened_at)?;
@@ -256,13 +266,9 @@ fn ticket_part(
             category: category[i],
         };
         if ids[i].is_some() {
-            span = (
-                span.0.min(opened_at),
-                span.1.max(ticket.resolved_at.unwrap_or(opened_at)),
-            );
+            span = widen(span, (opened_at, ticket.resolved_at.unwrap_or(opened_at)));
         }
-        let read = from.is_none_or(|f| {
-            let open_from = f + i64::from(MAX_WINDOW_DAYS) * time::SECS_PER_DAY;
+        let read = window.is_none_or(|(f, open_from)| {
             opened_at >= f || ticket.resolved_at.is_none_or(|r| r >= open_from)
         });
         if read {

@@ -18,7 +18,7 @@ use crate::progress::{Progress, Silent};
 use crate::schema::{col, table};
 use crate::time::{self, Day, Ts};
 
-use self::activity::{load_churn, load_events, load_nps, load_tickets, Span};
+use self::activity::{load_churn, load_events, load_nps, load_tickets, widen, Span, NO_SPAN};
 use self::customers::{derive_customers, load_customers};
 use self::group::{group_parts, id_index};
 use self::source::{TableData, TimeLimit};
@@ -136,7 +136,7 @@ pub fn load_history_with(opts: &LoadOptions, progress: &dyn Progress) -> Result<
     let tickets = load_tickets(opts, &index, limit, from, &mut summary)?;
     let (tickets, ticket_span) = match tickets {
         Some((t, span)) => (Some(t), span),
-        None => (None, (Ts::MAX, Ts::MIN)),
+        None => (None, NO_SPAN),
     };
     progress.advance(1);
     crate::util::log_memory("tickets");
@@ -161,11 +161,11 @@ pub fn load_history_with(opts: &LoadOptions, progress: &dyn Progress) -> Result<
         summary,
         customers,
     };
-    let span = (
-        event_span.0.min(ticket_span.0),
-        event_span.1.max(ticket_span.1),
-    );
-    Ok(finish(history, span, explicit_end))
+    Ok(finish(
+        history,
+        widen(event_span, ticket_span),
+        explicit_end,
+    ))
 }
 
 fn missing_table(opts: &LoadOptions, name: &str) -> Error {
