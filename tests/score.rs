@@ -319,3 +319,151 @@ fn event_model_on_demo_data_learns_the_generators_story() {
         "promoters are safer than passives"
     );
 }
+
+/// The model ids of a registry, sorted (hidden staging folders skipped).
+fn model_ids(models: &std::path::Path) -> Vec<String> {
+    let mut ids: Vec<String> = std::fs::read_dir(models)
+        .map(|d| {
+            d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|n| !n.starts_with('.'))
+                .collect()
+        })
+        .unwrap_or_default();
+    ids.sort();
+    ids
+}
+
+/// A model file without the fields that name the run (id, creation time).
+fn model_content(dir: &std::path::Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(dir.join("model.json")).unwrap();
+    let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let fields = json.as_object_mut().unwrap();
+    fields.remove("model_id").unwrap();
+    fields.remove("created").unwrap();
+    json
+}
+
+fn run_args<'a>(out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut a = vec![
+        "run", "--data", "data", "--models", "models", "--as-of", AS_OF, "--out", out,
+    ];
+    a.extend_from_slice(extra);
+    a
+}
+
+#[test]
+fn run_trains_once_from_its_load_then_scores_like_train_and_score() {
+    let env = common::generated("300", "7");
+    env.run(&run_args("run.csv", &[]))
+        .ok()
+        .stderr_has(&["no model in models yet", "retraining"]);
+    let ids = model_ids(&env.path("models"));
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    // The same model as `churn train` on the same data, but for its id and time.
+    env.run(&["train", "--data", "data", "--models", "trained"])
+        .ok();
+    assert_eq!(
+        model_content(&env.path("models").join(&ids[0])),
+        model_content(&common::only_model(&env.path("trained")))
+    );
+    // The same list as `churn score` with that model, byte for byte.
+    env.run(&[
+        "score",
+        "--model",
+        &ids[0],
+        "--models",
+        "models",
+        "--data",
+        "data",
+        "--as-of",
+        AS_OF,
+        "--out",
+        "score.csv",
+    ])
+    .ok();
+    let list = std::fs::read(env.path("run.csv")).unwrap();
+    assert_eq!(list, std::fs::read(env.path("score.csv")).unwrap());
+    assert!(String::from_utf8_lossy(&list).contains(&ids[0]));
+    // The next night has no new complete month: no retraining, the same model and list.
+    env.run(&run_args("run2.csv", &[]))
+        .ok()
+        .stderr_has(&["is current", "scoring only"]);
+    assert_eq!(model_ids(&env.path("models")), ids);
+    assert_eq!(list, std::fs::read(env.path("run2.csv")).unwrap());
+    // Two months on, the dates say a month is due, but the data still ends in December: the
+    // load finds no newer cutoff and scores with the current model.
+    env.run(&[
+        "run",
+        "--data",
+        "data",
+        "--models",
+        "models",
+        "--as-of",
+        "2026-03-01",
+        "--out",
+        "march.csv",
+    ])
+    .ok()
+    .stderr_has(&[
+        "loading the whole history",
+        "no complete month after 2025-12-01",
+    ]);
+    assert_eq!(model_ids(&env.path("models")), ids);
+    assert!(std::fs::read_to_string(env.path("march.csv"))
+        .unwrap()
+        .contains(&ids[0]));
+}
+
+#[test]
+fn run_retrains_when_a_newer_month_of_labels_is_complete() {
+    let env = common::generated("300", "7");
+    env.run(&[
+        "train",
+        "--data",
+        "data",
+        "--models",
+        "models",
+        "--snapshots",
+        "2025-04-01..2025-10-01:monthly",
+    ])
+    .ok();
+    let old = model_ids(&env.path("models"));
+    // `never` scores with it as it is.
+    env.run(&run_args("never.csv", &["--retrain", "never"]))
+        .ok()
+        .stderr_has(&["is current"]);
+    assert!(std::fs::read_to_string(env.path("never.csv"))
+        .unwrap()
+        .contains(&old[0]));
+    env.run(&run_args("auto.csv", &[]))
+        .ok()
+        .stderr_has(&["retraining", "learnt up to the 2025-10-01 cutoff"]);
+    let now = model_ids(&env.path("models"));
+    assert_eq!(now.len(), 2, "{now:?}");
+    let new: Vec<&String> = now.iter().filter(|id| !old.contains(id)).collect();
+    let text = std::fs::read_to_string(env.path("auto.csv")).unwrap();
+    assert!(
+        text.contains(new[0].as_str()) && !text.contains(&old[0]),
+        "the list is scored with the new model"
+    );
+    // Other training settings than the current model's retrain too.
+    env.run(&run_args("terms.csv", &["--terms", "linear"]))
+        .ok()
+        .stderr_has(&["trained with other settings"]);
+    assert_eq!(model_ids(&env.path("models")).len(), 3);
+}
+
+#[test]
+fn run_refuses_before_loading_or_registering_anything() {
+    let env = common::generated("300", "7");
+    // No model to score with.
+    env.run(&run_args("list.csv", &["--retrain", "never"]))
+        .code(4);
+    // An output that would replace an input: refused before a model is trained.
+    let events = env.path("data/events.csv");
+    let before = std::fs::read(&events).unwrap();
+    env.run(&run_args("data/events.csv", &[])).code(2);
+    assert_eq!(std::fs::read(&events).unwrap(), before);
+    assert!(model_ids(&env.path("models")).is_empty());
+    assert!(!env.path("list.csv").exists());
+}

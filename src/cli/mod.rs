@@ -33,6 +33,7 @@ mod metrics;
 mod models;
 mod outcomes;
 mod report;
+mod run;
 mod score;
 mod train;
 mod validate;
@@ -70,6 +71,8 @@ pub enum Command {
     Models(models::Args),
     /// Score customers with a model and write the ranked at-risk list.
     Score(score::Args),
+    /// The nightly job from one load: retrain when a new month of labels is complete, then score.
+    Run(run::Args),
     /// What changed between two at-risk lists: entered or left the high tier, biggest risers.
     Changes(changes::Args),
     /// Did the plays work: churn by tier and group after a list's as-of date, with uplift.
@@ -96,6 +99,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Train(a) => train::run(a),
         Command::Models(a) => models::run(a),
         Command::Score(a) => score::run(a),
+        Command::Run(a) => run::run(a),
         Command::Changes(a) => changes::run(a),
         Command::Outcomes(a) => outcomes::run(a),
         Command::Evaluate(a) => evaluate::run(a),

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use churn::score::batch::{Capacity, RankBy};
 use churn::score::groups::{ControlGroups, DEFAULT_CAMPAIGN};
-use churn::score::job::{run_job_with, Previous, ScoreInput, ScoreJob};
+use churn::score::job::{run_job_with, JobReport, Previous, ScoreInput, ScoreJob};
 use churn::store::Registry;
 use churn::time::Day;
 
@@ -27,11 +27,21 @@ pub struct Args {
     #[arg(long, value_name = "DATE", value_parser = parse_date, required_unless_present = "table")]
     pub as_of: Option<Day>,
     /// One-row-per-customer CSV (tabular mode); columns the model does not know are ignored.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["split_by", "timing"])]
     pub table: Option<PathBuf>,
     /// Customer id column of the table (default: the row number).
     #[arg(long, value_name = "COL", requires = "table")]
     pub id: Option<String>,
+    #[command(flatten)]
+    pub list: ListArgs,
+    /// The table's monthly revenue column, for revenue at risk (tabular mode).
+    #[arg(long, value_name = "COL", requires = "table")]
+    pub revenue: Option<String>,
+}
+
+/// The list's flags, shared by `churn score` and `churn run`.
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
     /// Output file, written atomically (a folder of lists with --split-by).
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
@@ -65,7 +75,7 @@ pub struct Args {
     pub previous: Option<PathBuf>,
     /// Write one list per account owner (the customers table's optional `owner` column) into
     /// the folder --out, each ranked and tiered on its own; --capacity applies per owner.
-    #[arg(long, value_enum, conflicts_with = "table")]
+    #[arg(long, value_enum)]
     pub split_by: Option<SplitBy>,
     /// Write a monitoring summary (tiers, revenue at risk, PSI per feature, timings) as JSON.
     #[arg(long, value_name = "FILE")]
@@ -78,11 +88,8 @@ pub struct Args {
     pub excel_safe: bool,
     /// Append `days_to_renewal` and `contact_by` (14 days before the renewal, not before the
     /// as-of date) after the eleven columns: when to call, beside what to offer.
-    #[arg(long, conflicts_with = "table")]
+    #[arg(long)]
     pub timing: bool,
-    /// The table's monthly revenue column, for revenue at risk (tabular mode).
-    #[arg(long, value_name = "COL", requires = "table")]
-    pub revenue: Option<String>,
 }
 
 /// `--split-by` values.
@@ -122,43 +129,65 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         },
         _ => unreachable!("clap requires --data with --as-of, or --table"),
     };
-    let job = ScoreJob {
-        registry: Registry::new(&args.models),
-        model: args.model,
-        input,
-        out: args.out,
-        format: args.format.into(),
-        capacity: match (args.capacity, args.capacity_revenue) {
-            (Some(n), _) => Some(Capacity::Customers(n)),
-            (None, Some(x)) => Some(Capacity::Revenue(x)),
-            (None, None) => None,
-        },
-        rank_by: match args.rank_by {
-            RankByArg::Probability => RankBy::Probability,
-            RankByArg::RevenueAtRisk => RankBy::RevenueAtRisk,
-        },
-        control: args
-            .control_share
-            .map(|share| {
-                ControlGroups::new(share, args.campaign.as_deref().unwrap_or(DEFAULT_CAMPAIGN))
-            })
-            .transpose()?,
-        outreach_only: args.outreach_only,
-        split_by_owner: matches!(args.split_by, Some(SplitBy::Owner)),
-        previous: args.previous.map(|p| {
-            if p.as_os_str() == "last" {
-                Previous::Last
-            } else {
-                Previous::File(p)
-            }
-        }),
-        summary_json: args.summary_json,
-        max_psi: args.max_psi,
-        excel_safe: args.excel_safe,
-        revenue_column: args.revenue,
-        timing: args.timing,
-    };
+    let mut job = args
+        .list
+        .job(Registry::new(&args.models), args.model, input)?;
+    job.revenue_column = args.revenue;
     let report = run_job_with(&job, &Bar::new())?;
+    log_report(&report);
+    report.drift_alarm()?;
+    Ok(())
+}
+
+impl ListArgs {
+    /// The scoring job of these flags: `model` from `registry`, scoring `input`.
+    pub fn job(
+        &self,
+        registry: Registry,
+        model: String,
+        input: ScoreInput,
+    ) -> anyhow::Result<ScoreJob> {
+        Ok(ScoreJob {
+            registry,
+            model,
+            input,
+            out: self.out.clone(),
+            format: self.format.into(),
+            capacity: match (self.capacity, self.capacity_revenue) {
+                (Some(n), _) => Some(Capacity::Customers(n)),
+                (None, Some(x)) => Some(Capacity::Revenue(x)),
+                (None, None) => None,
+            },
+            rank_by: match self.rank_by {
+                RankByArg::Probability => RankBy::Probability,
+                RankByArg::RevenueAtRisk => RankBy::RevenueAtRisk,
+            },
+            control: self
+                .control_share
+                .map(|share| {
+                    ControlGroups::new(share, self.campaign.as_deref().unwrap_or(DEFAULT_CAMPAIGN))
+                })
+                .transpose()?,
+            outreach_only: self.outreach_only,
+            split_by_owner: matches!(self.split_by, Some(SplitBy::Owner)),
+            previous: self.previous.as_ref().map(|p| {
+                if p.as_os_str() == "last" {
+                    Previous::Last
+                } else {
+                    Previous::File(p.clone())
+                }
+            }),
+            summary_json: self.summary_json.clone(),
+            max_psi: self.max_psi,
+            excel_safe: self.excel_safe,
+            revenue_column: None,
+            timing: self.timing,
+        })
+    }
+}
+
+/// The run's one-line report on stderr.
+pub fn log_report(report: &JobReport) {
     let s = &report.summary;
     let t = &s.timings;
     log::info!(
@@ -172,6 +201,4 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         s.total_revenue_at_risk,
         t.load_s + t.features_s + t.score_s + t.write_s
     );
-    report.drift_alarm()?;
-    Ok(())
 }

@@ -3,6 +3,7 @@
 //! preview beside the model) and the monitoring summary, and reports what it did.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use serde::Serialize;
@@ -41,6 +42,18 @@ pub enum ScoreInput {
         /// Features see only rows before this day.
         as_of: Day,
     },
+    /// The population at `as_of` in a history already loaded (`churn run` trains and scores from
+    /// one load): the same features and list as [`ScoreInput::History`] of the same tables.
+    Loaded {
+        /// The whole history, or at least its rows from the earliest date the job reads.
+        history: Loaded,
+        /// Features see only rows before this day.
+        as_of: Day,
+        /// The files it was read from, which no output may replace.
+        inputs: Vec<PathBuf>,
+        /// Seconds its load took, for the summary's timings.
+        load_s: f64,
+    },
     /// A one-row-per-customer table (tabular mode).
     Table {
         /// The CSV file.
@@ -54,9 +67,19 @@ impl ScoreInput {
     /// The kind of model that can score this input.
     pub fn mode(&self) -> Mode {
         match self {
-            ScoreInput::History { .. } => Mode::Event,
+            ScoreInput::History { .. } | ScoreInput::Loaded { .. } => Mode::Event,
             ScoreInput::Table { .. } => Mode::Tabular,
         }
+    }
+}
+
+/// A loaded history shared with the caller; its `Debug` is one line, not a million rows.
+#[derive(Clone)]
+pub struct Loaded(pub Arc<History>);
+
+impl std::fmt::Debug for Loaded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Loaded({} customers)", self.0.customers.ids.len())
     }
 }
 
@@ -150,7 +173,14 @@ pub fn run_job_with(job: &ScoreJob, progress: &dyn Progress) -> Result<JobReport
     let previous = job.read_previous()?;
     let (dir, model) = job.registry.open(&job.model)?;
     check_mode(&model, job.input.mode())?;
-    let t0 = Instant::now();
+    // A history loaded before the job: its load counts as the first step.
+    let loaded_before = match &job.input {
+        ScoreInput::Loaded { load_s, .. } => std::time::Duration::from_secs_f64(*load_s),
+        _ => std::time::Duration::ZERO,
+    };
+    let t0 = Instant::now()
+        .checked_sub(loaded_before)
+        .unwrap_or_else(Instant::now);
     let earlier = previous.as_ref().and_then(|p| p.as_of);
     let (table, history, load_s) = features(job, &model, earlier, progress)?;
     // Owners and change reasons read the history again; without them it is freed here, before
@@ -163,7 +193,7 @@ pub fn run_job_with(job: &ScoreJob, progress: &dyn Progress) -> Result<JobReport
     let features_done = t0.elapsed().as_secs_f64();
     crate::util::log_memory("features");
     if job.split_by_owner {
-        let (scored, owners) = split_by_owner(job, &model, &table, history.as_ref())?;
+        let (scored, owners) = split_by_owner(job, &model, &table, history.as_deref())?;
         let score_done = t0.elapsed().as_secs_f64();
         write_owner_lists(job, &owners)?;
         let mut summary = ScoreSummary::new(&model, &scored, job);
@@ -183,7 +213,7 @@ pub fn run_job_with(job: &ScoreJob, progress: &dyn Progress) -> Result<JobReport
             previous.as_ref(),
             &model,
             &table,
-            history.as_ref(),
+            history.as_deref(),
             progress,
             job.outreach_only,
         )?),
@@ -253,9 +283,13 @@ impl ScoreJob {
 
     /// Refuse outputs that would replace this run's input, anything inside the registry, or
     /// something that is not a regular file, before any work is done.
-    fn check_outputs(&self) -> Result<()> {
+    ///
+    /// # Errors
+    /// `Usage` naming the output and what it would replace.
+    pub fn check_outputs(&self) -> Result<()> {
         let inputs = match &self.input {
             ScoreInput::History { load, .. } => load.input_paths(),
+            ScoreInput::Loaded { inputs, .. } => inputs.clone(),
             ScoreInput::Table { path, .. } => vec![path.clone()],
         };
         let inputs: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
@@ -280,7 +314,7 @@ impl ScoreJob {
 
     /// A split run writes a folder: it may hold no input and lie outside the registry.
     fn check_split(&self, inputs: &[&Path]) -> Result<()> {
-        if !matches!(self.input, ScoreInput::History { .. }) {
+        if matches!(self.input, ScoreInput::Table { .. }) {
             return Err(Error::Usage(
                 "splitting by owner needs the history tables: owner is a customers column".into(),
             ));
@@ -441,10 +475,12 @@ impl OwnerList {
 /// Nobody to score: an as-of date before every signup or after everyone left, or an empty table.
 fn empty_population(input: &ScoreInput) -> Error {
     match input {
-        ScoreInput::History { as_of, .. } => Error::BadData(format!(
+        ScoreInput::History { as_of, .. } | ScoreInput::Loaded { as_of, .. } => {
+            Error::BadData(format!(
             "no customer is in the population at {} (signed up before it, not churned before it)",
             time::format_day(*as_of)
-        )),
+        ))
+        }
         ScoreInput::Table { path, .. } => Error::EmptyTable {
             table: path.display().to_string(),
             reason: "no rows to score".into(),
@@ -459,7 +495,7 @@ fn features(
     model: &ChurnModel,
     earlier: Option<Day>,
     progress: &dyn Progress,
-) -> Result<(FeatureTable, Option<History>, f64)> {
+) -> Result<(FeatureTable, Option<Arc<History>>, f64)> {
     let t0 = Instant::now();
     match &job.input {
         ScoreInput::History { load, as_of } => {
@@ -469,7 +505,16 @@ fn features(
             let load_s = t0.elapsed().as_secs_f64();
             crate::util::log_memory("loading");
             let table = features_at(model, &history, *as_of, progress)?;
-            Ok((table, Some(history), load_s))
+            Ok((table, Some(Arc::new(history)), load_s))
+        }
+        ScoreInput::Loaded {
+            history,
+            as_of,
+            load_s,
+            ..
+        } => {
+            let table = features_at(model, &history.0, *as_of, progress)?;
+            Ok((table, Some(Arc::clone(&history.0)), *load_s))
         }
         ScoreInput::Table { path, id_column } => {
             let mut opts = TabularOptions::new();
@@ -718,7 +763,9 @@ impl ScoreSummary {
     /// Summarise a scored list of `job`.
     pub fn new(model: &ChurnModel, scored: &Scored, job: &ScoreJob) -> Self {
         let as_of = match &job.input {
-            ScoreInput::History { as_of, .. } => Some(time::format_day(*as_of)),
+            ScoreInput::History { as_of, .. } | ScoreInput::Loaded { as_of, .. } => {
+                Some(time::format_day(*as_of))
+            }
             ScoreInput::Table { .. } => None,
         };
         ScoreSummary {

@@ -1,0 +1,209 @@
+//! `churn run`: the nightly job as one command and one load of the tables. It retrains when the
+//! data holds a month of complete labels that the current model has not seen (or when the
+//! training settings changed), registers that model, and scores tonight's list from the same
+//! load; other nights it is `churn score --model latest`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use churn::data::load::load_history_with;
+use churn::features::snapshot::{default_cutoffs, training_snapshots};
+use churn::features::LabelDefinition;
+use churn::model::params::ValidTrainParams;
+use churn::model::train::train_with;
+use churn::model::{ChurnModel, Mode, TrainParams};
+use churn::score::job::{run_job_with, Loaded, ScoreInput};
+use churn::store::Registry;
+use churn::time::{self, Day};
+
+use super::common::{now, parse_date, Bar, DataArgs, Definition};
+use super::score::{log_report, ListArgs};
+use super::train::{print_summary, TermsArg};
+
+/// Flags of `churn run`.
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["data"])))]
+pub struct Args {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Tonight's date: the population at it is scored, features see only rows before it.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub as_of: Day,
+    /// Model registry folder: the newest model is the current one, a retrained one is added.
+    #[arg(long, value_name = "DIR", default_value = "models")]
+    pub models: PathBuf,
+    /// `auto`: retrain when the data has a newer complete month of labels than the current
+    /// model was trained on, when its settings differ from these flags, or when there is no
+    /// model; `always`; `never` (score with the current model).
+    #[arg(long, value_enum, default_value_t = Retrain::Auto)]
+    pub retrain: Retrain,
+    /// Label horizon in days, for training.
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    pub horizon: u32,
+    /// What counts as churn, for training.
+    #[arg(long, value_enum, default_value = "cancellation")]
+    pub definition: Definition,
+    /// Seed of the fold shuffle, for training.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Numeric terms, for training (as `churn train --terms`).
+    #[arg(long, value_enum, default_value_t = TermsArg::Search)]
+    pub terms: TermsArg,
+    #[command(flatten)]
+    pub list: ListArgs,
+}
+
+/// `--retrain` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Retrain {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Run `churn run`.
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let load = args.data.required()?;
+    let registry = Registry::new(&args.models);
+    let definition = LabelDefinition::from(args.definition);
+    let params = TrainParams::new()
+        .horizon_days(args.horizon)
+        .label_definition(definition)
+        .seed(args.seed)
+        .terms(args.terms.into())
+        .check()?;
+    // The outputs are checked before anything is loaded, trained or registered.
+    let tonight = ScoreInput::History {
+        load: Box::new(load.clone()),
+        as_of: args.as_of,
+    };
+    let mut job = args.list.job(registry.clone(), "latest".into(), tonight)?;
+    job.check_outputs()?;
+    let current = match args.retrain {
+        Retrain::Always => None,
+        Retrain::Auto | Retrain::Never => current_model(&registry)?,
+    };
+    let due = match (args.retrain, &current) {
+        (Retrain::Never, None) => {
+            return Err(churn::Error::ModelNotFound {
+                model_id: "latest".into(),
+                dir: args.models.clone(),
+            }
+            .into())
+        }
+        (Retrain::Never, Some(_)) => None,
+        (Retrain::Always, _) => Some("--retrain always".to_string()),
+        (Retrain::Auto, None) => Some(format!("no model in {} yet", args.models.display())),
+        (Retrain::Auto, Some(m)) => stale(m, &params, args.as_of),
+    };
+    let Some(why) = due else {
+        let m = current.expect("scoring without retraining needs the current model");
+        log::info!(
+            "model {} is current (newest cutoff {}): scoring only",
+            m.model_id,
+            newest_cutoff(&m).map_or("none".into(), time::format_day)
+        );
+        job.model = m.model_id;
+        return score(&job);
+    };
+    log::info!("{why}: loading the whole history to retrain");
+    let bar = Bar::new();
+    let t0 = std::time::Instant::now();
+    let history = Arc::new(load_history_with(&load, &bar)?);
+    let load_s = t0.elapsed().as_secs_f64();
+    let newest = default_cutoffs(&history, args.horizon).last().copied();
+    let unchanged = match &current {
+        Some(m) if args.retrain == Retrain::Auto && m.train_params == params => {
+            newest.is_some_and(|n| newest_cutoff(m).is_some_and(|c| n <= c))
+        }
+        _ => false,
+    };
+    job.model = match (unchanged, current) {
+        (true, Some(m)) => {
+            log::info!(
+                "the data has no complete month after {} (its labels need {} days after a \
+                 cutoff): scoring with {}",
+                newest_cutoff(&m).map_or("none".into(), time::format_day),
+                args.horizon,
+                m.model_id
+            );
+            m.model_id
+        }
+        _ => {
+            log::info!("retraining");
+            let table = training_snapshots(&history, None, args.horizon, definition, &bar)?;
+            let created = now()?;
+            let mut outcome = train_with(&table, &params, &bar)?;
+            drop(table);
+            let dir = registry.save(&mut outcome, created)?;
+            print_summary(&outcome, dir.path(), false)?;
+            outcome.model.model_id
+        }
+    };
+    job.input = ScoreInput::Loaded {
+        history: Loaded(history),
+        as_of: args.as_of,
+        inputs: load.input_paths(),
+        load_s,
+    };
+    score(&job)
+}
+
+/// Score, report, and raise the drift alarm after the list is written.
+fn score(job: &churn::score::job::ScoreJob) -> anyhow::Result<()> {
+    let report = run_job_with(job, &Bar::new())?;
+    log_report(&report);
+    report.drift_alarm()?;
+    Ok(())
+}
+
+/// The registry's newest model, `None` when there is none. A model file that cannot be read
+/// stops the run: which model is current would be unknown.
+fn current_model(registry: &Registry) -> anyhow::Result<Option<ChurnModel>> {
+    match registry.open("latest") {
+        Ok((_, model)) => Ok(Some(model)),
+        Err(churn::Error::ModelNotFound { .. }) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The newest snapshot cutoff `model` learnt from (its holdout cutoff, in event mode).
+fn newest_cutoff(model: &ChurnModel) -> Option<Day> {
+    model
+        .training_cutoffs
+        .iter()
+        .chain(model.holdout_cutoff.as_ref())
+        .filter_map(|c| time::parse_iso_day(c))
+        .max()
+}
+
+/// Why the current model should be retrained before scoring at `as_of`, or `None`. Judged before
+/// loading, from the dates alone: with data up to the day before `as_of`, the newest cutoff with
+/// complete labels is the latest month start at least `horizon` days before that day. The load
+/// then confirms it with the data's actual end ([`default_cutoffs`]).
+fn stale(model: &ChurnModel, params: &ValidTrainParams, as_of: Day) -> Option<String> {
+    if model.mode != Mode::Event {
+        return Some(format!(
+            "the newest model {} is a tabular one",
+            model.model_id
+        ));
+    }
+    if &model.train_params != params {
+        return Some(format!(
+            "model {} was trained with other settings (horizon, definition, seed or terms)",
+            model.model_id
+        ));
+    }
+    let horizon = params.horizon_days().unwrap_or(30) as Day;
+    let possible = time::month_start(as_of - 1 - horizon);
+    match newest_cutoff(model) {
+        Some(c) if c >= possible => None,
+        Some(c) => Some(format!(
+            "model {} learnt up to the {} cutoff; labels of {} are complete",
+            model.model_id,
+            time::format_day(c),
+            time::format_day(possible)
+        )),
+        None => Some(format!("model {} records no cutoffs", model.model_id)),
+    }
+}
