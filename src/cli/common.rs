@@ -158,12 +158,17 @@ impl Progress for Bar {
         *self.current.lock().expect("progress bar lock") = bar;
     }
 
+    // A hidden bar returns before the lock: steps advance it from every worker thread.
     fn advance(&self, n: u64) {
-        self.bar().inc(n);
+        if self.visible {
+            self.bar().inc(n);
+        }
     }
 
     fn finish(&self) {
-        self.bar().finish_and_clear();
+        if self.visible {
+            self.bar().finish_and_clear();
+        }
     }
 }
 

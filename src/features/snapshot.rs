@@ -316,16 +316,19 @@ fn rows_at(
     block: std::ops::Range<usize>,
     progress: &dyn Progress,
 ) -> Vec<Row> {
-    block
+    let customers = block.len() as u64;
+    let rows = block
         .into_par_iter()
-        .inspect(|_| progress.advance(1))
         .filter(|&c| in_population(history, c, t))
         .map(|c| Row {
             customer: c as u32,
             numeric: numeric_features(history, c, t).named().map(|(_, v)| v),
             label: label(history, spec, c, t),
         })
-        .collect()
+        .collect();
+    // Once per block, not per customer from every worker.
+    progress.advance(customers);
+    rows
 }
 
 /// `plan` and `segment` of each row's customer.
