@@ -465,24 +465,43 @@ fn run_units(
         "model selection fits",
         (alphas.len() * prepared.len()) as u64,
     );
-    let walks: Vec<Vec<(CvUnit, Vec<f64>, LogitFit)>> = prepared
-        .par_iter()
-        .enumerate()
-        .map(|(f, p)| {
-            let mut done: Vec<Option<(CvUnit, Vec<f64>, LogitFit)>> = vec![None; alphas.len()];
-            let mut last = starts[f].cloned();
-            for &a in &order {
-                let unit = run_unit(p, f, alphas[a], s.solver(), last.as_ref())?;
-                progress.advance(1);
-                last = Some(unit.2.clone());
-                done[a] = Some(unit);
-            }
-            Ok(done
+    let walk = |f: usize, p: &PreparedFold| -> Result<Vec<(CvUnit, Vec<f64>, LogitFit)>> {
+        let mut done: Vec<Option<(CvUnit, Vec<f64>, LogitFit)>> = vec![None; alphas.len()];
+        let mut last = starts[f].cloned();
+        for &a in &order {
+            let unit = run_unit(p, f, alphas[a], s.solver(), last.as_ref())?;
+            progress.advance(1);
+            last = Some(unit.2.clone());
+            done[a] = Some(unit);
+        }
+        Ok(done
+            .into_iter()
+            .map(|u| u.expect("every alpha fitted"))
+            .collect())
+    };
+    let threads = rayon::current_num_threads();
+    let walks: Vec<Vec<(CvUnit, Vec<f64>, LogitFit)>> = if threads > 1 && prepared.len() > threads {
+        // More walks than worker threads (3 folds on 2 cores): a pool would run the last walk
+        // alone after the others, leaving cores idle for a whole walk. One thread per walk lets
+        // the system share the cores among all of them instead; each walk is still sequential.
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = prepared
+                .iter()
+                .enumerate()
+                .map(|(f, p)| scope.spawn(move || walk(f, p)))
+                .collect();
+            handles
                 .into_iter()
-                .map(|u| u.expect("every alpha fitted"))
-                .collect())
-        })
-        .collect::<Result<_>>()?;
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect::<Result<_>>()
+        })?
+    } else {
+        prepared
+            .par_iter()
+            .enumerate()
+            .map(|(f, p)| walk(f, p))
+            .collect::<Result<_>>()?
+    };
     progress.finish();
     // Walks are fold-major; the grid is alpha-major.
     let mut walks: Vec<_> = walks.into_iter().map(Vec::into_iter).collect();
