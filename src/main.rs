@@ -25,13 +25,10 @@ fn tune_allocator() {
         libc::mallopt(libc::M_TRIM_THRESHOLD, i32::MAX);
         libc::mallopt(libc::M_ARENA_MAX, 2);
     }
-    // mimalloc returns freed memory to the system 10 ms after it is freed (its default), so a
-    // buffer freed and allocated again a little later comes back as zeroed pages faulted in
-    // anew (the kernel's page zeroing was 16 % of a 1M score's and of a 100k training's
-    // profile). Returned after 200 ms instead, unless MIMALLOC_PURGE_DELAY says otherwise.
-    // Measured (bench/README.md): 1M score 7.7-10.2 s against 8.1-12.2 s, 0.03 GiB more;
-    // 3M unchanged at 1.80-1.84 GiB; 1,000 ms was no faster and took 3M to 1.95 GiB. A 100k
-    // training gained only at 1,000 ms.
+    // mimalloc (v3, the version built) returns freed memory to the system 1,000 ms after it
+    // is freed. At 200 ms the 3M-customer score peaked at 1.80-1.84 GiB against 1.94-1.95 GiB
+    // with the default, in interleaved runs, at the same speed within the machine's noise
+    // (bench/README.md); the nightly job's bound is 2 GiB. MIMALLOC_PURGE_DELAY overrides it.
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
         // SAFETY: mi_option_set only stores an option's value; mimalloc reads it when it next
         // decides to purge.

@@ -446,11 +446,34 @@ fn run_retrains_when_a_newer_month_of_labels_is_complete() {
         text.contains(new[0].as_str()) && !text.contains(&old[0]),
         "the list is scored with the new model"
     );
-    // Other training settings than the current model's retrain too.
-    env.run(&run_args("terms.csv", &["--terms", "linear"]))
+    // Other training settings than the current model's retrain too; with the list on standard
+    // output, the training summary stays off it.
+    let run = env
+        .run(&run_args("-", &["--terms", "linear"]))
         .ok()
-        .stderr_has(&["trained with other settings"]);
+        .stderr_has(&["trained with other settings", "trained "]);
     assert_eq!(model_ids(&env.path("models")).len(), 3);
+    assert!(
+        run.stdout.starts_with("rank,customer_id,"),
+        "{}",
+        &run.stdout[..80.min(run.stdout.len())]
+    );
+    // A model with a setting churn run has no flag for is not replaced by the defaults.
+    env.run(&[
+        "train",
+        "--data",
+        "data",
+        "--models",
+        "models",
+        "--max-levels",
+        "5",
+    ])
+    .ok();
+    env.run(&run_args("guard.csv", &[]))
+        .code(2)
+        .stderr_has(&["settings churn run does not set", "--retrain always"]);
+    assert_eq!(model_ids(&env.path("models")).len(), 4);
+    assert!(!env.path("guard.csv").exists());
 }
 
 #[test]
@@ -464,6 +487,10 @@ fn run_refuses_before_loading_or_registering_anything() {
     let before = std::fs::read(&events).unwrap();
     env.run(&run_args("data/events.csv", &[])).code(2);
     assert_eq!(std::fs::read(&events).unwrap(), before);
-    assert!(model_ids(&env.path("models")).is_empty());
+    // A previous list that cannot be read: refused before training too.
+    env.write("old.csv", "rank,customer_id\n1,c1\n");
+    env.run(&run_args("list.csv", &["--previous", "old.csv"]))
+        .code(3);
+    assert!(!env.path("models").exists());
     assert!(!env.path("list.csv").exists());
 }

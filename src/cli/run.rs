@@ -12,6 +12,7 @@ use churn::features::LabelDefinition;
 use churn::model::params::ValidTrainParams;
 use churn::model::train::train_with;
 use churn::model::{ChurnModel, Mode, TrainParams};
+use churn::output::is_stdout;
 use churn::score::job::{run_job_with, Loaded, ScoreInput};
 use churn::store::Registry;
 use churn::time::{self, Day};
@@ -72,13 +73,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .seed(args.seed)
         .terms(args.terms.into())
         .check()?;
-    // The outputs are checked before anything is loaded, trained or registered.
+    // The outputs and the previous list are checked before anything is loaded, trained or
+    // registered.
     let tonight = ScoreInput::History {
         load: Box::new(load.clone()),
         as_of: args.as_of,
     };
     let mut job = args.list.job(registry.clone(), "latest".into(), tonight)?;
-    job.check_outputs()?;
+    job.preflight()?;
     let current = match args.retrain {
         Retrain::Always => None,
         Retrain::Auto | Retrain::Never => current_model(&registry)?,
@@ -94,7 +96,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         (Retrain::Never, Some(_)) => None,
         (Retrain::Always, _) => Some("--retrain always".to_string()),
         (Retrain::Auto, None) => Some(format!("no model in {} yet", args.models.display())),
-        (Retrain::Auto, Some(m)) => stale(m, &params, args.as_of),
+        (Retrain::Auto, Some(m)) => {
+            refuse_unexpressible(m)?;
+            stale(m, &params, args.as_of)
+        }
     };
     let Some(why) = due else {
         let m = current.expect("scoring without retraining needs the current model");
@@ -111,7 +116,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let t0 = std::time::Instant::now();
     let history = Arc::new(load_history_with(&load, &bar)?);
     let load_s = t0.elapsed().as_secs_f64();
-    let newest = default_cutoffs(&history, args.horizon).last().copied();
+    // Only cutoffs whose labels are known by tonight: a run at an earlier date over fuller data
+    // (a backtest) must not train on what came after it.
+    let cutoffs: Vec<Day> = default_cutoffs(&history, args.horizon)
+        .into_iter()
+        .filter(|&t| t + args.horizon as Day <= args.as_of)
+        .collect();
+    let newest = cutoffs.last().copied();
     let unchanged = match &current {
         Some(m) if args.retrain == Retrain::Auto && m.train_params == params => {
             newest.is_some_and(|n| newest_cutoff(m).is_some_and(|c| n <= c))
@@ -131,12 +142,22 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         _ => {
             log::info!("retraining");
-            let table = training_snapshots(&history, None, args.horizon, definition, &bar)?;
+            let table =
+                training_snapshots(&history, Some(&cutoffs), args.horizon, definition, &bar)?;
             let created = now()?;
             let mut outcome = train_with(&table, &params, &bar)?;
             drop(table);
             let dir = registry.save(&mut outcome, created)?;
-            print_summary(&outcome, dir.path(), false)?;
+            if is_stdout(&job.out) {
+                // The list is standard output: the summary must not mix into it.
+                log::info!(
+                    "trained {} into {}",
+                    outcome.model.model_id,
+                    dir.path().display()
+                );
+            } else {
+                print_summary(&outcome, dir.path(), false)?;
+            }
             outcome.model.model_id
         }
     };
@@ -177,10 +198,34 @@ fn newest_cutoff(model: &ChurnModel) -> Option<Day> {
         .max()
 }
 
+/// Refuse to replace a model trained with settings `churn run` has no flag for (the leak guard,
+/// level limits, sample rates): retraining with the defaults would drop them silently.
+fn refuse_unexpressible(model: &ChurnModel) -> anyhow::Result<()> {
+    let p = &model.train_params;
+    let mut plain = TrainParams::new().seed(p.seed()).terms(p.terms());
+    if let Some(h) = p.horizon_days() {
+        plain = plain.horizon_days(h);
+    }
+    if let Some(d) = p.label_definition() {
+        plain = plain.label_definition(d);
+    }
+    if &plain.check()? == p {
+        return Ok(());
+    }
+    Err(churn::Error::Usage(format!(
+        "model {} was trained with settings churn run does not set (the leak guard, level \
+         limits or sample rates): retrain it with churn train, or replace it with the defaults \
+         by --retrain always",
+        model.model_id
+    ))
+    .into())
+}
+
 /// Why the current model should be retrained before scoring at `as_of`, or `None`. Judged before
-/// loading, from the dates alone: with data up to the day before `as_of`, the newest cutoff with
-/// complete labels is the latest month start at least `horizon` days before that day. The load
-/// then confirms it with the data's actual end ([`default_cutoffs`]).
+/// loading, from the dates alone: the newest cutoff whose labels can be complete by `as_of` is
+/// the latest month start at least `horizon` days before it (with data through the day before,
+/// that month is complete a night later: the load then finds no new cutoff in the data's actual
+/// end, [`default_cutoffs`], and scores with the current model).
 fn stale(model: &ChurnModel, params: &ValidTrainParams, as_of: Day) -> Option<String> {
     if model.mode != Mode::Event {
         return Some(format!(
@@ -195,7 +240,7 @@ fn stale(model: &ChurnModel, params: &ValidTrainParams, as_of: Day) -> Option<St
         ));
     }
     let horizon = params.horizon_days().unwrap_or(30) as Day;
-    let possible = time::month_start(as_of - 1 - horizon);
+    let possible = time::month_start(as_of - horizon);
     match newest_cutoff(model) {
         Some(c) if c >= possible => None,
         Some(c) => Some(format!(

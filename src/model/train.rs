@@ -480,28 +480,30 @@ fn run_units(
             .collect())
     };
     let threads = rayon::current_num_threads();
-    let walks: Vec<Vec<(CvUnit, Vec<f64>, LogitFit)>> = if threads > 1 && prepared.len() > threads {
-        // More walks than worker threads (3 folds on 2 cores): a pool would run the last walk
-        // alone after the others, leaving cores idle for a whole walk. One thread per walk lets
-        // the system share the cores among all of them instead; each walk is still sequential.
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = prepared
-                .iter()
+    let walks: Vec<Vec<(CvUnit, Vec<f64>, LogitFit)>> =
+        if threads > 1 && prepared.len() > threads && prepared.len() <= 2 * threads {
+            // A few more walks than worker threads (3 folds on 2 cores): a pool would run the last
+            // walk alone after the others, leaving cores idle for a whole walk. One thread per walk
+            // lets the system share the cores among all of them instead (at most twice the threads
+            // asked for); each walk is still sequential.
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = prepared
+                    .iter()
+                    .enumerate()
+                    .map(|(f, p)| scope.spawn(move || walk(f, p)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                    .collect::<Result<_>>()
+            })?
+        } else {
+            prepared
+                .par_iter()
                 .enumerate()
-                .map(|(f, p)| scope.spawn(move || walk(f, p)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect::<Result<_>>()
-        })?
-    } else {
-        prepared
-            .par_iter()
-            .enumerate()
-            .map(|(f, p)| walk(f, p))
-            .collect::<Result<_>>()?
-    };
+                .map(|(f, p)| walk(f, p))
+                .collect::<Result<_>>()?
+        };
     progress.finish();
     // Walks are fold-major; the grid is alpha-major.
     let mut walks: Vec<_> = walks.into_iter().map(Vec::into_iter).collect();

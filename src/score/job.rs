@@ -164,13 +164,7 @@ pub fn run_job(job: &ScoreJob) -> Result<JobReport> {
 /// `Usage` for a negative or NaN `max_psi`; `ModelNotFound`/`ModelMismatch` for the model or a
 /// model of the other mode; load and feature errors; I/O errors writing the list.
 pub fn run_job_with(job: &ScoreJob, progress: &dyn Progress) -> Result<JobReport> {
-    if let Some(x) = job.max_psi.filter(|x| !(x.is_finite() && *x >= 0.0)) {
-        return Err(Error::Usage(format!(
-            "the maximum PSI must be a number >= 0, not {x}"
-        )));
-    }
-    job.check_outputs()?;
-    let previous = job.read_previous()?;
+    let previous = job.preflight()?;
     let (dir, model) = job.registry.open(&job.model)?;
     check_mode(&model, job.input.mode())?;
     // A history loaded before the job: its load counts as the first step.
@@ -250,6 +244,23 @@ fn finish(job: &ScoreJob, summary: ScoreSummary) -> Result<JobReport> {
 }
 
 impl ScoreJob {
+    /// What the job checks before any work: its settings, its outputs, and the previous list
+    /// (returned). `churn run` calls it before it trains, so a job that would fail registers
+    /// no model.
+    ///
+    /// # Errors
+    /// `Usage` for a negative or NaN `max_psi` or an output that would replace an input; the
+    /// previous list's read errors.
+    pub fn preflight(&self) -> Result<Option<ListFile>> {
+        if let Some(x) = self.max_psi.filter(|x| !(x.is_finite() && *x >= 0.0)) {
+            return Err(Error::Usage(format!(
+                "the maximum PSI must be a number >= 0, not {x}"
+            )));
+        }
+        self.check_outputs()?;
+        self.read_previous()
+    }
+
     /// The scoring settings of this job.
     fn settings(&self) -> ScoreSettings {
         ScoreSettings {
@@ -283,10 +294,7 @@ impl ScoreJob {
 
     /// Refuse outputs that would replace this run's input, anything inside the registry, or
     /// something that is not a regular file, before any work is done.
-    ///
-    /// # Errors
-    /// `Usage` naming the output and what it would replace.
-    pub fn check_outputs(&self) -> Result<()> {
+    fn check_outputs(&self) -> Result<()> {
         let inputs = match &self.input {
             ScoreInput::History { load, .. } => load.input_paths(),
             ScoreInput::Loaded { inputs, .. } => inputs.clone(),
