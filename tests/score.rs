@@ -354,9 +354,13 @@ fn run_args<'a>(out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
 #[test]
 fn run_trains_once_from_its_load_then_scores_like_train_and_score() {
     let env = common::generated("300", "7");
-    env.run(&run_args("run.csv", &[]))
+    let run = env
+        .run(&run_args("run.csv", &["--summary-json", "-"]))
         .ok()
         .stderr_has(&["no model in models yet", "retraining"]);
+    // The summary on standard output is JSON alone: the training's text stays off it.
+    let summary: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert!(summary["population"].as_u64().unwrap() > 50);
     let ids = model_ids(&env.path("models"));
     assert_eq!(ids.len(), 1, "{ids:?}");
     // The same model as `churn train` on the same data, but for its id and time.
@@ -487,6 +491,15 @@ fn run_refuses_before_loading_or_registering_anything() {
     let before = std::fs::read(&events).unwrap();
     env.run(&run_args("data/events.csv", &[])).code(2);
     assert_eq!(std::fs::read(&events).unwrap(), before);
+    // No cutoff with complete labels by the as-of date (the data starts 2024-01-01).
+    env.run(
+        &run_args("list.csv", &[])
+            .iter()
+            .map(|a| if *a == AS_OF { "2024-03-01" } else { a })
+            .collect::<Vec<_>>(),
+    )
+    .code(2)
+    .stderr_has(&["no training cutoff has complete labels by 2024-03-01"]);
     // A previous list that cannot be read: refused before training too.
     env.write("old.csv", "rank,customer_id\n1,c1\n");
     env.run(&run_args("list.csv", &["--previous", "old.csv"]))

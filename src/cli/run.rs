@@ -97,7 +97,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         (Retrain::Always, _) => Some("--retrain always".to_string()),
         (Retrain::Auto, None) => Some(format!("no model in {} yet", args.models.display())),
         (Retrain::Auto, Some(m)) => {
-            refuse_unexpressible(m)?;
+            // A tabular model is replaced by an event one, not retrained with other settings.
+            if m.mode == Mode::Event {
+                refuse_unexpressible(m)?;
+            }
             stale(m, &params, args.as_of)
         }
     };
@@ -123,12 +126,22 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .filter(|&t| t + args.horizon as Day <= args.as_of)
         .collect();
     let newest = cutoffs.last().copied();
+    // No newer cutoff than the current model's (or none at all by tonight): keep it.
     let unchanged = match &current {
         Some(m) if args.retrain == Retrain::Auto && m.train_params == params => {
-            newest.is_some_and(|n| newest_cutoff(m).is_some_and(|c| n <= c))
+            newest.is_none_or(|n| newest_cutoff(m).is_some_and(|c| n <= c))
         }
         _ => false,
     };
+    if newest.is_none() && !unchanged {
+        return Err(churn::Error::Usage(format!(
+            "no training cutoff has complete labels by {}: a cutoff needs {} days of labels \
+             after it and 90 days of history before it",
+            time::format_day(args.as_of),
+            args.horizon
+        ))
+        .into());
+    }
     job.model = match (unchanged, current) {
         (true, Some(m)) => {
             log::info!(
@@ -148,8 +161,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             let mut outcome = train_with(&table, &params, &bar)?;
             drop(table);
             let dir = registry.save(&mut outcome, created)?;
-            if is_stdout(&job.out) {
-                // The list is standard output: the summary must not mix into it.
+            if is_stdout(&job.out) || job.summary_json.as_deref().is_some_and(is_stdout) {
+                // The list or the JSON summary is standard output: the text must not mix in.
                 log::info!(
                     "trained {} into {}",
                     outcome.model.model_id,
