@@ -344,11 +344,27 @@ fn model_content(dir: &std::path::Path) -> serde_json::Value {
 }
 
 fn run_args<'a>(out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    run_args_at(AS_OF, out, extra)
+}
+
+fn run_args_at<'a>(as_of: &'a str, out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     let mut a = vec![
-        "run", "--data", "data", "--models", "models", "--as-of", AS_OF, "--out", out,
+        "run", "--data", "data", "--models", "models", "--as-of", as_of, "--out", out,
     ];
     a.extend_from_slice(extra);
     a
+}
+
+/// `churn train` on the generated data into `models/`, with `extra` flags.
+fn train_into_models(env: &TestEnv, extra: &[&str]) {
+    let mut a = vec!["train", "--data", "data", "--models", "models"];
+    a.extend_from_slice(extra);
+    env.run(&a).ok();
+}
+
+/// Whether the list file `rel` was scored with model `id` (its model_id column).
+fn scored_with(env: &TestEnv, rel: &str, id: &str) -> bool {
+    std::fs::read_to_string(env.path(rel)).unwrap().contains(id)
 }
 
 #[test]
@@ -396,58 +412,34 @@ fn run_trains_once_from_its_load_then_scores_like_train_and_score() {
     assert_eq!(list, std::fs::read(env.path("run2.csv")).unwrap());
     // Two months on, the dates say a month is due, but the data still ends in December: the
     // load finds no newer cutoff and scores with the current model.
-    env.run(&[
-        "run",
-        "--data",
-        "data",
-        "--models",
-        "models",
-        "--as-of",
-        "2026-03-01",
-        "--out",
-        "march.csv",
-    ])
-    .ok()
-    .stderr_has(&[
-        "loading the whole history",
-        "no complete month after 2025-12-01",
-    ]);
+    env.run(&run_args_at("2026-03-01", "march.csv", &[]))
+        .ok()
+        .stderr_has(&[
+            "loading the whole history",
+            "no complete month after 2025-12-01",
+        ]);
     assert_eq!(model_ids(&env.path("models")), ids);
-    assert!(std::fs::read_to_string(env.path("march.csv"))
-        .unwrap()
-        .contains(&ids[0]));
+    assert!(scored_with(&env, "march.csv", &ids[0]));
 }
 
 #[test]
 fn run_retrains_when_a_newer_month_of_labels_is_complete() {
     let env = common::generated("300", "7");
-    env.run(&[
-        "train",
-        "--data",
-        "data",
-        "--models",
-        "models",
-        "--snapshots",
-        "2025-04-01..2025-10-01:monthly",
-    ])
-    .ok();
+    train_into_models(&env, &["--snapshots", "2025-04-01..2025-10-01:monthly"]);
     let old = model_ids(&env.path("models"));
     // `never` scores with it as it is.
     env.run(&run_args("never.csv", &["--retrain", "never"]))
         .ok()
         .stderr_has(&["is current"]);
-    assert!(std::fs::read_to_string(env.path("never.csv"))
-        .unwrap()
-        .contains(&old[0]));
+    assert!(scored_with(&env, "never.csv", &old[0]));
     env.run(&run_args("auto.csv", &[]))
         .ok()
         .stderr_has(&["retraining", "learnt up to the 2025-10-01 cutoff"]);
     let now = model_ids(&env.path("models"));
     assert_eq!(now.len(), 2, "{now:?}");
     let new: Vec<&String> = now.iter().filter(|id| !old.contains(id)).collect();
-    let text = std::fs::read_to_string(env.path("auto.csv")).unwrap();
     assert!(
-        text.contains(new[0].as_str()) && !text.contains(&old[0]),
+        scored_with(&env, "auto.csv", new[0]) && !scored_with(&env, "auto.csv", &old[0]),
         "the list is scored with the new model"
     );
     // Other training settings than the current model's retrain too; with the list on standard
@@ -463,16 +455,7 @@ fn run_retrains_when_a_newer_month_of_labels_is_complete() {
         &run.stdout[..80.min(run.stdout.len())]
     );
     // A model with a setting churn run has no flag for is not replaced by the defaults.
-    env.run(&[
-        "train",
-        "--data",
-        "data",
-        "--models",
-        "models",
-        "--max-levels",
-        "5",
-    ])
-    .ok();
+    train_into_models(&env, &["--max-levels", "5"]);
     env.run(&run_args("guard.csv", &[]))
         .code(2)
         .stderr_has(&["settings churn run does not set", "--retrain always"]);
@@ -492,14 +475,9 @@ fn run_refuses_before_loading_or_registering_anything() {
     env.run(&run_args("data/events.csv", &[])).code(2);
     assert_eq!(std::fs::read(&events).unwrap(), before);
     // No cutoff with complete labels by the as-of date (the data starts 2024-01-01).
-    env.run(
-        &run_args("list.csv", &[])
-            .iter()
-            .map(|a| if *a == AS_OF { "2024-03-01" } else { a })
-            .collect::<Vec<_>>(),
-    )
-    .code(2)
-    .stderr_has(&["no training cutoff has complete labels by 2024-03-01"]);
+    env.run(&run_args_at("2024-03-01", "list.csv", &[]))
+        .code(2)
+        .stderr_has(&["no training cutoff has complete labels by 2024-03-01"]);
     // A previous list that cannot be read: refused before training too.
     env.write("old.csv", "rank,customer_id\n1,c1\n");
     env.run(&run_args("list.csv", &["--previous", "old.csv"]))

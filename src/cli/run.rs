@@ -9,11 +9,11 @@ use std::sync::Arc;
 use churn::data::load::load_history_with;
 use churn::features::snapshot::{default_cutoffs, training_snapshots};
 use churn::features::LabelDefinition;
-use churn::model::params::ValidTrainParams;
+use churn::model::params::{Terms, ValidTrainParams};
 use churn::model::train::train_with;
 use churn::model::{ChurnModel, Mode, TrainParams};
 use churn::output::is_stdout;
-use churn::score::job::{run_job_with, Loaded, ScoreInput};
+use churn::score::job::{run_checked, Checked, Loaded, ScoreInput, ScoreJob};
 use churn::store::Registry;
 use churn::time::{self, Day};
 
@@ -67,12 +67,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let load = args.data.required()?;
     let registry = Registry::new(&args.models);
     let definition = LabelDefinition::from(args.definition);
-    let params = TrainParams::new()
-        .horizon_days(args.horizon)
-        .label_definition(definition)
-        .seed(args.seed)
-        .terms(args.terms.into())
-        .check()?;
+    let params = run_params(
+        Some(args.horizon),
+        Some(definition),
+        args.seed,
+        args.terms.into(),
+    )
+    .check()?;
     // The outputs and the previous list are checked before anything is loaded, trained or
     // registered.
     let tonight = ScoreInput::History {
@@ -80,7 +81,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         as_of: args.as_of,
     };
     let mut job = args.list.job(registry.clone(), "latest".into(), tonight)?;
-    job.preflight()?;
+    let checked = job.preflight()?;
     let current = match args.retrain {
         Retrain::Always => None,
         Retrain::Auto | Retrain::Never => current_model(&registry)?,
@@ -96,13 +97,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         (Retrain::Never, Some(_)) => None,
         (Retrain::Always, _) => Some("--retrain always".to_string()),
         (Retrain::Auto, None) => Some(format!("no model in {} yet", args.models.display())),
-        (Retrain::Auto, Some(m)) => {
-            // A tabular model is replaced by an event one, not retrained with other settings.
-            if m.mode == Mode::Event {
-                refuse_unexpressible(m)?;
-            }
-            stale(m, &params, args.as_of)
-        }
+        (Retrain::Auto, Some(m)) => stale(m, &params, args.as_of)?,
     };
     let Some(why) = due else {
         let m = current.expect("scoring without retraining needs the current model");
@@ -112,7 +107,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             newest_cutoff(&m).map_or("none".into(), time::format_day)
         );
         job.model = m.model_id;
-        return score(&job);
+        return score(&job, checked);
     };
     log::info!("{why}: loading the whole history to retrain");
     let bar = Bar::new();
@@ -180,12 +175,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         inputs: load.input_paths(),
         load_s,
     };
-    score(&job)
+    score(&job, checked)
 }
 
 /// Score, report, and raise the drift alarm after the list is written.
-fn score(job: &churn::score::job::ScoreJob) -> anyhow::Result<()> {
-    let report = run_job_with(job, &Bar::new())?;
+fn score(job: &ScoreJob, checked: Checked) -> anyhow::Result<()> {
+    let report = run_checked(job, checked, &Bar::new())?;
     log_report(&report);
     report.drift_alarm()?;
     Ok(())
@@ -211,27 +206,21 @@ fn newest_cutoff(model: &ChurnModel) -> Option<Day> {
         .max()
 }
 
-/// Refuse to replace a model trained with settings `churn run` has no flag for (the leak guard,
-/// level limits, sample rates): retraining with the defaults would drop them silently.
-fn refuse_unexpressible(model: &ChurnModel) -> anyhow::Result<()> {
-    let p = &model.train_params;
-    let mut plain = TrainParams::new().seed(p.seed()).terms(p.terms());
-    if let Some(h) = p.horizon_days() {
-        plain = plain.horizon_days(h);
+/// The training settings `churn run` has flags for; everything else at its default.
+fn run_params(
+    horizon: Option<u32>,
+    definition: Option<LabelDefinition>,
+    seed: u64,
+    terms: Terms,
+) -> TrainParams {
+    let mut params = TrainParams::new().seed(seed).terms(terms);
+    if let Some(h) = horizon {
+        params = params.horizon_days(h);
     }
-    if let Some(d) = p.label_definition() {
-        plain = plain.label_definition(d);
+    if let Some(d) = definition {
+        params = params.label_definition(d);
     }
-    if &plain.check()? == p {
-        return Ok(());
-    }
-    Err(churn::Error::Usage(format!(
-        "model {} was trained with settings churn run does not set (the leak guard, level \
-         limits or sample rates): retrain it with churn train, or replace it with the defaults \
-         by --retrain always",
-        model.model_id
-    ))
-    .into())
+    params
 }
 
 /// Why the current model should be retrained before scoring at `as_of`, or `None`. Judged before
@@ -239,22 +228,42 @@ fn refuse_unexpressible(model: &ChurnModel) -> anyhow::Result<()> {
 /// the latest month start at least `horizon` days before it (with data through the day before,
 /// that month is complete a night later: the load then finds no new cutoff in the data's actual
 /// end, [`default_cutoffs`], and scores with the current model).
-fn stale(model: &ChurnModel, params: &ValidTrainParams, as_of: Day) -> Option<String> {
+///
+/// # Errors
+/// `Usage` for an event model trained with settings `churn run` has no flag for (the leak
+/// guard, level limits, sample rates): retraining with the defaults would drop them silently.
+/// A tabular model is replaced by an event one instead.
+fn stale(
+    model: &ChurnModel,
+    params: &ValidTrainParams,
+    as_of: Day,
+) -> anyhow::Result<Option<String>> {
     if model.mode != Mode::Event {
-        return Some(format!(
+        return Ok(Some(format!(
             "the newest model {} is a tabular one",
             model.model_id
-        ));
+        )));
     }
-    if &model.train_params != params {
-        return Some(format!(
+    let p = &model.train_params;
+    let expressible = run_params(p.horizon_days(), p.label_definition(), p.seed(), p.terms());
+    if &expressible.check()? != p {
+        return Err(churn::Error::Usage(format!(
+            "model {} was trained with settings churn run does not set (the leak guard, level \
+             limits or sample rates): retrain it with churn train, or replace it with the \
+             defaults by --retrain always",
+            model.model_id
+        ))
+        .into());
+    }
+    if p != params {
+        return Ok(Some(format!(
             "model {} was trained with other settings (horizon, definition, seed or terms)",
             model.model_id
-        ));
+        )));
     }
     let horizon = params.horizon_days().unwrap_or(30) as Day;
     let possible = time::month_start(as_of - horizon);
-    match newest_cutoff(model) {
+    Ok(match newest_cutoff(model) {
         Some(c) if c >= possible => None,
         Some(c) => Some(format!(
             "model {} learnt up to the {} cutoff; labels of {} are complete",
@@ -263,5 +272,5 @@ fn stale(model: &ChurnModel, params: &ValidTrainParams, as_of: Day) -> Option<St
             time::format_day(possible)
         )),
         None => Some(format!("model {} records no cutoffs", model.model_id)),
-    }
+    })
 }

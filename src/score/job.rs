@@ -164,7 +164,24 @@ pub fn run_job(job: &ScoreJob) -> Result<JobReport> {
 /// `Usage` for a negative or NaN `max_psi`; `ModelNotFound`/`ModelMismatch` for the model or a
 /// model of the other mode; load and feature errors; I/O errors writing the list.
 pub fn run_job_with(job: &ScoreJob, progress: &dyn Progress) -> Result<JobReport> {
-    let previous = job.preflight()?;
+    let checked = job.preflight()?;
+    run_checked(job, checked, progress)
+}
+
+/// What [`ScoreJob::preflight`] found: the job passed its checks, and the previous list, read
+/// once.
+#[derive(Debug)]
+pub struct Checked {
+    previous: Option<ListFile>,
+}
+
+/// [`run_job_with`] after [`ScoreJob::preflight`] has passed: a caller that does work between
+/// the two (`churn run` trains) reads the previous list once.
+///
+/// # Errors
+/// As [`run_job_with`], but for the preflight's.
+pub fn run_checked(job: &ScoreJob, checked: Checked, progress: &dyn Progress) -> Result<JobReport> {
+    let previous = checked.previous;
     let (dir, model) = job.registry.open(&job.model)?;
     check_mode(&model, job.input.mode())?;
     // A history loaded before the job: its load counts as the first step.
@@ -245,20 +262,22 @@ fn finish(job: &ScoreJob, summary: ScoreSummary) -> Result<JobReport> {
 
 impl ScoreJob {
     /// What the job checks before any work: its settings, its outputs, and the previous list
-    /// (returned). `churn run` calls it before it trains, so a job that would fail registers
-    /// no model.
+    /// (kept for [`run_checked`]). `churn run` calls it before it trains, so a job that would
+    /// fail registers no model.
     ///
     /// # Errors
     /// `Usage` for a negative or NaN `max_psi` or an output that would replace an input; the
     /// previous list's read errors.
-    pub fn preflight(&self) -> Result<Option<ListFile>> {
+    pub fn preflight(&self) -> Result<Checked> {
         if let Some(x) = self.max_psi.filter(|x| !(x.is_finite() && *x >= 0.0)) {
             return Err(Error::Usage(format!(
                 "the maximum PSI must be a number >= 0, not {x}"
             )));
         }
         self.check_outputs()?;
-        self.read_previous()
+        Ok(Checked {
+            previous: self.read_previous()?,
+        })
     }
 
     /// The scoring settings of this job.

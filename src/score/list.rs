@@ -375,8 +375,9 @@ fn write_csv(list: &AtRiskList, w: &mut dyn Write, path: &Path, cell: CellFn) ->
             .par_chunks(CSV_CHUNK_ROWS)
             .map(|rows| {
                 let mut buf = Vec::with_capacity(rows.len() * 160);
+                let mut reasons = [String::new(), String::new(), String::new()];
                 for r in rows {
-                    csv_row(list, r, &mut buf, cell, &model_id, &as_of)?;
+                    csv_row(list, r, &mut buf, &mut reasons, cell, (&model_id, &as_of))?;
                 }
                 Ok(buf)
             })
@@ -389,16 +390,20 @@ fn write_csv(list: &AtRiskList, w: &mut dyn Write, path: &Path, cell: CellFn) ->
     Ok(())
 }
 
-/// One list row as a CSV line.
+/// One list row as a CSV line; `reasons` is scratch space reused from row to row.
 fn csv_row(
     list: &AtRiskList,
     r: &AtRiskRow,
     w: &mut Vec<u8>,
+    reasons: &mut [String; 3],
     cell: CellFn,
-    model_id: &str,
-    as_of: &str,
+    (model_id, as_of): (&str, &str),
 ) -> std::io::Result<()> {
-    let reasons: [String; 3] = std::array::from_fn(|k| list.reason(r, k).to_string());
+    for (k, text) in reasons.iter_mut().enumerate() {
+        text.clear();
+        std::fmt::Write::write_fmt(text, format_args!("{}", list.reason(r, k)))
+            .expect("writing to a String");
+    }
     write!(
         w,
         "{},{},{:.6},{},{},{},{},{},{},{},{}",
