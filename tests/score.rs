@@ -95,6 +95,55 @@ fn same_inputs_give_a_byte_identical_list_whatever_the_thread_count() {
     assert_eq!(one, std::fs::read(env.path("three.csv")).unwrap());
 }
 
+/// `--cache`: the night that writes it and the nights that read it give the list of a score
+/// without it, byte for byte (with change reasons against the night before, which loads from
+/// that earlier date); a cache folder inside the data is refused before anything is written.
+#[test]
+fn a_score_through_the_cache_gives_the_same_list() {
+    let env = trained();
+    env.run(&score_args("plain.csv", &[])).ok();
+    for night in ["first.csv", "second.csv"] {
+        env.run(&score_args(night, &["--cache", "cache"])).ok();
+        assert_eq!(
+            std::fs::read(env.path("plain.csv")).unwrap(),
+            std::fs::read(env.path(night)).unwrap(),
+            "{night}"
+        );
+    }
+    assert!(std::fs::read_dir(env.path("cache")).unwrap().count() >= 3);
+    let next = |out: &'static str, extra: &[&'static str]| {
+        let mut a = vec![
+            "score",
+            "--model",
+            "latest",
+            "--models",
+            "models",
+            "--data",
+            "data",
+            "--as-of",
+            "2026-01-02",
+            "--out",
+            out,
+            "--previous",
+            "plain.csv",
+        ];
+        a.extend_from_slice(extra);
+        a
+    };
+    env.run(&next("next-plain.csv", &[])).ok();
+    env.run(&next("next-cached.csv", &["--cache", "cache"]))
+        .ok();
+    assert_eq!(
+        std::fs::read(env.path("next-plain.csv")).unwrap(),
+        std::fs::read(env.path("next-cached.csv")).unwrap()
+    );
+    env.run(&score_args("inside.csv", &["--cache", "data/cache"]))
+        .code(2)
+        .stderr_has(&["--cache", "outside the data"]);
+    assert!(!env.path("inside.csv").exists());
+    assert!(!env.path("data/cache").exists());
+}
+
 #[test]
 fn training_is_deterministic_whatever_the_thread_count() {
     let env = TestEnv::new();
@@ -484,4 +533,26 @@ fn run_refuses_before_loading_or_registering_anything() {
         .code(3);
     assert!(!env.path("models").exists());
     assert!(!env.path("list.csv").exists());
+}
+
+/// `churn run --cache` on a night that only scores reads through the cache, with the list of a
+/// run without it.
+#[test]
+fn run_through_the_cache_scores_like_without() {
+    let env = trained();
+    env.run(&run_args("plain.csv", &["--retrain", "never"]))
+        .ok();
+    for night in ["first.csv", "second.csv"] {
+        env.run(&run_args(
+            night,
+            &["--retrain", "never", "--cache", "cache"],
+        ))
+        .ok();
+        assert_eq!(
+            std::fs::read(env.path("plain.csv")).unwrap(),
+            std::fs::read(env.path(night)).unwrap(),
+            "{night}"
+        );
+    }
+    assert!(std::fs::read_dir(env.path("cache")).unwrap().count() >= 3);
 }

@@ -50,6 +50,16 @@ impl DataArgs {
     }
 }
 
+/// The load cache of a command that loads the history for features from a date.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CacheArgs {
+    /// Keep each events, tickets and NPS part's checked rows in DIR, and read an unchanged part
+    /// from there instead of decoding it again (the next night's load). Results are the same
+    /// with or without it; a part that changed is decoded again.
+    #[arg(long, value_name = "DIR", requires = "data")]
+    pub cache: Option<PathBuf>,
+}
+
 /// A calendar date, `YYYY-MM-DD` exactly ([`time::parse_iso_day`]).
 pub fn parse_date(s: &str) -> Result<Day, String> {
     time::parse_iso_day(s).ok_or_else(|| format!("{s:?} is not a date (YYYY-MM-DD)"))

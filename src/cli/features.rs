@@ -11,7 +11,7 @@ use churn::frame::FeatureTable;
 use churn::store::guard_output;
 use churn::time::Day;
 
-use super::common::{parse_cutoffs, parse_date, Bar, Cutoffs, DataArgs, Definition};
+use super::common::{parse_cutoffs, parse_date, Bar, CacheArgs, Cutoffs, DataArgs, Definition};
 
 /// Flags of `churn features`: `--data` with `--as-of` or `--snapshots` (event mode), or
 /// `--table` with `--label` (tabular mode).
@@ -20,6 +20,8 @@ use super::common::{parse_cutoffs, parse_date, Bar, Cutoffs, DataArgs, Definitio
 pub struct Args {
     #[command(flatten)]
     pub data: DataArgs,
+    #[command(flatten)]
+    pub cache: CacheArgs,
     /// One cutoff date T (YYYY-MM-DD): features see only rows before T 00:00 UTC.
     #[arg(
         long,
@@ -99,6 +101,7 @@ fn event_table(args: &Args, opts: &LoadOptions) -> anyhow::Result<(FeatureTable,
     // Only the events the earliest cutoff's windows (or a later one's) can read are kept.
     let mut opts = opts.clone();
     opts.features_from = spec.cutoffs.iter().min().copied();
+    opts.cache = args.cache.cache.clone();
     let history = load_history_with(&opts, &bar)?;
     let table = build_features_with(&history, &spec, &bar)?;
     Ok((table, format!("{} cutoffs", spec.cutoffs.len())))

@@ -17,7 +17,7 @@ use churn::score::job::{run_checked, Checked, Loaded, ScoreInput, ScoreJob};
 use churn::store::Registry;
 use churn::time::{self, Day};
 
-use super::common::{now, parse_date, Bar, DataArgs, Definition};
+use super::common::{now, parse_date, Bar, CacheArgs, DataArgs, Definition};
 use super::score::{log_report, ListArgs};
 use super::train::{print_summary, TermsArg};
 
@@ -27,6 +27,8 @@ use super::train::{print_summary, TermsArg};
 pub struct Args {
     #[command(flatten)]
     pub data: DataArgs,
+    #[command(flatten)]
+    pub cache: CacheArgs,
     /// Tonight's date: the population at it is scored, features see only rows before it.
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub as_of: Day,
@@ -64,7 +66,9 @@ pub enum Retrain {
 
 /// Run `churn run`.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let load = args.data.required()?;
+    let mut load = args.data.required()?;
+    // Used on nights that only score: a retraining load reads every row.
+    load.cache = args.cache.cache.clone();
     let registry = Registry::new(&args.models);
     let definition = LabelDefinition::from(args.definition);
     let params = run_params(

@@ -9,7 +9,7 @@ use churn::score::job::{run_job_with, JobReport, Previous, ScoreInput, ScoreJob}
 use churn::store::Registry;
 use churn::time::Day;
 
-use super::common::{parse_date, parse_max_psi, Bar, DataArgs, ListFormatArg};
+use super::common::{parse_date, parse_max_psi, Bar, CacheArgs, DataArgs, ListFormatArg};
 
 /// Flags of `churn score`.
 #[derive(Debug, clap::Args)]
@@ -23,6 +23,8 @@ pub struct Args {
     pub models: PathBuf,
     #[command(flatten)]
     pub data: DataArgs,
+    #[command(flatten)]
+    pub cache: CacheArgs,
     /// Score the population at this date: features see only rows before it (event mode).
     #[arg(long, value_name = "DATE", value_parser = parse_date, required_unless_present = "table")]
     pub as_of: Option<Day>,
@@ -119,10 +121,13 @@ fn parse_revenue(s: &str) -> Result<f64, String> {
 /// Run `churn score`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let input = match (args.data.load_options()?, args.as_of, &args.table) {
-        (Some(load), Some(as_of), _) => ScoreInput::History {
-            load: Box::new(load),
-            as_of,
-        },
+        (Some(mut load), Some(as_of), _) => {
+            load.cache = args.cache.cache.clone();
+            ScoreInput::History {
+                load: Box::new(load),
+                as_of,
+            }
+        }
         (None, _, Some(path)) => ScoreInput::Table {
             path: path.clone(),
             id_column: args.id.clone(),

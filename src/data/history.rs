@@ -173,6 +173,9 @@ pub struct LoadSummary {
     /// Earliest and latest time in any table.
     pub first: Ts,
     pub last: Ts,
+    /// With a cache: parts read from it, and entries written to it.
+    #[serde(skip)]
+    pub cache: (usize, usize),
 }
 
 /// A validated history: customers plus their events, tickets and NPS answers, each sorted by time.

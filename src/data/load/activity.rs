@@ -8,7 +8,9 @@ use crate::features::MAX_WINDOW_DAYS;
 use crate::schema::{col, table, CATEGORIES, PRIORITIES};
 use crate::time::{self, Day, Ts};
 
+use super::cache::{try_cached, CacheUse, PartCache};
 use super::customers::required_days;
+use crate::data::read::Part;
 use rustc_hash::FxHashMap;
 
 use super::group::{IdIndex, PartRows};
@@ -104,15 +106,21 @@ fn split_spans<T>(parts: Vec<(PartRows<T>, Span)>) -> (Vec<PartRows<T>>, Span) {
 /// each customer's latest one per part is kept: features as of `from + 90 days` or later read
 /// nothing older than that (the windows reach back 90 days, recency wants the last event).
 /// Also returns the earliest and latest time of a known customer's event.
+/// With `cache` (which implies `from`), a part's entry serves instead when it can, and a decoded
+/// part's entry is written.
 pub(super) fn load_events(
     t: &TableData,
     index: &IdIndex,
     limit: TimeLimit,
     from: Option<Ts>,
+    cache: Option<CacheUse>,
     summary: &mut LoadSummary,
 ) -> Result<(Vec<PartRows<Ts>>, Span)> {
-    let parts = t.map_parts(&EVENT_COLUMNS, |p| {
-        let ids = customer_indices(&p.required(col::CUSTOMER_ID), index)?;
+    let cached = |part: &Part| try_cached(cache, t, part, index, limit);
+    let parts = t.map_parts_or(&EVENT_COLUMNS, cached, |p, key| {
+        let id_cells = p.required(col::CUSTOMER_ID);
+        let ids = customer_indices(&id_cells, index)?;
+        let mut entry = PartCache::start(cache, key, &id_cells);
         let ts_cells = p.required(col::TIMESTAMP);
         let format = p.format(col::TIMESTAMP);
         // Text timestamps are parsed first, so an unparseable cell is reported before a negative
@@ -142,6 +150,9 @@ pub(super) fn load_events(
         let mut keep = |i: usize, t: Option<Ts>| {
             let t = t.ok_or_else(|| ts_cells.missing(i))?;
             limit.check(&ts_cells, i, t)?;
+            if let Some(e) = entry.as_mut() {
+                e.row(i, t);
+            }
             match (ids[i], from) {
                 (Some(c), Some(f)) if t < f => match &mut run {
                     Some((rc, rt)) if *rc == c => *rt = (*rt).max(t),
@@ -175,6 +186,9 @@ pub(super) fn load_events(
         // `push` counted nothing: `older` holds known customers only. Parts are held until all
         // are read: keep only what a window kept.
         out.shrink_to_fit();
+        if let Some(e) = entry {
+            e.finish(&p.part.path);
+        }
         Ok((out, span))
     })?;
     let (parts, span) = split_spans(parts);
@@ -208,6 +222,7 @@ pub(super) fn load_tickets(
     index: &IdIndex,
     limit: TimeLimit,
     from: Option<Ts>,
+    cache: Option<CacheUse>,
     summary: &mut LoadSummary,
 ) -> Result<Option<(Vec<PartRows<Ticket>>, Span)>> {
     let cols = [
@@ -220,10 +235,22 @@ pub(super) fn load_tickets(
     let Some(t) = TableData::locate(opts, table::TICKETS, &cols, &[])? else {
         return Ok(None);
     };
-    let parts = t.map_parts(&cols, |p| ticket_part(p, index, limit, from))?;
+    let cached = |part: &Part| try_cached(cache, &t, part, index, limit);
+    let parts = t.map_parts_or(&cols, cached, |p, key| {
+        let entry = PartCache::start(cache, key, &p.required(col::CUSTOMER_ID));
+        ticket_part(p, index, limit, from, entry)
+    })?;
     let (parts, span) = split_spans(parts);
     note_rows(summary, t.name, &parts);
     Ok(Some((parts, span)))
+}
+
+/// Whether a load for features from `from` keeps a ticket: one opened before it only while it
+/// may still be open at `from + 90 days` (features as of that date or later count older tickets
+/// only as open ones, and one resolved before it is open at none of them).
+pub(super) fn ticket_kept(t: &Ticket, from: Ts) -> bool {
+    let open_from = from + i64::from(MAX_WINDOW_DAYS) * time::SECS_PER_DAY;
+    t.opened_at >= from || t.resolved_at.is_none_or(|r| r >= open_from)
 }
 
 fn ticket_part(
@@ -231,6 +258,7 @@ fn ticket_part(
     index: &IdIndex,
     limit: TimeLimit,
     from: Option<Ts>,
+    mut entry: Option<PartCache<Ticket>>,
 ) -> Result<(PartRows<Ticket>, Span)> {
     let ids = customer_indices(&p.required(col::CUSTOMER_ID), index)?;
     let opened_cells = p.required(col::OPENED_AT);
@@ -241,8 +269,6 @@ fn ticket_part(
     let category = enum_index(&p.required(col::CATEGORY), &CATEGORIES)?;
     let mut out = PartRows::with_capacity(ids.len());
     let mut span = NO_SPAN;
-    // A ticket opened before `from` is read only if it is still open at `open_from`.
-    let window = from.map(|f| (f, f + i64::from(MAX_WINDOW_DAYS) * time::SECS_PER_DAY));
     for i in 0..ids.len() {
         let opened_at = opened[i].ok_or_else(|| opened_cells.missing(i))?;
         limit.check(&opened_cells, i, opened_at)?;
@@ -265,12 +291,13 @@ fn ticket_part(
             priority: priority[i],
             category: category[i],
         };
+        if let Some(e) = entry.as_mut() {
+            e.row(i, ticket);
+        }
         if ids[i].is_some() {
             span = widen(span, (opened_at, ticket.resolved_at.unwrap_or(opened_at)));
         }
-        let read = window.is_none_or(|(f, open_from)| {
-            opened_at >= f || ticket.resolved_at.is_none_or(|r| r >= open_from)
-        });
+        let read = from.is_none_or(|f| ticket_kept(&ticket, f));
         if read {
             out.push(ids[i], ticket);
         } else if ids[i].is_none() {
@@ -281,6 +308,9 @@ fn ticket_part(
         // Parts are held until all are read: keep only what the window kept.
         out.shrink_to_fit();
     }
+    if let Some(e) = entry {
+        e.finish(&p.part.path);
+    }
     Ok((out, span))
 }
 
@@ -288,14 +318,18 @@ pub(super) fn load_nps(
     opts: &LoadOptions,
     index: &IdIndex,
     limit: TimeLimit,
+    cache: Option<CacheUse>,
     summary: &mut LoadSummary,
 ) -> Result<Option<Vec<PartRows<NpsAnswer>>>> {
     let cols = [col::CUSTOMER_ID, col::RESPONDED_AT, col::SCORE];
     let Some(t) = TableData::locate(opts, table::NPS, &cols, &[])? else {
         return Ok(None);
     };
-    let parts = t.map_parts(&cols, |p| {
-        let ids = customer_indices(&p.required(col::CUSTOMER_ID), index)?;
+    let cached = |part: &Part| try_cached(cache, &t, part, index, limit).map(|(rows, _)| rows);
+    let parts = t.map_parts_or(&cols, cached, |p, key| {
+        let id_cells = p.required(col::CUSTOMER_ID);
+        let ids = customer_indices(&id_cells, index)?;
+        let mut entry = PartCache::start(cache, key, &id_cells);
         let at_cells = p.required(col::RESPONDED_AT);
         let at = at_cells.timestamps(p.format(col::RESPONDED_AT))?;
         let score_cells = p.required(col::SCORE);
@@ -316,7 +350,13 @@ pub(super) fn load_nps(
                 responded_at,
                 score: score as u8,
             };
+            if let Some(e) = entry.as_mut() {
+                e.row(i, answer);
+            }
             out.push(ids[i], answer);
+        }
+        if let Some(e) = entry {
+            e.finish(&p.part.path);
         }
         Ok(out)
     })?;

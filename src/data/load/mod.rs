@@ -5,11 +5,13 @@
 //! `customers` and `activity` extract each table, `group` sorts rows into per-customer slices.
 
 mod activity;
+mod cache;
 mod customers;
 mod group;
 mod source;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::config::{Derive, Mapping};
 use crate::data::history::{History, LoadSummary};
@@ -19,6 +21,7 @@ use crate::schema::{col, table};
 use crate::time::{self, Day, Ts};
 
 use self::activity::{load_churn, load_events, load_nps, load_tickets, widen, Span, NO_SPAN};
+use self::cache::CacheUse;
 use self::customers::{derive_customers, load_customers};
 use self::group::{group_parts, id_index};
 use self::source::{TableData, TimeLimit};
@@ -42,6 +45,10 @@ pub struct LoadOptions {
     /// tickets opened from 90 days before it and older ones not resolved before it. Every row is
     /// still read and checked, and counts for the load summary and the span of the data.
     pub features_from: Option<Day>,
+    /// Keep each events, tickets and NPS part's extract in this folder, and read an unchanged
+    /// part's from it instead of decoding the part (default: none). Only loads with
+    /// `features_from` use it; the history is the same with or without it.
+    pub cache: Option<PathBuf>,
 }
 
 impl LoadOptions {
@@ -53,6 +60,7 @@ impl LoadOptions {
             data_end: None,
             mapping_file: None,
             features_from: None,
+            cache: None,
         }
     }
 
@@ -67,6 +75,27 @@ impl LoadOptions {
             }
         }
         paths
+    }
+
+    /// Refuse a cache folder inside an input (the data folder, the mapping file) or holding one:
+    /// the cache's files must never mix with the data.
+    ///
+    /// # Errors
+    /// `Usage`, naming both.
+    fn check_cache(&self, dir: &Path) -> Result<()> {
+        let cache = crate::output::absolute(dir);
+        for input in self.input_paths() {
+            let input = crate::output::absolute(&input);
+            if cache.starts_with(&input) || input.starts_with(&cache) {
+                return Err(Error::Usage(format!(
+                    "--cache {} would mix the cache's files with the input {}: choose a folder \
+                     outside the data",
+                    dir.display(),
+                    input.display()
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// The given end of the data: this option's, else the mapping's.
@@ -101,6 +130,9 @@ pub fn load_history(opts: &LoadOptions) -> Result<History> {
 /// As [`load_history`].
 pub fn load_history_with(opts: &LoadOptions, progress: &dyn Progress) -> Result<History> {
     let explicit_end = opts.explicit_end()?;
+    if let Some(dir) = &opts.cache {
+        opts.check_cache(dir)?;
+    }
     let limit = TimeLimit::new(explicit_end);
     let mut summary = LoadSummary::default();
     progress.start("loading tables", table::ALL.len() as u64);
@@ -126,24 +158,49 @@ pub fn load_history_with(opts: &LoadOptions, progress: &dyn Progress) -> Result<
     let from = opts
         .features_from
         .map(|d| time::day_start(d - crate::features::MAX_WINDOW_DAYS));
-    let (event_rows, event_span) = load_events(&events, &index, limit, from, &mut summary)?;
+    let (served, written) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    let cache = match (&opts.cache, from) {
+        (Some(dir), Some(from)) => {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+            Some(CacheUse {
+                dir,
+                from,
+                served: &served,
+                written: &written,
+            })
+        }
+        _ => None,
+    };
+    let (event_rows, event_span) = load_events(&events, &index, limit, from, cache, &mut summary)?;
     progress.advance(1);
     log::debug!(
         "events kept: {} rows",
         event_rows.iter().map(|p| p.rows.len()).sum::<usize>()
     );
     crate::util::log_memory("events");
-    let tickets = load_tickets(opts, &index, limit, from, &mut summary)?;
+    let tickets = load_tickets(opts, &index, limit, from, cache, &mut summary)?;
     let (tickets, ticket_span) = match tickets {
         Some((t, span)) => (Some(t), span),
         None => (None, NO_SPAN),
     };
     progress.advance(1);
     crate::util::log_memory("tickets");
-    let nps = load_nps(opts, &index, limit, &mut summary)?;
+    let nps = load_nps(opts, &index, limit, cache, &mut summary)?;
     progress.advance(1);
     let churn = load_churn(opts, &index, &customers, limit, &mut summary)?;
     progress.advance(1);
+    if let Some(c) = cache {
+        summary.cache = (
+            served.load(Ordering::Relaxed),
+            written.load(Ordering::Relaxed),
+        );
+        log::debug!(
+            "cache {}: {} parts read from it, {} entries written",
+            c.dir.display(),
+            summary.cache.0,
+            summary.cache.1
+        );
+    }
     crate::util::log_memory("nps and churn");
     let has_churn = churn.is_some();
     if let Some(churned) = churn {
@@ -322,6 +379,173 @@ mod tests {
             assert!(a.n_rows() > 0);
             assert_same_features(&a, &b, date);
         }
+    }
+
+    /// Everything a load gives but the cache's counts.
+    fn assert_same_history(a: &History, b: &History, context: &str) {
+        assert_eq!(a.customers.ids, b.customers.ids, "{context}");
+        let grouped = |h: &History| {
+            (
+                (h.events.offsets.clone(), h.events.rows.clone()),
+                h.tickets
+                    .as_ref()
+                    .map(|t| (t.offsets.clone(), t.rows.clone())),
+                h.nps.as_ref().map(|t| (t.offsets.clone(), t.rows.clone())),
+            )
+        };
+        assert!(grouped(a) == grouped(b), "{context}: rows differ");
+        let summary = |h: &History| {
+            let s = &h.summary;
+            (
+                s.rows.clone(),
+                s.absent.clone(),
+                s.warnings.clone(),
+                s.first,
+                s.last,
+            )
+        };
+        assert_eq!(summary(a), summary(b), "{context}");
+        assert_eq!(
+            (a.data_end, a.has_churn),
+            (b.data_end, b.has_churn),
+            "{context}"
+        );
+    }
+
+    /// A load through the cache is the load without it, whether the entries are written, read
+    /// at the same or a later date, or refused for an earlier one (decoded and rewritten).
+    #[test]
+    fn a_load_through_the_cache_is_the_same_load() {
+        use crate::data::generate::{generate, GenerateParams, TableFormat};
+        for format in [TableFormat::Parquet, TableFormat::Csv] {
+            let dir = tempfile::tempdir().unwrap();
+            let data = dir.path().join("data");
+            let params = GenerateParams::new()
+                .customers(500)
+                .seed(5)
+                .part_size(200)
+                .format(format);
+            generate(&params, &data).unwrap();
+            let cache = dir.path().join("cache");
+            let load = |date: &str, cached: bool| {
+                let mut opts = LoadOptions::new(&data);
+                opts.features_from = Some(time::parse_iso_day(date).unwrap());
+                if cached {
+                    opts.cache = Some(cache.clone());
+                }
+                load_history(&opts).unwrap()
+            };
+            // 3 parts each of events, tickets and NPS answers.
+            let steps = [
+                ("2025-06-01", (0, 9)),
+                ("2025-06-01", (9, 0)),
+                ("2025-09-15", (9, 0)),
+                ("2025-01-01", (0, 9)),
+                ("2025-09-15", (9, 0)),
+            ];
+            for (date, counts) in steps {
+                let context = format!("{format:?} {date}");
+                let cached = load(date, true);
+                assert_eq!(cached.summary.cache, counts, "{context}");
+                assert_same_history(&load(date, false), &cached, &context);
+            }
+        }
+    }
+
+    /// Entries hold every id, so a customer added later gets the rows its part already had; a
+    /// changed or damaged part's entry is not used; a data end before a cached row is reported
+    /// as without the cache; the cache may not lie inside the data.
+    #[test]
+    fn the_cache_follows_changes_and_refuses_what_it_cannot_serve() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        std::fs::create_dir_all(&data).unwrap();
+        let write = |name: &str, text: &str| std::fs::write(data.join(name), text).unwrap();
+        let customers = "customer_id,signup_date,plan,monthly_revenue,contract_months
+                         a1,2024-01-01,pro,9,1
+";
+        write("customers.csv", customers);
+        let events = "customer_id,timestamp,event_type
+                      a1,2024-03-01T00:00:00Z,login
+a1,2024-12-20T00:00:00Z,login
+                      z9,2024-02-01T00:00:00Z,login
+z9,2024-12-21T00:00:00Z,login
+";
+        write("events.csv", events);
+        let cache = dir.path().join("cache");
+        let day = time::parse_iso_day("2025-01-01").unwrap();
+        let opts = |cached: bool| {
+            let mut o = LoadOptions::new(&data);
+            o.features_from = Some(day);
+            if cached {
+                o.cache = Some(cache.clone());
+            }
+            o
+        };
+        let first = load_history(&opts(true)).unwrap();
+        assert_eq!(first.summary.cache, (0, 1));
+        assert_eq!(first.summary.warnings.len(), 1, "z9 is not a customer yet");
+        // z9 signs up: its rows come from the entry.
+        write(
+            "customers.csv",
+            &format!(
+                "{customers}z9,2024-01-01,pro,9,1
+"
+            ),
+        );
+        let later = load_history(&opts(true)).unwrap();
+        assert_eq!(later.summary.cache, (1, 0));
+        assert_eq!(later.events.of(1).len(), 2);
+        assert_same_history(&load_history(&opts(false)).unwrap(), &later, "new customer");
+        // A changed part is decoded again, even with its old size and modification time kept.
+        let file = data.join("events.csv");
+        let mtime = std::fs::metadata(&file).unwrap().modified().unwrap();
+        let changed = events.replace("2024-12-20", "2024-12-22");
+        assert_eq!(changed.len(), events.len());
+        write("events.csv", &changed);
+        std::fs::File::options()
+            .write(true)
+            .open(&file)
+            .unwrap()
+            .set_modified(mtime)
+            .unwrap();
+        let reread = load_history(&opts(true)).unwrap();
+        assert_eq!(reread.summary.cache, (0, 1));
+        assert_same_history(
+            &load_history(&opts(false)).unwrap(),
+            &reread,
+            "changed part",
+        );
+        // A damaged entry is decoded again and rewritten.
+        for entry in std::fs::read_dir(&cache).unwrap() {
+            let path = entry.unwrap().path();
+            let bytes = std::fs::read(&path).unwrap();
+            std::fs::write(&path, &bytes[..bytes.len() - 3]).unwrap();
+        }
+        let mended = load_history(&opts(true)).unwrap();
+        assert_eq!(mended.summary.cache, (0, 1));
+        assert_same_history(
+            &load_history(&opts(false)).unwrap(),
+            &mended,
+            "damaged entry",
+        );
+        // A data end before the latest cached row: the decode names the row.
+        let mut ended = opts(true);
+        ended.data_end = Some(time::parse_iso_day("2024-12-21").unwrap());
+        let mut plain = opts(false);
+        plain.data_end = ended.data_end;
+        let (a, b) = (load_history(&ended), load_history(&plain));
+        assert_eq!(a.unwrap_err().to_string(), b.unwrap_err().to_string());
+        // The cache's files never mix with the data.
+        for inside in [data.join("cache"), data.clone(), dir.path().to_path_buf()] {
+            let mut o = opts(true);
+            o.cache = Some(inside.clone());
+            match load_history(&o) {
+                Err(Error::Usage(m)) => assert!(m.contains("--cache"), "{m}"),
+                other => panic!("{}: {:?}", inside.display(), other.map(|_| ())),
+            }
+        }
+        assert!(!data.join("cache").exists());
     }
 
     /// The same rows and labels, and every feature the same bit for bit (NaN included).

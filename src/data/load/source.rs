@@ -79,7 +79,22 @@ impl<'m> TableData<'m> {
         required: &[&str],
         f: impl Fn(&PartData) -> Result<R> + Sync,
     ) -> Result<Vec<R>> {
+        self.map_parts_or(required, |_| Err(()), |p, ()| f(p))
+    }
+
+    /// [`TableData::map_parts`], where `cached` may give a part's result without reading it
+    /// (the cache); otherwise it gives what `f` then needs to know (the part's cache key).
+    pub(super) fn map_parts_or<R: Send, S>(
+        &self,
+        required: &[&str],
+        cached: impl Fn(&Part) -> std::result::Result<R, S> + Sync,
+        f: impl Fn(&PartData, S) -> Result<R> + Sync,
+    ) -> Result<Vec<R>> {
         let one = |part: &Part| {
+            let state = match cached(part) {
+                Ok(r) => return Ok(r),
+                Err(state) => state,
+            };
             let wanted = if part.csv {
                 &self.wanted_csv
             } else {
@@ -92,7 +107,7 @@ impl<'m> TableData<'m> {
                 frame,
             };
             data.require(required)?;
-            f(&data)
+            f(&data, state)
         };
         let workers = rayon::current_num_threads().clamp(1, self.parts.len().max(1));
         let results: Vec<Result<R>> = if workers == 1 {
@@ -233,6 +248,11 @@ impl TimeLimit {
                 explicit: false,
             },
         }
+    }
+
+    /// Whether every time from `lo` to `hi` passes [`TimeLimit::check`].
+    pub(super) fn admits(&self, lo: Ts, hi: Ts) -> bool {
+        lo >= EARLIEST && hi < self.limit
     }
 
     pub(super) fn check(&self, cells: &Cells, i: usize, t: Ts) -> Result<()> {
