@@ -305,62 +305,6 @@ impl<T: CachedRow> Builder<T> {
 }
 
 impl<T: CachedRow> Entry<T> {
-    /// Whether this entry can serve a load keeping rows for features from `from`, under a time
-    /// limit that `admits` the part's time range.
-    pub(super) fn serves(&self, from: Ts, admits: impl Fn(Ts, Ts) -> bool) -> bool {
-        from >= self.from && (self.n_read == 0 || admits(self.lo, self.hi))
-    }
-
-    /// What a load for features from `from` keeps of the part, as the decoding load keeps it
-    /// (the rows the table's window keeps; for events each known customer's latest older row
-    /// too; rows of unknown customers counted), and the time range of the known customers' rows.
-    /// `from` must be the entry's date or later ([`Entry::serves`]).
-    pub(super) fn part_rows(&self, index: &IdIndex, from: Ts) -> (PartRows<T>, Span) {
-        debug_assert!(from >= self.from);
-        let known: Vec<Option<u32>> = self
-            .ids
-            .iter()
-            .map(|id| index.get(id.as_str()).copied())
-            .collect();
-        let mut out = PartRows::with_capacity(self.rows.len());
-        let mut older: Vec<Option<T>> = self.stats.iter().map(|s| s.older).collect();
-        let mut k = 0;
-        for &(l, n) in &self.runs {
-            let rows = &self.rows[k..k + n as usize];
-            k += n as usize;
-            let Some(c) = known[l as usize] else {
-                continue;
-            };
-            for &r in rows {
-                if r.kept(from) {
-                    out.push(Some(c), r);
-                } else if T::LATEST_OLDER {
-                    let o = &mut older[l as usize];
-                    *o = (*o).max(Some(r));
-                }
-            }
-        }
-        let mut span = NO_SPAN;
-        let mut unknown = 0usize;
-        for (l, s) in self.stats.iter().enumerate() {
-            match known[l] {
-                Some(c) => {
-                    if let Some(r) = older[l] {
-                        out.push(Some(c), r);
-                    }
-                    if s.rows > 0 {
-                        span = widen(span, (s.min, s.max));
-                    }
-                }
-                None => unknown += s.rows as usize,
-            }
-        }
-        out.n_read = self.n_read as usize;
-        out.unknown = unknown;
-        out.shrink_to_fit();
-        (out, span)
-    }
-
     /// Write the entry for `key` to `dest` through a temporary file in its folder: a reader sees
     /// the old entry or the new one, never part of one.
     pub(super) fn write(&self, key: &str, dest: &Path) -> std::io::Result<()> {
@@ -410,79 +354,6 @@ impl<T: CachedRow> Entry<T> {
         tmp.persist(dest).map_err(|e| e.error)?;
         Ok(())
     }
-
-    /// The entry at `path` if it was written for `key` and is whole; `None` otherwise (absent,
-    /// another part's or version's, truncated, damaged).
-    pub(super) fn read(path: &Path, key: &str) -> Option<Entry<T>> {
-        let bytes = std::fs::read(path).ok()?;
-        let mut r = Reader { b: &bytes, at: 0 };
-        if r.take(8)? != MAGIC || r.bytes()? != key.as_bytes() {
-            return None;
-        }
-        let (from, lo, hi) = (r.i64()?, r.i64()?, r.i64()?);
-        let n_read = r.u64()?;
-        let n_ids = usize::try_from(r.u64()?).ok()?;
-        // Refuse counts the file cannot hold before allocating for them.
-        let per_id = 8 + 4 + 16 + 1 + T::SIZE;
-        if n_ids > r.left() / per_id {
-            return None;
-        }
-        let mut ids = Vec::with_capacity(n_ids);
-        let mut stats = Vec::with_capacity(n_ids);
-        for _ in 0..n_ids {
-            ids.push(String::from_utf8(r.bytes()?.to_vec()).ok()?);
-            let (rows, min, max) = (r.u32()?, r.i64()?, r.i64()?);
-            let flag = r.take(1)?[0];
-            let row = r.take(T::SIZE)?;
-            let older = match flag {
-                0 => None,
-                1 => Some(T::get(row)?),
-                _ => return None,
-            };
-            stats.push(IdStats {
-                rows,
-                min,
-                max,
-                older,
-            });
-        }
-        let n_runs = usize::try_from(r.u64()?).ok()?;
-        if n_runs > r.left() / 8 {
-            return None;
-        }
-        let mut runs = Vec::with_capacity(n_runs);
-        let mut total = 0u64;
-        for _ in 0..n_runs {
-            let (l, n) = (r.u32()?, r.u32()?);
-            if l as usize >= n_ids {
-                return None;
-            }
-            total += u64::from(n);
-            runs.push((l, n));
-        }
-        let n_rows = usize::try_from(r.u64()?).ok()?;
-        if total != n_rows as u64 || n_rows > r.left() / T::SIZE {
-            return None;
-        }
-        let rows = r
-            .take(n_rows * T::SIZE)?
-            .chunks_exact(T::SIZE)
-            .map(T::get)
-            .collect::<Option<Vec<T>>>()?;
-        if r.take(8)? != END || r.left() != 0 {
-            return None;
-        }
-        Some(Entry {
-            from,
-            n_read,
-            lo,
-            hi,
-            ids,
-            stats,
-            runs,
-            rows,
-        })
-    }
 }
 
 /// A load's use of the cache: its folder, the load's date, and counts for the log.
@@ -515,13 +386,24 @@ pub(super) fn try_cached<T: CachedRow>(
             return Err(None);
         }
     };
-    match Entry::<T>::read(&entry_path::<T>(c.dir, &part.path), &key) {
-        Some(e) if e.serves(c.from, |lo, hi| limit.admits(lo, hi)) => {
-            c.served.fetch_add(1, Ordering::Relaxed);
-            Ok(e.part_rows(index, c.from))
-        }
-        _ => Err(Some(key)),
+    // Each worker thread reads its parts' entries into one buffer: a fresh one per part costs
+    // more in page faults than the read itself.
+    thread_local! {
+        static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     }
+    let path = entry_path::<T>(c.dir, &part.path);
+    BUFFER.with(|buffer| {
+        let mut bytes = buffer.borrow_mut();
+        bytes.clear();
+        let read = std::fs::File::open(&path).and_then(|mut f| f.read_to_end(&mut bytes));
+        match read.ok().and_then(|_| View::<T>::parse(&bytes, &key)) {
+            Some(e) if e.serves(c.from, |lo, hi| limit.admits(lo, hi)) => {
+                c.served.fetch_add(1, Ordering::Relaxed);
+                Ok(e.part_rows(index, c.from))
+            }
+            _ => Err(Some(key)),
+        }
+    })
 }
 
 /// The entry being built while a part is decoded.
@@ -573,6 +455,163 @@ impl<'a, T: CachedRow> PartCache<'a, T> {
     }
 }
 
+/// A part's entry as read: ids and rows stay in the file's bytes.
+pub(super) struct View<'a, T> {
+    from: Ts,
+    n_read: u64,
+    lo: Ts,
+    hi: Ts,
+    ids: Vec<&'a str>,
+    stats: Vec<IdStats<T>>,
+    runs: Vec<(u32, u32)>,
+    /// The kept rows, [`CachedRow::SIZE`] bytes each.
+    rows: &'a [u8],
+}
+
+impl<'a, T: CachedRow> View<'a, T> {
+    /// The entry in `bytes` if it was written for `key` and is whole; `None` otherwise
+    /// (another part's or version's, truncated, damaged).
+    pub(super) fn parse(bytes: &'a [u8], key: &str) -> Option<Self> {
+        let mut r = Reader { b: bytes, at: 0 };
+        if r.take(8)? != MAGIC || r.bytes()? != key.as_bytes() {
+            return None;
+        }
+        let (from, lo, hi) = (r.i64()?, r.i64()?, r.i64()?);
+        let n_read = r.u64()?;
+        let n_ids = usize::try_from(r.u64()?).ok()?;
+        // Refuse counts the file cannot hold before allocating for them.
+        let per_id = 8 + 4 + 16 + 1 + T::SIZE;
+        if n_ids > r.left() / per_id {
+            return None;
+        }
+        let mut ids = Vec::with_capacity(n_ids);
+        let mut stats = Vec::with_capacity(n_ids);
+        for _ in 0..n_ids {
+            ids.push(std::str::from_utf8(r.bytes()?).ok()?);
+            let (rows, min, max) = (r.u32()?, r.i64()?, r.i64()?);
+            let flag = r.take(1)?[0];
+            let row = r.take(T::SIZE)?;
+            let older = match flag {
+                0 => None,
+                1 => Some(T::get(row)?),
+                _ => return None,
+            };
+            stats.push(IdStats {
+                rows,
+                min,
+                max,
+                older,
+            });
+        }
+        let n_runs = usize::try_from(r.u64()?).ok()?;
+        if n_runs > r.left() / 8 {
+            return None;
+        }
+        let mut runs = Vec::with_capacity(n_runs);
+        let mut total = 0u64;
+        for _ in 0..n_runs {
+            let (l, n) = (r.u32()?, r.u32()?);
+            if l as usize >= n_ids {
+                return None;
+            }
+            total += u64::from(n);
+            runs.push((l, n));
+        }
+        let n_rows = usize::try_from(r.u64()?).ok()?;
+        if total != n_rows as u64 || n_rows > r.left() / T::SIZE {
+            return None;
+        }
+        let rows = r.take(n_rows * T::SIZE)?;
+        if r.take(8)? != END || r.left() != 0 {
+            return None;
+        }
+        Some(View {
+            from,
+            n_read,
+            lo,
+            hi,
+            ids,
+            stats,
+            runs,
+            rows,
+        })
+    }
+
+    /// The entry as it was written.
+    #[cfg(test)]
+    fn to_entry(&self) -> Entry<T> {
+        Entry {
+            from: self.from,
+            n_read: self.n_read,
+            lo: self.lo,
+            hi: self.hi,
+            ids: self.ids.iter().map(|s| s.to_string()).collect(),
+            stats: self.stats.clone(),
+            runs: self.runs.clone(),
+            rows: self
+                .rows
+                .chunks_exact(T::SIZE)
+                .map(|r| T::get(r).expect("a row's bytes"))
+                .collect(),
+        }
+    }
+}
+
+impl<T: CachedRow> View<'_, T> {
+    /// Whether this entry can serve a load keeping rows for features from `from`, under a time
+    /// limit that `admits` the part's time range.
+    pub(super) fn serves(&self, from: Ts, admits: impl Fn(Ts, Ts) -> bool) -> bool {
+        from >= self.from && (self.n_read == 0 || admits(self.lo, self.hi))
+    }
+
+    /// What a load for features from `from` keeps of the part, as the decoding load keeps it
+    /// (the rows the table's window keeps; for events each known customer's latest older row
+    /// too; rows of unknown customers counted), and the time range of the known customers' rows.
+    /// `from` must be the entry's date or later ([`View::serves`]).
+    pub(super) fn part_rows(&self, index: &IdIndex, from: Ts) -> (PartRows<T>, Span) {
+        debug_assert!(from >= self.from);
+        let known: Vec<Option<u32>> = self.ids.iter().map(|id| index.get(id).copied()).collect();
+        let mut out = PartRows::with_capacity(self.rows.len() / T::SIZE);
+        let mut older: Vec<Option<T>> = self.stats.iter().map(|s| s.older).collect();
+        let mut k = 0;
+        for &(l, n) in &self.runs {
+            let rows = &self.rows[k * T::SIZE..(k + n as usize) * T::SIZE];
+            k += n as usize;
+            let Some(c) = known[l as usize] else {
+                continue;
+            };
+            for r in rows.chunks_exact(T::SIZE) {
+                let r = T::get(r).expect("a row's bytes");
+                if r.kept(from) {
+                    out.push(Some(c), r);
+                } else if T::LATEST_OLDER {
+                    let o = &mut older[l as usize];
+                    *o = (*o).max(Some(r));
+                }
+            }
+        }
+        let mut span = NO_SPAN;
+        let mut unknown = 0usize;
+        for (l, s) in self.stats.iter().enumerate() {
+            match known[l] {
+                Some(c) => {
+                    if let Some(r) = older[l] {
+                        out.push(Some(c), r);
+                    }
+                    if s.rows > 0 {
+                        span = widen(span, (s.min, s.max));
+                    }
+                }
+                None => unknown += s.rows as usize,
+            }
+        }
+        out.n_read = self.n_read as usize;
+        out.unknown = unknown;
+        out.shrink_to_fit();
+        (out, span)
+    }
+}
+
 fn put_bytes(w: &mut impl Write, b: &[u8]) -> std::io::Result<()> {
     w.write_all(&(b.len() as u64).to_le_bytes())?;
     w.write_all(b)
@@ -618,6 +657,11 @@ impl<'a> Reader<'a> {
 mod tests {
     use super::*;
 
+    fn read<T: CachedRow>(path: &Path, key: &str) -> Option<Entry<T>> {
+        let bytes = std::fs::read(path).unwrap();
+        View::<T>::parse(&bytes, key).map(|v| v.to_entry())
+    }
+
     fn entry() -> Entry<Ts> {
         let mut b = Builder::new(100, 3);
         for (l, t) in [
@@ -641,18 +685,18 @@ mod tests {
         let path = dir.path().join("x.events");
         let e = entry();
         e.write("key", &path).unwrap();
-        assert_eq!(Entry::read(&path, "key"), Some(e));
-        assert_eq!(Entry::<Ts>::read(&path, "other key"), None);
+        assert_eq!(read(&path, "key"), Some(e));
+        assert_eq!(read::<Ts>(&path, "other key"), None);
         // Truncated or extended files are refused, wherever the cut.
         let bytes = std::fs::read(&path).unwrap();
         for cut in [0, 7, 8, 20, bytes.len() / 2, bytes.len() - 1] {
             std::fs::write(&path, &bytes[..cut]).unwrap();
-            assert_eq!(Entry::<Ts>::read(&path, "key"), None, "cut at {cut}");
+            assert_eq!(read::<Ts>(&path, "key"), None, "cut at {cut}");
         }
         let mut longer = bytes.clone();
         longer.push(0);
         std::fs::write(&path, &longer).unwrap();
-        assert_eq!(Entry::<Ts>::read(&path, "key"), None);
+        assert_eq!(read::<Ts>(&path, "key"), None);
     }
 
     #[test]
@@ -673,7 +717,7 @@ mod tests {
         let e = b.finish(vec!["a".into()]).unwrap();
         assert_eq!(e.rows.len(), 2);
         e.write("k", &path).unwrap();
-        assert_eq!(Entry::read(&path, "k"), Some(e));
+        assert_eq!(read(&path, "k"), Some(e));
         let mut b = Builder::new(0, 2);
         let answer = |responded_at, score| NpsAnswer {
             responded_at,
@@ -683,12 +727,16 @@ mod tests {
         b.row(0, answer(7, 0));
         let e = b.finish(vec!["a".into(), "b".into()]).unwrap();
         e.write("k", &path).unwrap();
-        assert_eq!(Entry::read(&path, "k"), Some(e));
+        assert_eq!(read(&path, "k"), Some(e));
     }
 
     #[test]
     fn rows_from_a_later_date_keep_what_a_decode_would() {
-        let e = entry();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.events");
+        entry().write("key", &path).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        let e = View::<Ts>::parse(&bytes, "key").unwrap();
         let (a, c) = ("a".to_string(), "c".to_string());
         let index: IdIndex = [(a.as_str(), 7u32), (c.as_str(), 9u32)]
             .into_iter()
