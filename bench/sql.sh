@@ -28,6 +28,15 @@ measure() { # label, command...
 echo "customers: $N, as of $AS_OF, on $(nproc) cores"
 measure "churn score" "$BIN" -q score --model latest --models "$OUT/models" --data "$OUT/data" \
   --as-of "$AS_OF" --format parquet --out "$OUT/churn.parquet"
+# With --cache: the first night decodes every part and writes the cache, the nights after read
+# the unchanged parts from it; their lists must equal the plain one byte for byte.
+rm -rf "$OUT/cache"
+for night in "first night, writes" "next night, reads" "next night, reads"; do
+  measure "churn score --cache ($night)" "$BIN" -q score --model latest --models "$OUT/models" \
+    --data "$OUT/data" --cache "$OUT/cache" --as-of "$AS_OF" --format parquet \
+    --out "$OUT/churn-cached.parquet"
+  cmp "$OUT/churn.parquet" "$OUT/churn-cached.parquet"
+done
 # Tables are single files up to 10,000 customers, folders of parts above.
 table() { if [ -d "$OUT/data/$1" ]; then echo "$OUT/data/$1/*.parquet"; else echo "$OUT/data/$1.parquet"; fi; }
 {
