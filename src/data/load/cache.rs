@@ -571,17 +571,40 @@ impl<T: CachedRow> View<'_, T> {
     pub(super) fn part_rows(&self, index: &IdIndex, from: Ts) -> (PartRows<T>, Span) {
         debug_assert!(from >= self.from);
         let known: Vec<Option<u32>> = self.ids.iter().map(|id| index.get(id).copied()).collect();
-        let mut out = PartRows::with_capacity(self.rows.len() / T::SIZE);
+        // Count first, so the part's vectors are allocated once at their size: parts are held
+        // until all are read, and grown vectors' slack was 170 MB at 3M customers.
+        let rows_of = |k: usize, n: u32| {
+            self.rows[k * T::SIZE..(k + n as usize) * T::SIZE]
+                .chunks_exact(T::SIZE)
+                .map(|r| T::get(r).expect("a row's bytes"))
+        };
+        let mut has_older: Vec<bool> = self.stats.iter().map(|s| s.older.is_some()).collect();
+        let (mut n_kept, mut k) = (0, 0);
+        for &(l, n) in &self.runs {
+            if known[l as usize].is_some() {
+                for r in rows_of(k, n) {
+                    if r.kept(from) {
+                        n_kept += 1;
+                    } else if T::LATEST_OLDER {
+                        has_older[l as usize] = true;
+                    }
+                }
+            }
+            k += n as usize;
+        }
+        let n_older = (0..self.ids.len())
+            .filter(|&l| has_older[l] && known[l].is_some())
+            .count();
+        let mut out = PartRows::with_capacities(n_kept + n_older, self.runs.len() + n_older);
         let mut older: Vec<Option<T>> = self.stats.iter().map(|s| s.older).collect();
         let mut k = 0;
         for &(l, n) in &self.runs {
-            let rows = &self.rows[k * T::SIZE..(k + n as usize) * T::SIZE];
+            let rows = rows_of(k, n);
             k += n as usize;
             let Some(c) = known[l as usize] else {
                 continue;
             };
-            for r in rows.chunks_exact(T::SIZE) {
-                let r = T::get(r).expect("a row's bytes");
+            for r in rows {
                 if r.kept(from) {
                     out.push(Some(c), r);
                 } else if T::LATEST_OLDER {
@@ -607,7 +630,7 @@ impl<T: CachedRow> View<'_, T> {
         }
         out.n_read = self.n_read as usize;
         out.unknown = unknown;
-        out.shrink_to_fit();
+        debug_assert_eq!(out.rows.len(), n_kept + n_older);
         (out, span)
     }
 }

@@ -53,6 +53,16 @@ impl<T> PartRows<T> {
         }
     }
 
+    /// Room for `rows` rows in `runs` runs (a part whose counts are known: a cache entry).
+    pub(super) fn with_capacities(rows: usize, runs: usize) -> Self {
+        PartRows {
+            owners: Owners::Runs(Vec::with_capacity(runs)),
+            rows: Vec::with_capacity(rows),
+            n_read: rows,
+            unknown: 0,
+        }
+    }
+
     /// Keep a row of customer `c`, or count it as unknown.
     pub(super) fn push(&mut self, c: Option<u32>, row: T) {
         let Some(c) = c else {
