@@ -19,6 +19,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::util::sha256_hex;
+
 use crate::error::{clip, quote, Error, Result};
 use crate::model::artifact::FORMAT_VERSION;
 use crate::model::train::{HoldoutPrediction, TrainMetrics, TrainOutcome};
@@ -364,13 +366,6 @@ pub fn guard_output(out: &Path, inputs: &[&Path], registry: Option<&Path>) -> Re
         )));
     }
     Ok(())
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// `<created>-<8 hex of sha256(fingerprint, settings)>`.

@@ -62,6 +62,15 @@ pub fn fmt2(x: f64, plus: bool) -> String {
     format!("{sign}{}.{:02}", a / 100, a % 100)
 }
 
+/// SHA-256 of `bytes` as lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// Format a float for CSV: empty for NaN, shortest round-trip text otherwise.
 pub fn fmt_f64(x: f64) -> String {
     if x.is_nan() {

@@ -14,8 +14,12 @@ fn trained() -> TestEnv {
 }
 
 fn score_args<'a>(out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    score_args_at(AS_OF, out, extra)
+}
+
+fn score_args_at<'a>(as_of: &'a str, out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     let mut a = vec![
-        "score", "--model", "latest", "--models", "models", "--data", "data", "--as-of", AS_OF,
+        "score", "--model", "latest", "--models", "models", "--data", "data", "--as-of", as_of,
         "--out", out,
     ];
     a.extend_from_slice(extra);
@@ -111,27 +115,15 @@ fn a_score_through_the_cache_gives_the_same_list() {
         );
     }
     assert!(std::fs::read_dir(env.path("cache")).unwrap().count() >= 3);
-    let next = |out: &'static str, extra: &[&'static str]| {
-        let mut a = vec![
-            "score",
-            "--model",
-            "latest",
-            "--models",
-            "models",
-            "--data",
-            "data",
-            "--as-of",
-            "2026-01-02",
-            "--out",
-            out,
-            "--previous",
-            "plain.csv",
-        ];
-        a.extend_from_slice(extra);
-        a
-    };
-    env.run(&next("next-plain.csv", &[])).ok();
-    env.run(&next("next-cached.csv", &["--cache", "cache"]))
+    let next = "2026-01-02";
+    env.run(&score_args_at(
+        next,
+        "next-plain.csv",
+        &["--previous", "plain.csv"],
+    ))
+    .ok();
+    let cached = ["--previous", "plain.csv", "--cache", "cache"];
+    env.run(&score_args_at(next, "next-cached.csv", &cached))
         .ok();
     assert_eq!(
         std::fs::read(env.path("next-plain.csv")).unwrap(),

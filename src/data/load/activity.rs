@@ -37,32 +37,37 @@ fn customer_indices(cells: &Cells, index: &IdIndex) -> Result<Vec<Option<u32>>> 
     Ok(out)
 }
 
-/// [`customer_indices`] of a text column without nulls. Parts usually hold each customer's rows
-/// together, so while the row's 16-byte string view repeats the previous row's, so does its
-/// index: no string is read or hashed. `None` at the first blank id (a missing one), which the
-/// per-cell path then names by its row.
+/// [`customer_indices`] of a text column without nulls, by [`per_id_run`]. `None` at the first
+/// blank id (a missing one), which the per-cell path then names by its row.
 fn indices_by_view(
     ca: &polars::prelude::StringChunked,
     index: &IdIndex,
 ) -> Option<Vec<Option<u32>>> {
+    per_id_run(ca, |id| (!id.is_empty()).then(|| index.get(id).copied()))
+}
+
+/// `f` of each cell's trimmed id, for a text column without nulls. Parts usually hold each
+/// customer's rows together, so while a row's 16-byte string view repeats the previous row's,
+/// so does its value: `f` runs once per run, and no string is read or hashed within it. `None`
+/// as soon as `f` gives `None`.
+pub(super) fn per_id_run<V: Copy>(
+    ca: &polars::prelude::StringChunked,
+    mut f: impl FnMut(&str) -> Option<V>,
+) -> Option<Vec<V>> {
     let mut out = Vec::with_capacity(ca.len());
-    let mut last: Option<(u128, Option<u32>)> = None;
+    let mut last: Option<(u128, V)> = None;
     for arr in ca.downcast_iter() {
         for (j, view) in arr.views().iter().enumerate() {
             let key = view.as_u128();
-            let c = match last {
-                Some((k, c)) if k == key => c,
+            let v = match last {
+                Some((k, v)) if k == key => v,
                 _ => {
-                    let id = arr.value(j).trim();
-                    if id.is_empty() {
-                        return None;
-                    }
-                    let c = index.get(id).copied();
-                    last = Some((key, c));
-                    c
+                    let v = f(arr.value(j).trim())?;
+                    last = Some((key, v));
+                    v
                 }
             };
-            out.push(c);
+            out.push(v);
         }
     }
     Some(out)
@@ -187,7 +192,7 @@ pub(super) fn load_events(
         // are read: keep only what a window kept.
         out.shrink_to_fit();
         if let Some(e) = entry {
-            e.finish(&p.part.path);
+            e.finish();
         }
         Ok((out, span))
     })?;
@@ -309,7 +314,7 @@ fn ticket_part(
         out.shrink_to_fit();
     }
     if let Some(e) = entry {
-        e.finish(&p.part.path);
+        e.finish();
     }
     Ok((out, span))
 }
@@ -356,7 +361,7 @@ pub(super) fn load_nps(
             out.push(ids[i], answer);
         }
         if let Some(e) = entry {
-            e.finish(&p.part.path);
+            e.finish();
         }
         Ok(out)
     })?;

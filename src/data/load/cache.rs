@@ -1,6 +1,6 @@
-//! The event cache (`--cache DIR`): each events part's rows in a compact form, kept between
-//! loads so that a load for features from a date (`features_from`, a nightly score) need not
-//! decode an unchanged part again.
+//! The load cache (`--cache DIR`): each events, tickets and NPS part's rows in a compact form,
+//! kept between loads so that a load for features from a date (`features_from`, a nightly
+//! score) need not decode an unchanged part again.
 //!
 //! An entry is one file per part. It holds what a windowed load keeps of the part (the rows from
 //! the entry's date on, and each customer's latest older row), per customer id the row count and
@@ -23,15 +23,14 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rustc_hash::FxHashMap;
-use sha2::{Digest, Sha256};
 
 use crate::config::TableMapping;
 use crate::data::history::{NpsAnswer, Ticket};
-use crate::time::Ts;
-
 use crate::data::read::{Cells, Part};
+use crate::time::Ts;
+use crate::util::sha256_hex;
 
-use super::activity::{widen, Span, NO_SPAN};
+use super::activity::{per_id_run, widen, Span, NO_SPAN};
 use super::group::{IdIndex, PartRows};
 use super::source::{TableData, TimeLimit};
 
@@ -42,19 +41,20 @@ const END: &[u8; 8] = b"CHURNEND";
 /// An unresolved ticket's `resolved_at` in an entry.
 const NONE: Ts = Ts::MIN;
 
-/// Where a part's entry lives in the cache folder: named by a hash of the part's canonical path.
-pub(super) fn entry_path<T: CachedRow>(dir: &Path, part: &Path) -> PathBuf {
-    let canonical = part.canonicalize().unwrap_or_else(|_| part.to_path_buf());
-    let digest = Sha256::digest(canonical.to_string_lossy().as_bytes());
-    let name: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-    dir.join(format!("{name}.{}", T::TABLE))
+/// A part's key (what must be unchanged for its entry to stand for it, see the module's notes)
+/// and where its entry lives in the cache folder.
+pub(super) struct PartKey {
+    text: String,
+    /// `<hash of the canonical path>.<table>`.
+    entry: PathBuf,
 }
 
-/// What must be unchanged for a part's entry to stand for it (see the module's notes).
-pub(super) fn part_key<T: CachedRow>(
+/// The key of `part` and its entry's path in `dir`.
+fn part_key<T: CachedRow>(
+    dir: &Path,
     part: &Path,
     mapping: &TableMapping,
-) -> std::io::Result<String> {
+) -> std::io::Result<PartKey> {
     let canonical = part.canonicalize()?;
     let mut file = std::fs::File::open(&canonical)?;
     let meta = file.metadata()?;
@@ -67,16 +67,17 @@ pub(super) fn part_key<T: CachedRow>(
     file.seek(SeekFrom::Start(start))?;
     let mut tail = Vec::with_capacity((len - start) as usize);
     file.read_to_end(&mut tail)?;
-    let tail: String = Sha256::digest(&tail)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let tail = sha256_hex(&tail);
     let mapping = serde_json::to_string(mapping).map_err(std::io::Error::other)?;
-    Ok(format!(
-        "{} v1\npath {}\nlen {len}\nmtime_ns {mtime}\ntail_sha256 {tail}\nmapping {mapping}",
-        T::TABLE,
-        canonical.display()
-    ))
+    let path = canonical.to_string_lossy();
+    let name = &sha256_hex(path.as_bytes())[..32];
+    Ok(PartKey {
+        text: format!(
+            "{} v1\npath {path}\nlen {len}\nmtime_ns {mtime}\ntail_sha256 {tail}\nmapping {mapping}",
+            T::TABLE
+        ),
+        entry: dir.join(format!("{name}.{}", T::TABLE)),
+    })
 }
 
 /// A row a cache entry can hold: a fixed-size encoding, its times, and the table's window rule.
@@ -194,43 +195,27 @@ pub(super) struct Entry<T> {
 }
 
 /// Each row's position in a part's own list of ids, from a text column without nulls, looked up
-/// once per run of equal string views (a part keeps a customer's rows together). `None` when a
-/// cell is blank (the load reports it), or the part has more ids than a `u32` counts.
+/// once per run of equal string views ([`per_id_run`]). `None` when a cell is blank (the load
+/// reports it), or the part has more ids than a `u32` counts.
 pub(super) fn local_ids(ca: &polars::prelude::StringChunked) -> Option<(Vec<String>, Vec<u32>)> {
     if ca.null_count() > 0 {
         return None;
     }
     let mut ids: Vec<String> = Vec::new();
     let mut seen: FxHashMap<String, u32> = FxHashMap::default();
-    let mut out = Vec::with_capacity(ca.len());
-    let mut last: Option<(u128, u32)> = None;
-    for arr in ca.downcast_iter() {
-        for (j, view) in arr.views().iter().enumerate() {
-            let key = view.as_u128();
-            let l = match last {
-                Some((k, l)) if k == key => l,
-                _ => {
-                    let id = arr.value(j).trim();
-                    if id.is_empty() {
-                        return None;
-                    }
-                    let l = match seen.get(id) {
-                        Some(&l) => l,
-                        None => {
-                            let l = u32::try_from(ids.len()).ok()?;
-                            seen.insert(id.to_string(), l);
-                            ids.push(id.to_string());
-                            l
-                        }
-                    };
-                    last = Some((key, l));
-                    l
-                }
-            };
-            out.push(l);
+    let local = per_id_run(ca, |id| {
+        if id.is_empty() {
+            return None;
         }
-    }
-    Some((ids, out))
+        if let Some(&l) = seen.get(id) {
+            return Some(l);
+        }
+        let l = u32::try_from(ids.len()).ok()?;
+        seen.insert(id.to_string(), l);
+        ids.push(id.to_string());
+        Some(l)
+    })?;
+    Some((ids, local))
 }
 
 /// Builds an [`Entry`] from a part's checked rows, in row order.
@@ -288,7 +273,7 @@ impl<T: CachedRow> Builder<T> {
 
     /// The entry, unless an id's row count overflowed (such a part is not cached).
     pub(super) fn finish(self, ids: Vec<String>) -> Option<Entry<T>> {
-        if ids.len() != self.stats.len() || self.stats.iter().any(|s| s.rows == u32::MAX) {
+        if self.stats.iter().any(|s| s.rows == u32::MAX) {
             return None;
         }
         Some(Entry {
@@ -373,13 +358,13 @@ pub(super) fn try_cached<T: CachedRow>(
     part: &Part,
     index: &IdIndex,
     limit: TimeLimit,
-) -> std::result::Result<(PartRows<T>, Span), Option<String>> {
+) -> std::result::Result<(PartRows<T>, Span), Option<PartKey>> {
     let Some(c) = cache else {
         return Err(None);
     };
     // The key is taken before the part is read: a part changed while it is decoded gets a newer
     // modification time than the key its entry is written under, so that entry never serves.
-    let key = match part_key::<T>(&part.path, t.mapping) {
+    let key = match part_key::<T>(c.dir, &part.path, t.mapping) {
         Ok(key) => key,
         Err(e) => {
             log::debug!("cache: no key for {}: {e}", part.path.display());
@@ -391,12 +376,11 @@ pub(super) fn try_cached<T: CachedRow>(
     thread_local! {
         static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     }
-    let path = entry_path::<T>(c.dir, &part.path);
     BUFFER.with(|buffer| {
         let mut bytes = buffer.borrow_mut();
         bytes.clear();
-        let read = std::fs::File::open(&path).and_then(|mut f| f.read_to_end(&mut bytes));
-        match read.ok().and_then(|_| View::<T>::parse(&bytes, &key)) {
+        let read = std::fs::File::open(&key.entry).and_then(|mut f| f.read_to_end(&mut bytes));
+        match read.ok().and_then(|_| View::<T>::parse(&bytes, &key.text)) {
             Some(e) if e.serves(c.from, |lo, hi| limit.admits(lo, hi)) => {
                 c.served.fetch_add(1, Ordering::Relaxed);
                 Ok(e.part_rows(index, c.from))
@@ -409,7 +393,7 @@ pub(super) fn try_cached<T: CachedRow>(
 /// The entry being built while a part is decoded.
 pub(super) struct PartCache<'a, T> {
     cache: CacheUse<'a>,
-    key: String,
+    key: PartKey,
     ids: Vec<String>,
     local: Vec<u32>,
     builder: Builder<T>,
@@ -419,7 +403,7 @@ impl<'a, T: CachedRow> PartCache<'a, T> {
     /// Start an entry for a part decoded under `key`, unless its ids are not plain text.
     pub(super) fn start(
         cache: Option<CacheUse<'a>>,
-        key: Option<String>,
+        key: Option<PartKey>,
         ids: &Cells,
     ) -> Option<Self> {
         let (cache, key) = (cache?, key?);
@@ -441,12 +425,12 @@ impl<'a, T: CachedRow> PartCache<'a, T> {
 
     /// Write the entry of a part whose every row was checked. A cache that cannot be written
     /// costs the next load its speed, not its result: a warning, not an error.
-    pub(super) fn finish(self, part: &Path) {
+    pub(super) fn finish(self) {
         let Some(entry) = self.builder.finish(self.ids) else {
             return;
         };
-        let dest = entry_path::<T>(self.cache.dir, part);
-        match entry.write(&self.key, &dest) {
+        let dest = &self.key.entry;
+        match entry.write(&self.key.text, dest) {
             Ok(()) => {
                 self.cache.written.fetch_add(1, Ordering::Relaxed);
             }

@@ -53,12 +53,13 @@ impl<T> PartRows<T> {
         }
     }
 
-    /// Room for `rows` rows in `runs` runs (a part whose counts are known: a cache entry).
+    /// Room for `rows` rows in `runs` runs (a part whose counts are known: a cache entry, which
+    /// sets `n_read` and `unknown` itself).
     pub(super) fn with_capacities(rows: usize, runs: usize) -> Self {
         PartRows {
             owners: Owners::Runs(Vec::with_capacity(runs)),
             rows: Vec::with_capacity(rows),
-            n_read: rows,
+            n_read: 0,
             unknown: 0,
         }
     }
